@@ -1,0 +1,70 @@
+"""Architecture hyperparameters of the DCGAN generator and discriminator.
+
+Pure Python (no TensorFlow import) so entry points can validate a config and
+fail fast, before the multi-second TensorFlow import.
+"""
+
+import dataclasses
+from typing import Any, Dict
+
+
+class ConfigError(ValueError):
+  """A configuration value is invalid; the message names the field."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+  """Shape of one DCGAN (Radford et al. 2016, Figure 1).
+
+  Attributes:
+    image_size: Height and width of the square images, a power of two in
+      [16, 128]. The generator starts at 4x4 and doubles it per layer.
+    channels: 1 (grayscale) or 3 (RGB).
+    z_dim: Length of the latent vector z ~ U(-1, 1).
+    gf: Generator width. The first feature map is 4x4x(8*gf); each
+      fractionally-strided convolution halves the width (never below gf).
+    df: Discriminator width of the first convolution; each further
+      convolution doubles it.
+  """
+  image_size: int = 64
+  channels: int = 3
+  z_dim: int = 100
+  gf: int = 128
+  df: int = 64
+
+  def __post_init__(self):
+    size = self.image_size
+    if not isinstance(size, int) or size < 16 or size > 128 or size & (size - 1):
+      raise ConfigError(
+          f"image_size={size!r} must be a power of two between 16 and 128")
+    if self.channels not in (1, 3):
+      raise ConfigError(f"channels={self.channels!r} must be 1 or 3")
+    for name in ("z_dim", "gf", "df"):
+      value = getattr(self, name)
+      if not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name}={value!r} must be a positive integer")
+
+  @property
+  def num_upsamplings(self) -> int:
+    """Stride-2 layers between 4x4 and the image size."""
+    return self.image_size.bit_length() - 3  # log2(size / 4)
+
+  def to_dict(self) -> Dict[str, Any]:
+    return dataclasses.asdict(self)
+
+  @classmethod
+  def from_dict(cls, values: Dict[str, Any]) -> "ModelConfig":
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+      raise ConfigError(f"unknown model config fields: {', '.join(unknown)}")
+    return cls(**values)
+
+
+# The paper's network: z of 100 -> 4x4x1024 -> 8x8x512 -> 16x16x256 ->
+# 32x32x128 -> 64x64x3.
+CELEBA64 = ModelConfig(image_size=64, channels=3, z_dim=100, gf=128, df=64)
+# MNIST digits padded to 32x32: G 4x4x256 -> 8x8x128 -> 16x16x64 -> 32x32x1,
+# D 16x16x64 -> 8x8x128 -> 4x4x256.
+# Narrower than the paper's so that a 2-core CPU trains it in minutes.
+MNIST32 = ModelConfig(image_size=32, channels=1, z_dim=100, gf=32, df=64)

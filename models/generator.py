@@ -1,0 +1,73 @@
+"""DCGAN generator: z -> image in [-1, 1]."""
+
+import keras
+
+from models import layers
+from models.config import ModelConfig
+
+
+class Generator(keras.Model):
+  """Maps z ~ U(-1, 1) to an image through fractionally-strided convolutions.
+
+  Dense -> 4x4x(8*gf) -> [5x5 stride-2 transposed conv, batch norm, ReLU] ...
+  -> 5x5 stride-2 transposed conv to `channels` -> tanh.
+
+  The output layer runs in float32 whatever the global dtype policy, so mixed
+  precision never leaks float16 images out of the model.
+
+  Args:
+    image_size: Output height and width, a power of two in [16, 128].
+    channels: Output channels, 1 or 3.
+    z_dim: Length of z.
+    gf: Width of the last hidden layer; the first is 8*gf.
+
+  Example:
+    >>> g = Generator(image_size=32, channels=1, z_dim=100, gf=32)
+    >>> g(keras.random.uniform((2, 100), -1, 1)).shape
+    TensorShape([2, 32, 32, 1])
+  """
+
+  def __init__(self, image_size=64, channels=3, z_dim=100, gf=128, **kwargs):
+    super().__init__(**kwargs)
+    self.model_config = ModelConfig(
+        image_size=image_size, channels=channels, z_dim=z_dim, gf=gf)
+    self.image_size = image_size
+    self.channels = channels
+    self.z_dim = z_dim
+    self.gf = gf
+
+    init = layers.dcgan_initializer()
+    top_width = 8 * gf
+    self.project = keras.layers.Dense(
+        4 * 4 * top_width, use_bias=False, kernel_initializer=init,
+        name="project")
+    self.reshape = keras.layers.Reshape((4, 4, top_width))
+    self.project_norm = layers.batch_norm("project_bn")
+
+    self.up_blocks = []
+    width = top_width
+    for i in range(self.model_config.num_upsamplings - 1):
+      width = max(width // 2, gf)
+      self.up_blocks.append((
+          keras.layers.Conv2DTranspose(
+              width, 5, strides=2, padding="same", use_bias=False,
+              kernel_initializer=init, name=f"deconv{i}"),
+          layers.batch_norm(f"deconv{i}_bn"),
+      ))
+    self.to_image = keras.layers.Conv2DTranspose(
+        channels, 5, strides=2, padding="same", kernel_initializer=init,
+        name="to_image")
+    self.tanh = keras.layers.Activation("tanh", dtype="float32", name="tanh")
+
+  def call(self, z, training=False):
+    x = self.reshape(self.project(z))
+    x = keras.ops.relu(self.project_norm(x, training=training))
+    for deconv, norm in self.up_blocks:
+      x = keras.ops.relu(norm(deconv(x), training=training))
+    return self.tanh(self.to_image(x))
+
+  def get_config(self):
+    config = super().get_config()
+    config.update(image_size=self.image_size, channels=self.channels,
+                  z_dim=self.z_dim, gf=self.gf)
+    return config

@@ -1,0 +1,109 @@
+"""Training hyperparameters and named presets.
+
+Pure Python (no TensorFlow import), so the entry point rejects a bad preset or
+value before paying for the TensorFlow import.
+"""
+
+import dataclasses
+import json
+from typing import Any, Dict
+
+from models.config import CELEBA64, MNIST32, ConfigError, ModelConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+  """Everything that defines a training run, saved as config.json.
+
+  Attributes:
+    model: Architecture of both networks.
+    dataset: `embedded:mnist`, `tfds:NAME[:SPLIT]` or `folder:PATH`.
+    tfds_data_dir: Where prepared TFDS data sets live (None: TFDS default).
+    batch_size: Images per step (global batch).
+    max_steps: Training stops when this many steps are done.
+    learning_rate, beta1: Adam for each network; DCGAN section 4 uses 2e-4 and
+      0.5 (the default 0.9 "resulted in training oscillation and instability").
+    seed: Seeds weights, z draws and data order.
+    log_every: Steps between log lines and scalar summaries.
+    sample_every: Steps between sample grids (TensorBoard image and PNG).
+    checkpoint_every: Steps between checkpoints.
+    keep_checkpoints: How many recent checkpoints to keep.
+    shuffle_buffer: tf.data shuffle buffer, in images.
+    num_samples: Images in the sample grid, a square number.
+  """
+  model: ModelConfig = MNIST32
+  dataset: str = "embedded:mnist"
+  tfds_data_dir: Any = None
+  batch_size: int = 64
+  max_steps: int = 1500
+  learning_rate: float = 2e-4
+  beta1: float = 0.5
+  seed: int = 0
+  log_every: int = 50
+  sample_every: int = 250
+  checkpoint_every: int = 500
+  keep_checkpoints: int = 3
+  shuffle_buffer: int = 10_000
+  num_samples: int = 64
+
+  def __post_init__(self):
+    for name in ("batch_size", "max_steps", "log_every", "sample_every",
+                 "checkpoint_every", "keep_checkpoints", "shuffle_buffer"):
+      value = getattr(self, name)
+      if not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name}={value!r} must be a positive integer")
+    if not self.learning_rate > 0:
+      raise ConfigError(f"learning_rate={self.learning_rate!r} must be > 0")
+    if not 0 <= self.beta1 < 1:
+      raise ConfigError(f"beta1={self.beta1!r} must be in [0, 1)")
+    if int(self.num_samples**0.5)**2 != self.num_samples:
+      raise ConfigError(f"num_samples={self.num_samples!r} must be a square")
+
+  def replace(self, **overrides) -> "TrainConfig":
+    """Returns a copy; `image_size`, `channels`, ... go to the model config."""
+    model_fields = {f.name for f in dataclasses.fields(ModelConfig)}
+    model_overrides = {k: v for k, v in overrides.items() if k in model_fields}
+    train_overrides = {k: v for k, v in overrides.items()
+                       if k not in model_fields}
+    unknown = set(train_overrides) - {f.name for f in dataclasses.fields(self)}
+    if unknown:
+      raise ConfigError(f"unknown config fields: {', '.join(sorted(unknown))}")
+    model = dataclasses.replace(self.model, **model_overrides)
+    return dataclasses.replace(self, model=model, **train_overrides)
+
+  def to_dict(self) -> Dict[str, Any]:
+    return dataclasses.asdict(self)
+
+  def to_json(self) -> str:
+    return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+  @classmethod
+  def from_dict(cls, values: Dict[str, Any]) -> "TrainConfig":
+    values = dict(values)
+    model = ModelConfig.from_dict(values.pop("model"))
+    return cls(model=model, **values)
+
+
+PRESETS = {
+    # The embedded default: 4,500 training digits, 1,500 steps of 64.
+    "mnist32": TrainConfig(),
+    # The paper's network on CelebA faces (run with --dataset=tfds:celeb_a).
+    "celeba64": TrainConfig(model=CELEBA64, dataset="tfds:celeb_a",
+                            batch_size=128, max_steps=50_000,
+                            log_every=100, sample_every=1000,
+                            checkpoint_every=2000),
+    # Tests: a few seconds per dozen steps on a CPU.
+    "tiny": TrainConfig().replace(image_size=16, z_dim=8, gf=4, df=4,
+                                  batch_size=8, max_steps=4, log_every=1,
+                                  sample_every=2, checkpoint_every=2,
+                                  num_samples=4, shuffle_buffer=64),
+}
+
+
+def get_config(name: str, **overrides) -> TrainConfig:
+  """Returns preset `name` with `overrides` applied (None values ignored)."""
+  if name not in PRESETS:
+    raise ConfigError(
+        f"unknown preset {name!r}; choose one of {', '.join(sorted(PRESETS))}")
+  overrides = {k: v for k, v in overrides.items() if v is not None}
+  return PRESETS[name].replace(**overrides)

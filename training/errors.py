@@ -1,0 +1,19 @@
+"""Errors a training job reports as one line, without a traceback."""
+
+from models.config import ConfigError
+
+
+class DataError(ValueError):
+  """A --dataset spec that does not resolve to usable images."""
+
+
+class WorkdirError(ValueError):
+  """A workdir that holds an incompatible run."""
+
+
+class NonFiniteLossError(FloatingPointError):
+  """A loss became NaN or infinite; names the step."""
+
+
+# What the entry point turns into `error: ...` and a non-zero exit.
+USER_ERRORS = (ConfigError, DataError, WorkdirError, NonFiniteLossError)

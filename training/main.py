@@ -1,0 +1,92 @@
+r"""Trains a DCGAN; rerun the same command to resume from the last checkpoint.
+
+  dcgan-train --config=mnist32 --workdir=/tmp/mnist32
+  dcgan-train --config=celeba64 --workdir=W --dataset=tfds:celeb_a \
+      --tfds_data_dir=~/tensorflow_datasets
+  dcgan-train --config=mnist32 --workdir=W --dataset=folder:~/digits
+
+Watch it with `tensorboard --logdir W`. SIGTERM or Ctrl-C saves a checkpoint
+and exits 0.
+"""
+
+import sys
+
+from training import cpu_env  # noqa: F401  (must precede TensorFlow)
+
+from absl import app
+from absl import flags
+from absl import logging
+
+from training import config as config_lib
+from training import data_sources
+from training import errors
+
+_CONFIG = flags.DEFINE_string(
+    "config", "mnist32",
+    f"Preset: {', '.join(sorted(config_lib.PRESETS))}.")
+_WORKDIR = flags.DEFINE_string(
+    "workdir", None, "Checkpoints, TensorBoard events, config.json, samples.")
+_DATASET = flags.DEFINE_string(
+    "dataset", None, "embedded:mnist | tfds:NAME[:SPLIT] | folder:PATH "
+    "(default: the preset's).")
+_TFDS_DATA_DIR = flags.DEFINE_string(
+    "tfds_data_dir", None, "Directory of prepared TFDS data sets.")
+_BATCH_SIZE = flags.DEFINE_integer("batch_size", None, "Global batch size.")
+_MAX_STEPS = flags.DEFINE_integer("max_steps", None, "Stop after this step.")
+_CHECKPOINT_EVERY = flags.DEFINE_integer(
+    "checkpoint_every", None, "Steps between checkpoints.")
+_SAMPLE_EVERY = flags.DEFINE_integer(
+    "sample_every", None, "Steps between sample grids.")
+_LOG_EVERY = flags.DEFINE_integer(
+    "log_every", None, "Steps between log lines and scalar summaries.")
+_SEED = flags.DEFINE_integer("seed", None, "Random seed.")
+_LEARNING_RATE = flags.DEFINE_float("learning_rate", None, "Adam step size.")
+_IMAGE_SIZE = flags.DEFINE_integer(
+    "image_size", None, "Override the preset's image size (power of two).")
+_CHANNELS = flags.DEFINE_integer(
+    "channels", None, "Override the preset's channels (1 or 3).")
+
+PROG = "dcgan-train"
+
+
+def resolve_config() -> config_lib.TrainConfig:
+  """Flags -> TrainConfig; raises ConfigError/DataError before TF loads."""
+  if not _WORKDIR.value:
+    raise config_lib.ConfigError("--workdir is required")
+  config = config_lib.get_config(
+      _CONFIG.value, dataset=_DATASET.value,
+      tfds_data_dir=_TFDS_DATA_DIR.value, batch_size=_BATCH_SIZE.value,
+      max_steps=_MAX_STEPS.value, checkpoint_every=_CHECKPOINT_EVERY.value,
+      sample_every=_SAMPLE_EVERY.value, log_every=_LOG_EVERY.value,
+      seed=_SEED.value, learning_rate=_LEARNING_RATE.value,
+      image_size=_IMAGE_SIZE.value, channels=_CHANNELS.value)
+  data_sources.check_dataset_spec(config.dataset)
+  return config
+
+
+def main(argv):
+  if len(argv) > 1:
+    fail(f"unexpected arguments: {' '.join(argv[1:])}")
+  try:
+    config = resolve_config()
+    from training import train as train_lib  # pylint: disable=import-outside-toplevel
+    result = train_lib.train(config, _WORKDIR.value)
+  except errors.USER_ERRORS as e:
+    fail(str(e))
+  logging.info("Done at step %d; samples in %s/samples", result.step,
+               _WORKDIR.value)
+
+
+def fail(message: str):
+  """One line on stderr, exit status 2, no traceback."""
+  print(f"{PROG}: error: {message}", file=sys.stderr)
+  sys.exit(2)
+
+
+def run():
+  """Console-script entry point."""
+  app.run(main)
+
+
+if __name__ == "__main__":
+  run()

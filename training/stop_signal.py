@@ -1,0 +1,37 @@
+"""Turns SIGTERM and SIGINT into a request to checkpoint and stop."""
+
+import signal
+import threading
+
+
+class StopSignal:
+  """Context manager: while active, SIGTERM/SIGINT set `received` instead of
+  killing the process, so the loop can finish its step, save a checkpoint and
+  exit cleanly. A second SIGINT interrupts at once (KeyboardInterrupt).
+  """
+
+  SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+  def __init__(self):
+    self.received = None
+    self._previous = {}
+
+  def _handle(self, signum, frame):
+    del frame
+    if self.received is not None and signum == signal.SIGINT:
+      raise KeyboardInterrupt
+    self.received = signal.Signals(signum).name
+
+  def __enter__(self):
+    # Handlers can only be installed from the main thread; elsewhere (a
+    # notebook worker thread) signals keep their usual effect.
+    if threading.current_thread() is not threading.main_thread():
+      return self
+    for signum in self.SIGNALS:
+      self._previous[signum] = signal.signal(signum, self._handle)
+    return self
+
+  def __exit__(self, *exc_info):
+    for signum, handler in self._previous.items():
+      signal.signal(signum, handler)
+    return False

@@ -6,6 +6,7 @@ from models import layers
 from models.config import ModelConfig
 
 
+@keras.saving.register_keras_serializable(package="dcgan")
 class Discriminator(keras.Model):
   """Scores images with 5x5 stride-2 convolutions and LeakyReLU(0.2).
 

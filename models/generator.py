@@ -6,6 +6,7 @@ from models import layers
 from models.config import ModelConfig
 
 
+@keras.saving.register_keras_serializable(package="dcgan")
 class Generator(keras.Model):
   """Maps z ~ U(-1, 1) to an image through fractionally-strided convolutions.
 

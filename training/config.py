@@ -30,6 +30,8 @@ class TrainConfig:
     keep_checkpoints: How many recent checkpoints to keep.
     shuffle_buffer: tf.data shuffle buffer, in images.
     num_samples: Images in the sample grid, a square number.
+    deterministic: Turn on TensorFlow op determinism (same seed, same
+      results; slower on GPU).
   """
   model: ModelConfig = MNIST32
   dataset: str = "embedded:mnist"
@@ -45,6 +47,7 @@ class TrainConfig:
   keep_checkpoints: int = 3
   shuffle_buffer: int = 10_000
   num_samples: int = 64
+  deterministic: bool = False
 
   def __post_init__(self):
     for name in ("batch_size", "max_steps", "log_every", "sample_every",

@@ -40,6 +40,8 @@ _SAMPLE_EVERY = flags.DEFINE_integer(
 _LOG_EVERY = flags.DEFINE_integer(
     "log_every", None, "Steps between log lines and scalar summaries.")
 _SEED = flags.DEFINE_integer("seed", None, "Random seed.")
+_DETERMINISTIC = flags.DEFINE_bool(
+    "deterministic", None, "Deterministic TensorFlow ops (reproducible runs).")
 _LEARNING_RATE = flags.DEFINE_float("learning_rate", None, "Adam step size.")
 _IMAGE_SIZE = flags.DEFINE_integer(
     "image_size", None, "Override the preset's image size (power of two).")
@@ -59,7 +61,8 @@ def resolve_config() -> config_lib.TrainConfig:
       max_steps=_MAX_STEPS.value, checkpoint_every=_CHECKPOINT_EVERY.value,
       sample_every=_SAMPLE_EVERY.value, log_every=_LOG_EVERY.value,
       seed=_SEED.value, learning_rate=_LEARNING_RATE.value,
-      image_size=_IMAGE_SIZE.value, channels=_CHANNELS.value)
+      image_size=_IMAGE_SIZE.value, channels=_CHANNELS.value,
+      deterministic=_DETERMINISTIC.value)
   data_sources.check_dataset_spec(config.dataset)
   return config
 

@@ -117,6 +117,8 @@ def train(config: TrainConfig, workdir: str) -> TrainResult:
   os.makedirs(workdir, exist_ok=True)
   _write_config(config, workdir)
   keras.utils.set_random_seed(config.seed)  # weight initializers
+  if config.deterministic:
+    tf.config.experimental.enable_op_determinism()
 
   state = TrainState(config)
   manager = checkpoint_manager(state, workdir, config.keep_checkpoints)

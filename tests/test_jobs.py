@@ -1,0 +1,156 @@
+"""The training job as a process: kill/resume, SIGTERM, bad flags, TensorBoard."""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from tests.conftest import checkpoint_step, cli, start_cli, subprocess_env
+
+# Long enough that the job is still running when the test stops it.
+LONG_RUN = ("--config=tiny", "--max_steps=400", "--checkpoint_every=10",
+            "--sample_every=1000", "--log_every=10")
+
+
+def _wait_for(predicate, timeout, what):
+  deadline = time.monotonic() + timeout
+  while time.monotonic() < deadline:
+    if predicate():
+      return
+    time.sleep(0.02)
+  raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def _checkpoint_indexes(workdir):
+  directory = os.path.join(workdir, "checkpoints")
+  if not os.path.isdir(directory):
+    return []
+  return sorted(f for f in os.listdir(directory) if f.endswith(".index"))
+
+
+def _first_checkpoint_then(process, workdir, signum):
+  _wait_for(lambda: _checkpoint_indexes(workdir) or process.poll() is not None,
+            120, "the first checkpoint")
+  assert process.poll() is None, "the job ended before it could be stopped"
+  process.send_signal(signum)
+  return process.wait(timeout=60)
+
+
+def test_sigkill_then_rerun_resumes_from_checkpoint(tmp_path):
+  workdir = str(tmp_path / "run")
+  args = (*LONG_RUN, f"--workdir={workdir}")
+  first = start_cli("training.main", *args, log_path=tmp_path / "first.log")
+  assert _first_checkpoint_then(first, workdir, signal.SIGKILL) == -9
+  latest = os.path.join(workdir, "checkpoints",
+                        _checkpoint_indexes(workdir)[-1][:-len(".index")])
+  killed_at = checkpoint_step(latest)
+  assert 0 < killed_at < 400
+
+  rerun = cli("training.main", *args)
+  assert rerun.returncode == 0, rerun.stderr[-2000:]
+  resumed = re.search(r"Resumed from \S+ \(step (\d+)\)", rerun.stderr)
+  assert resumed, rerun.stderr[-2000:]
+  assert int(resumed.group(1)) >= killed_at > 0
+  steps = [int(s) for s in re.findall(r"step (\d+)/400", rerun.stderr)]
+  assert steps[0] > int(resumed.group(1)) and steps[-1] == 400
+  final = os.path.join(workdir, "checkpoints", "ckpt-400")
+  assert checkpoint_step(final) == 400
+  assert not os.path.exists(os.path.join(workdir, "checkpoints",
+                                         "ckpt-401.index"))
+
+
+def test_sigterm_saves_a_checkpoint_and_exits_zero(tmp_path):
+  workdir = str(tmp_path / "run")
+  job = start_cli("training.main", *LONG_RUN, f"--workdir={workdir}",
+                  log_path=tmp_path / "job.log")
+  assert _first_checkpoint_then(job, workdir, signal.SIGTERM) == 0
+  log = (tmp_path / "job.log").read_text()
+  stopped = re.search(r"SIGTERM received: saved checkpoint at step (\d+)", log)
+  assert stopped, log[-2000:]
+  step = int(stopped.group(1))
+  assert step < 400
+  assert checkpoint_step(
+      os.path.join(workdir, "checkpoints", f"ckpt-{step}")) == step
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--workdir={tmp}", "--dataset=folder:/nonexistent"],
+     "folder:/nonexistent: no such directory"),
+    (["--workdir={tmp}", "--dataset=folder:{tmp}"], "no PNG or JPEG"),
+    (["--workdir={tmp}", "--config=mnist99"], "unknown preset 'mnist99'"),
+    (["--workdir={tmp}", "--image_size=48"], "image_size=48 must be a power"),
+    (["--config=tiny"], "--workdir is required"),
+    (["--workdir={tmp}", "--batch_size=0"], "batch_size=0 must be a positive"),
+])
+def test_bad_input_is_one_line_and_nonzero(tmp_path, flags, message):
+  flags = [f.format(tmp=tmp_path) for f in flags]
+  result = cli("training.main", *flags, timeout=120)
+  assert result.returncode != 0
+  assert "Traceback" not in result.stderr
+  lines = [line for line in result.stderr.splitlines() if line.strip()]
+  assert lines == [f"dcgan-train: error: {lines[-1].split('error: ', 1)[1]}"]
+  assert message in lines[0]
+  assert os.listdir(tmp_path) == []  # nothing written
+
+
+def _free_port():
+  with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    return s.getsockname()[1]
+
+
+def _get_json(url):
+  with urllib.request.urlopen(url, timeout=10) as response:
+    return json.load(response)
+
+
+def test_tensorboard_serves_scalars_and_samples(tmp_path):
+  workdir = str(tmp_path / "run")
+  result = cli("training.main", "--config=tiny", f"--workdir={workdir}",
+               "--max_steps=4")
+  assert result.returncode == 0, result.stderr[-2000:]
+
+  port = _free_port()
+  board = subprocess.Popen(
+      [sys.executable, "-m", "tensorboard.main", f"--logdir={workdir}",
+       "--host=127.0.0.1", f"--port={port}", "--reload_interval=1",
+       "--load_fast=false"],
+      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+      env=subprocess_env())
+  base = f"http://127.0.0.1:{port}/data/plugin"
+  try:
+    def scalar_tags_loaded():
+      try:
+        tags = _get_json(f"{base}/scalars/tags")
+      except OSError:
+        return False
+      return "losses/d_loss" in tags.get(".", {})
+    _wait_for(scalar_tags_loaded, 120, "TensorBoard to load the run")
+
+    tags = _get_json(f"{base}/scalars/tags")["."]
+    for tag in ("losses/g_loss", "discriminator/d_real",
+                "discriminator/d_fake", "norms/g_grad_norm"):
+      assert tag in tags
+    query = urllib.parse.urlencode({"run": ".", "tag": "losses/d_loss"})
+    points = _get_json(f"{base}/scalars/scalars?{query}")
+    assert [p[1] for p in points] == [1, 2, 3, 4]
+
+    assert "samples" in _get_json(f"{base}/images/tags")["."]
+    query = urllib.parse.urlencode({"run": ".", "tag": "samples"})
+    images = _get_json(f"{base}/images/images?{query}")
+    assert [image["step"] for image in images] == [2, 4]
+    with urllib.request.urlopen(
+        f"{base}/images/individualImage?{images[-1]['query']}",
+        timeout=10) as response:
+      assert response.read(8) == b"\x89PNG\r\n\x1a\n"
+  finally:
+    board.terminate()
+    board.wait(timeout=30)

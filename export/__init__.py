@@ -1,0 +1,1 @@
+"""SavedModels of the trained networks, laid out for TensorFlow Serving."""

@@ -1,0 +1,165 @@
+"""Latent search: z* = argmin_z contextual(G(z), y) + lambda * prior(D(G(z))).
+
+The whole loop is one TensorFlow graph (tf.while_loop): one call runs every
+step for every image and restart, with no Python per step. Adam is written as
+loop state rather than a Keras optimizer so the search stays a pure function
+of its inputs, which lets the completer SavedModel embed the same code for a
+batch of any size.
+"""
+
+import dataclasses
+from typing import Callable, Dict
+
+import tensorflow as tf
+
+from inpainting import losses
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchConfig:
+  """Hyperparameters of the latent search, with their sources.
+
+  Attributes:
+    steps: Adam iterations. The reference implementations run 1,000-1,500
+      (bamos/dcgan-completion.tensorflow: 1,000); a pool start (below) lets
+      far fewer reach the same loss.
+    restarts: Starting points per image; the lowest final loss wins.
+    learning_rate: Adam step size on z (0.01, as in bamos' completion).
+    beta1, beta2, epsilon: Adam's defaults (Kingma & Ba 2015).
+    prior_weight: lambda of the prior loss; Yeh et al. section 4 use 0.003.
+    window: Importance-weight window (Yeh et al.: 7).
+    pool_size: Random z drawn once and shared by the batch; each image starts
+      from the `restarts` of them whose G(z) best match its known pixels
+      (its own random draws compete too). 0: plain random starts.
+    seed: Seeds every random draw of the search.
+  """
+  steps: int = 300
+  restarts: int = 2
+  learning_rate: float = 0.01
+  beta1: float = 0.9
+  beta2: float = 0.999
+  epsilon: float = 1e-8
+  prior_weight: float = 0.003
+  window: int = losses.IMPORTANCE_WINDOW
+  pool_size: int = 256
+  seed: int = 0
+
+
+def _adam(z, grad, m, v, t, config: SearchConfig):
+  """One Adam update (Kingma & Ba 2015, Algorithm 1); t counts from 1."""
+  m = config.beta1 * m + (1.0 - config.beta1) * grad
+  v = config.beta2 * v + (1.0 - config.beta2) * tf.square(grad)
+  m_hat = m / (1.0 - tf.pow(config.beta1, t))
+  v_hat = v / (1.0 - tf.pow(config.beta2, t))
+  z = z - config.learning_rate * m_hat / (tf.sqrt(v_hat) + config.epsilon)
+  return z, m, v
+
+
+class LatentSearch:
+  """Completes images by searching z of an exported generator.
+
+  Args:
+    generate: z [N, z_dim] -> images [N, H, W, C] in [-1, 1] (the generator
+      SavedModel's function, or any differentiable callable).
+    discriminate: images -> logits [N, 1].
+    z_dim: Length of z.
+    config: SearchConfig.
+  """
+
+  def __init__(self, generate: Callable, discriminate: Callable, z_dim: int,
+               config: SearchConfig = SearchConfig()):
+    self.generate = generate
+    self.discriminate = discriminate
+    self.z_dim = z_dim
+    self.config = config
+
+  def candidate_losses(self, z, images, weights):
+    """(total, contextual) loss per candidate, and its G(z)."""
+    generated = self.generate(z)
+    contextual = losses.contextual_loss(generated, images, weights)
+    prior = losses.prior_loss(self.discriminate(generated))
+    return contextual + self.config.prior_weight * prior, contextual, generated
+
+  def starting_points(self, images, weights, restarts, seed):
+    """z [B * restarts, z_dim]: random draws, or the best of a shared pool."""
+    batch = tf.shape(images)[0]
+    random_z = tf.random.stateless_uniform(
+        [batch * restarts, self.z_dim], seed=tf.stack([seed, 0]),
+        minval=-1.0, maxval=1.0)
+    if self.config.pool_size == 0:
+      return random_z
+    pool_z = tf.random.stateless_uniform(
+        [self.config.pool_size, self.z_dim], seed=tf.stack([seed, 1]),
+        minval=-1.0, maxval=1.0)
+    pool_images = self.generate(pool_z)
+    own_z = tf.reshape(random_z, [batch, restarts, self.z_dim])
+    own_images = tf.reshape(self.generate(random_z),
+                            tf.concat([[batch, restarts],
+                                       tf.shape(pool_images)[1:]], 0))
+
+    def best_for_one(args):
+      image, weight, z_own, g_own = args
+      candidates_z = tf.concat([z_own, pool_z], 0)
+      candidates = tf.concat([g_own, pool_images], 0)
+      # Contextual loss of every candidate against this one image.
+      scores = losses.contextual_loss(candidates, image[None], weight[None])
+      _, best = tf.math.top_k(-scores, k=restarts)
+      return tf.gather(candidates_z, best)
+
+    chosen = tf.map_fn(best_for_one, (images, weights, own_z, own_images),
+                       fn_output_signature=tf.TensorSpec([None, self.z_dim],
+                                                         tf.float32))
+    return tf.reshape(chosen, [-1, self.z_dim])
+
+  def __call__(self, images, masks, steps=None, restarts=None,
+               seed=None) -> Dict[str, tf.Tensor]:
+    """Runs the search; arguments may be tensors (for a served graph).
+
+    Args:
+      images: float32 [B, H, W, C] in [-1, 1]; the pixels under the hole are
+        ignored.
+      masks: float32 [B, H, W, 1], 1 = known.
+      steps, restarts, seed: override the config's.
+
+    Returns:
+      {"z": [B, z_dim], "generated": G(z*) [B, H, W, C],
+       "loss": [B] total loss of z*, "contextual_loss": [B]}.
+    """
+    config = self.config
+    steps = tf.cast(config.steps if steps is None else steps, tf.int32)
+    restarts = tf.cast(config.restarts if restarts is None else restarts,
+                       tf.int32)
+    seed = tf.cast(config.seed if seed is None else seed, tf.int64)
+    images = tf.convert_to_tensor(images, tf.float32)
+    masks = tf.convert_to_tensor(masks, tf.float32)
+    batch = tf.shape(images)[0]
+
+    weights = losses.importance_weights(masks, config.window)
+    z = self.starting_points(images, weights, restarts, seed)
+    images_r = tf.repeat(images, restarts, axis=0)
+    weights_r = tf.repeat(weights, restarts, axis=0)
+
+    def step(t, z, m, v):
+      with tf.GradientTape() as tape:
+        tape.watch(z)
+        total, _, _ = self.candidate_losses(z, images_r, weights_r)
+        # Candidates are independent, so the gradient of the sum is each
+        # candidate's own gradient.
+        objective = tf.reduce_sum(total)
+      grad = tape.gradient(objective, z)
+      z, m, v = _adam(z, grad, m, v, tf.cast(t + 1, tf.float32), config)
+      # Keep z in the support of the prior U(-1, 1) (Yeh et al. section 3.3).
+      return t + 1, tf.clip_by_value(z, -1.0, 1.0), m, v
+
+    _, z, _, _ = tf.while_loop(
+        lambda t, *_: t < steps, step,
+        (tf.constant(0), z, tf.zeros_like(z), tf.zeros_like(z)))
+
+    total, contextual, generated = self.candidate_losses(z, images_r,
+                                                         weights_r)
+    best = tf.argmin(tf.reshape(total, [batch, restarts]), axis=1,
+                     output_type=tf.int32)
+    pick = tf.range(batch) * restarts + best
+    return {"z": tf.gather(z, pick), "generated": tf.gather(generated, pick),
+            "loss": tf.gather(total, pick),
+            "contextual_loss": tf.gather(contextual, pick)}

@@ -20,8 +20,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q tests
 
 demo: $(STAMP)
-	$(BIN)/dcgan-train --config=mnist32 --workdir=$(DEMO_WORKDIR)
-	@echo "Samples: $(DEMO_WORKDIR)/samples  (tensorboard --logdir $(DEMO_WORKDIR))"
+	$(BIN)/dcgan-demo --workdir=$(DEMO_WORKDIR)
 
 clean:
 	rm -rf $(VENV) runs *.egg-info

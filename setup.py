@@ -10,7 +10,8 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["models", "models.*", "training",
                                     "training.*", "export", "export.*",
-                                    "inpainting", "inpainting.*"]),
+                                    "inpainting", "inpainting.*", "demo",
+                                    "demo.*"]),
     install_requires=[
         "tensorflow==2.21.*",
         # TensorFlow 2.21 no longer pulls in TensorBoard.
@@ -24,6 +25,10 @@ setup(
         "absl-py",
         "matplotlib",
         "numpy",
+        # Classical inpainting baselines (Telea, Navier-Stokes; biharmonic):
+        # well-kept reference implementations to compare against.
+        "opencv-python-headless",
+        "scikit-image",
     ],
     extras_require={
         "test": ["pytest"],
@@ -31,6 +36,9 @@ setup(
     entry_points={
         "console_scripts": [
             "dcgan-train=training.main:run",
+            "dcgan-export=export.main:run",
+            "dcgan-complete=inpainting.main:run",
+            "dcgan-demo=demo.main:run_cli",
         ],
     },
 )

@@ -7,7 +7,7 @@ r"""Exports a training run's generator and discriminator as SavedModels.
 
 import sys
 
-from training import cpu_env  # noqa: F401  (must precede TensorFlow)
+from inpainting import cpu_env  # noqa: F401  (must precede TensorFlow)
 
 from absl import app
 from absl import flags

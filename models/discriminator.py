@@ -36,23 +36,25 @@ class Discriminator(keras.Model):
     self.df = df
 
     init = layers.dcgan_initializer()
-    self.conv_blocks = []
-    for i in range(self.model_config.num_upsamplings):
-      conv = keras.layers.Conv2D(
+    # Each layer is its own attribute: tf.train.Checkpoint does not see
+    # layers that Keras 3 holds in lists, so their weights and batch-norm
+    # statistics would silently be left out of checkpoints.
+    self.num_convs = self.model_config.num_upsamplings
+    for i in range(self.num_convs):
+      setattr(self, f"conv{i}", keras.layers.Conv2D(
           df * 2**i, 5, strides=2, padding="same", use_bias=(i == 0),
-          kernel_initializer=init, name=f"conv{i}")
-      norm = layers.batch_norm(f"conv{i}_bn") if i > 0 else None
-      self.conv_blocks.append((conv, norm))
+          kernel_initializer=init, name=f"conv{i}"))
+      if i > 0:
+        setattr(self, f"conv{i}_bn", layers.batch_norm(f"conv{i}_bn"))
     self.flatten = keras.layers.Flatten()
     self.to_logit = keras.layers.Dense(
         1, kernel_initializer=init, dtype="float32", name="logit")
 
   def call(self, images, training=False):
-    x = images
-    for conv, norm in self.conv_blocks:
-      x = conv(x)
-      if norm is not None:
-        x = norm(x, training=training)
+    x = keras.ops.leaky_relu(self.conv0(images), negative_slope=0.2)
+    for i in range(1, self.num_convs):
+      x = getattr(self, f"conv{i}_bn")(getattr(self, f"conv{i}")(x),
+                                       training=training)
       x = keras.ops.leaky_relu(x, negative_slope=0.2)
     return self.to_logit(self.flatten(x))
 

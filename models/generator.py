@@ -45,16 +45,17 @@ class Generator(keras.Model):
     self.reshape = keras.layers.Reshape((4, 4, top_width))
     self.project_norm = layers.batch_norm("project_bn")
 
-    self.up_blocks = []
+    # Each layer is its own attribute: tf.train.Checkpoint does not see
+    # layers that Keras 3 holds in lists, so their weights and batch-norm
+    # statistics would silently be left out of checkpoints.
+    self.num_deconvs = self.model_config.num_upsamplings - 1
     width = top_width
-    for i in range(self.model_config.num_upsamplings - 1):
+    for i in range(self.num_deconvs):
       width = max(width // 2, gf)
-      self.up_blocks.append((
-          keras.layers.Conv2DTranspose(
-              width, 5, strides=2, padding="same", use_bias=False,
-              kernel_initializer=init, name=f"deconv{i}"),
-          layers.batch_norm(f"deconv{i}_bn"),
-      ))
+      setattr(self, f"deconv{i}", keras.layers.Conv2DTranspose(
+          width, 5, strides=2, padding="same", use_bias=False,
+          kernel_initializer=init, name=f"deconv{i}"))
+      setattr(self, f"deconv{i}_bn", layers.batch_norm(f"deconv{i}_bn"))
     self.to_image = keras.layers.Conv2DTranspose(
         channels, 5, strides=2, padding="same", kernel_initializer=init,
         name="to_image")
@@ -63,9 +64,14 @@ class Generator(keras.Model):
   def call(self, z, training=False):
     x = self.reshape(self.project(z))
     x = keras.ops.relu(self.project_norm(x, training=training))
-    for deconv, norm in self.up_blocks:
+    for deconv, norm in self.blocks():
       x = keras.ops.relu(norm(deconv(x), training=training))
     return self.tanh(self.to_image(x))
+
+  def blocks(self):
+    """[(transposed conv, batch norm)] between 4x4 and the output layer."""
+    return [(getattr(self, f"deconv{i}"), getattr(self, f"deconv{i}_bn"))
+            for i in range(self.num_deconvs)]
 
   def get_config(self):
     config = super().get_config()

@@ -81,3 +81,16 @@ def checkpoint_step(path):
   import tensorflow as tf  # pylint: disable=import-outside-toplevel
   return int(tf.train.load_checkpoint(path).get_tensor(
       "step/.ATTRIBUTES/VARIABLE_VALUE"))
+
+
+@pytest.fixture(scope="session")
+def tiny_export(tmp_path_factory):
+  """(workdir, export_dir) of a tiny model trained 3 steps and exported."""
+  from export import exporter  # pylint: disable=import-outside-toplevel
+  from training import train as train_lib  # pylint: disable=import-outside-toplevel
+  from training.config import get_config  # pylint: disable=import-outside-toplevel
+  root = tmp_path_factory.mktemp("tiny_export")
+  workdir, export_dir = str(root / "train"), str(root / "export")
+  train_lib.train(get_config("tiny", max_steps=3), workdir)
+  exporter.export_models(workdir, export_dir)
+  return workdir, export_dir

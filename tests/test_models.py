@@ -34,8 +34,8 @@ def test_celeba64_is_the_papers_network():
   generator, discriminator = build_networks(CELEBA64)
   # Radford et al. Figure 1: 4x4x1024 -> 8x8x512 -> 16x16x256 -> 32x32x128.
   assert generator.project.units == 4 * 4 * 1024
-  assert [deconv.filters for deconv, _ in generator.up_blocks] == [512, 256,
-                                                                    128]
+  assert [deconv.filters for deconv, _ in generator.blocks()] == [512, 256,
+                                                                   128]
   assert generator.to_image.filters == 3
   assert generator(tf.zeros((1, 100))).shape == (1, 64, 64, 3)
   assert discriminator(tf.zeros((1, 64, 64, 3))).shape == (1, 1)
@@ -49,8 +49,25 @@ def test_mnist32_builds():
 
 def test_batch_norm_only_after_first_discriminator_conv():
   _, discriminator = build_networks(TINY)
-  norms = [norm for _, norm in discriminator.conv_blocks]
-  assert norms[0] is None and all(n is not None for n in norms[1:])
+  assert discriminator.num_convs == 2
+  assert not hasattr(discriminator, "conv0_bn")
+  assert discriminator.conv1_bn.name == "conv1_bn"
+
+
+def test_checkpoint_holds_every_model_variable(tmp_path):
+  generator, discriminator = build_networks(TINY)
+  z = tf.random.uniform((4, TINY.z_dim), -1, 1, seed=0)
+  discriminator(generator(z, training=True), training=True)  # move BN stats
+  path = tf.train.Checkpoint(generator=generator,
+                             discriminator=discriminator).save(
+                                 str(tmp_path / "ckpt"))
+  fresh_g, fresh_d = build_networks(TINY)
+  tf.train.Checkpoint(generator=fresh_g, discriminator=fresh_d).restore(
+      path).assert_consumed()
+  for model, fresh in ((generator, fresh_g), (discriminator, fresh_d)):
+    assert len(model.weights) == len(fresh.weights)
+    for saved, restored in zip(model.weights, fresh.weights):
+      np.testing.assert_array_equal(saved.numpy(), restored.numpy())
 
 
 def test_get_config_round_trip():

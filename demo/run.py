@@ -1,0 +1,121 @@
+"""run_demo(): the whole product on the embedded digits, offline.
+
+train (mnist32, embedded training split) -> export SavedModels -> reload them
+through `inpainting` -> complete held-out digits under several masks ->
+compare with classical inpainting -> report.md, report.json, figure.png.
+"""
+
+import dataclasses
+import os
+import time
+from typing import Dict, Sequence
+
+from absl import logging
+import numpy as np
+
+from demo import report as report_lib
+from export import exporter
+from inpainting import baselines, complete, figures, masks as masks_lib
+from inpainting.saved_models import load_exported_gan
+from inpainting.search import SearchConfig
+from training import config as config_lib
+from training import embedded_mnist
+from training import train as train_lib
+
+MASK_SPECS = {"center": "center", "random": "random:0.8", "half": "half:left",
+              "irregular": "irregular:4"}
+# Rows of the figure per mask type.
+FIGURE_EXAMPLES = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoConfig:
+  train_steps: int = 1500
+  images_per_digit: int = 10  # of the 50 held out per digit
+  search: SearchConfig = SearchConfig()
+  mask_types: Sequence[str] = tuple(MASK_SPECS)
+  seed: int = 0
+
+
+def heldout_subset(images_per_digit: int):
+  """The first `images_per_digit` held-out images of each digit, in [-1, 1]."""
+  images, labels = embedded_mnist.load_split("heldout")
+  keep = np.concatenate([np.flatnonzero(labels == d)[:images_per_digit]
+                         for d in range(10)])
+  return images[keep].astype(np.float32) / 127.5 - 1.0
+
+
+def _stage(message, started):
+  logging.info("[%5.0f s] %s", time.perf_counter() - started, message)
+  print(f"[{time.perf_counter() - started:5.0f} s] {message}", flush=True)
+
+
+def run_demo(workdir: str, config: DemoConfig = DemoConfig()) -> str:
+  """Runs every stage; returns the path of report.md."""
+  started = time.perf_counter()
+  seconds: Dict[str, float] = {}
+  train_dir = os.path.join(workdir, "train")
+  export_dir = os.path.join(workdir, "export")
+  out_dir = os.path.join(workdir, "report")
+
+  _stage(f"training mnist32 for {config.train_steps} steps in {train_dir} "
+         f"(tensorboard --logdir {train_dir})", started)
+  train_config = config_lib.get_config("mnist32", max_steps=config.train_steps,
+                                       seed=config.seed)
+  result = train_lib.train(train_config, train_dir)
+  seconds["train"] = time.perf_counter() - started
+
+  exported = exporter.export_models(train_dir, export_dir)
+  _stage(f"exported step {exported.step} as version {exported.version} to "
+         f"{export_dir}", started)
+  gan = load_exported_gan(export_dir, exported.version)
+  completer = complete.Completer(gan, config.search)
+
+  images = heldout_subset(config.images_per_digit)
+  results, counts, columns = {}, {}, {}
+  complete_started = time.perf_counter()
+  for index, mask_type in enumerate(config.mask_types):
+    masks = masks_lib.make_masks([MASK_SPECS[mask_type]], len(images),
+                                 gan.image_size, seed=config.seed)
+    outputs = {"ours": completer(images, masks)}
+    filled = {"ours": outputs["ours"].blended}
+    for name in baselines.BASELINES:
+      filled[name] = baselines.run_baseline(name, images, masks)
+    results[mask_type] = {
+        name: {"psnr": float(np.mean(m["hole_psnr"])),
+               "ssim": float(np.mean(m["hole_ssim"]))}
+        for name, m in ((name, complete.evaluate(images, out, masks))
+                        for name, out in filled.items())}
+    counts[mask_type] = len(images)
+    _stage(f"{mask_type}: hole PSNR ours {results[mask_type]['ours']['psnr']:.2f}"
+           " dB, " + ", ".join(f"{n} {results[mask_type][n]['psnr']:.2f}"
+                               for n in baselines.BASELINES), started)
+    # Figure rows: the first image of two digits, other digits per mask.
+    first = FIGURE_EXAMPLES * index
+    rows = (np.arange(first, first + FIGURE_EXAMPLES) *
+            config.images_per_digit) % len(images)
+    for title, batch in (("original", images),
+                         ("masked", figures.masked_view(images, masks)),
+                         ("G(z*)", outputs["ours"].generated),
+                         ("ours", filled["ours"]),
+                         ("Telea", filled["telea"]),
+                         ("Navier-Stokes", filled["ns"]),
+                         ("biharmonic", filled["biharmonic"])):
+      columns.setdefault(title, []).append(batch[rows])
+  seconds["complete"] = time.perf_counter() - complete_started
+
+  figure_name = "figure.png"
+  row_labels = [t for t in config.mask_types for _ in range(FIGURE_EXAMPLES)]
+  figures.comparison_figure(
+      os.path.join(out_dir, figure_name),
+      {title: np.concatenate(parts) for title, parts in columns.items()},
+      row_labels=row_labels)
+  seconds["total"] = time.perf_counter() - started
+  details = {"train_steps": result.step,
+             "search_steps": config.search.steps,
+             "search": dataclasses.asdict(config.search),
+             "model_version": exported.version, "seconds": seconds}
+  path = report_lib.write_report(out_dir, results, counts, figure_name,
+                                 details)
+  _stage(f"report: {path}", started)
+  return path

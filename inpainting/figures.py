@@ -1,0 +1,46 @@
+"""Comparison figures: one row per image, one column per stage or method."""
+
+import os
+from typing import Dict, Sequence
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from inpainting import image_io
+
+
+def masked_view(images, masks):
+  """Known pixels as they are, the hole in mid-grey (0 in [-1, 1])."""
+  return np.asarray(images) * np.asarray(masks)
+
+
+def comparison_figure(path: str, columns: Dict[str, np.ndarray],
+                      row_labels: Sequence[str] = (), cell_inches=1.0):
+  """Writes a PNG grid: columns = {title: [N, H, W, C] in [-1, 1]}."""
+  titles = list(columns)
+  rows = len(next(iter(columns.values())))
+  figure = Figure(figsize=(cell_inches * len(titles) + 0.6,
+                           cell_inches * rows + 0.4))
+  FigureCanvasAgg(figure)
+  axes = figure.subplots(rows, len(titles), squeeze=False)
+  for col, title in enumerate(titles):
+    images = image_io.to_uint8(columns[title])
+    for row in range(rows):
+      ax = axes[row][col]
+      image = images[row]
+      if image.shape[-1] == 1:
+        ax.imshow(image[..., 0], cmap="gray", vmin=0, vmax=255)
+      else:
+        ax.imshow(image)
+      ax.set_xticks([])
+      ax.set_yticks([])
+      if row == 0:
+        ax.set_title(title, fontsize=8)
+      if col == 0 and row < len(row_labels):
+        ax.set_ylabel(row_labels[row], fontsize=7)
+  figure.tight_layout(pad=0.3)
+  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+  tmp = path + ".tmp"
+  figure.savefig(tmp, format="png", dpi=100)
+  os.replace(tmp, path)

@@ -1,0 +1,188 @@
+"""Latent search on reloaded SavedModels, the CLI, and the import boundary."""
+
+import json
+import os
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from export import exporter
+from inpainting import complete, losses, masks
+from inpainting.saved_models import load_exported_gan
+from inpainting.search import LatentSearch, SearchConfig
+from tests.conftest import cli, subprocess_env, write_image
+
+
+def _images(count=4, size=16):
+  rng = np.random.default_rng(0)
+  return rng.uniform(-1, 1, (count, size, size, 1)).astype(np.float32)
+
+
+def test_gradients_through_savedmodels_equal_in_memory(tiny_export):
+  workdir, export_dir = tiny_export
+  gan = load_exported_gan(export_dir)
+  g, d, _ = exporter.restore_networks(workdir)
+  images = _images()
+  mask = masks.make_masks(["center", "random"], 4, 16)
+  weights = losses.importance_weights(mask)
+  z = tf.random.uniform((4, 8), -1, 1, seed=1)
+
+  def gradient(generate, discriminate):
+    with tf.GradientTape() as tape:
+      tape.watch(z)
+      generated = generate(z)
+      loss = tf.reduce_sum(
+          losses.contextual_loss(generated, images, weights) +
+          0.003 * losses.prior_loss(discriminate(generated)))
+    return tape.gradient(loss, z).numpy()
+
+  reloaded = gradient(gan.generate, gan.discriminate)
+  in_memory = gradient(lambda z: g(z, training=False),
+                       lambda x: d(x, training=False))
+  assert np.abs(reloaded).sum() > 0
+  np.testing.assert_allclose(reloaded, in_memory, rtol=1e-4, atol=1e-6)
+
+
+def test_search_lowers_the_loss_and_keeps_z_in_range(tiny_export):
+  gan = load_exported_gan(tiny_export[1])
+  images = _images()
+  mask = masks.make_masks(["center", "half", "irregular", "random"], 4, 16)
+  search = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
+                        SearchConfig(pool_size=0, restarts=2, learning_rate=0.05))
+  start = search(images, mask, steps=0)
+  found = search(images, mask, steps=40)
+  assert found["generated"].shape == (4, 16, 16, 1)
+  assert np.all(found["loss"].numpy() < start["loss"].numpy())
+  assert np.all(np.abs(found["z"].numpy()) <= 1.0)
+  # The same seed gives the same result; the loop runs inside tf.function.
+  compiled = tf.function(search)
+  np.testing.assert_allclose(compiled(images, mask, steps=40)["loss"].numpy(),
+                             found["loss"].numpy(), rtol=1e-4)
+
+
+def test_restarts_keep_the_best(tiny_export):
+  gan = load_exported_gan(tiny_export[1])
+  images, mask = _images(2), masks.make_masks(["center"], 2, 16)
+  search = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
+                        SearchConfig(pool_size=0))
+  one = search(images, mask, steps=0, restarts=1)["loss"].numpy()
+  many = search(images, mask, steps=0, restarts=8)["loss"].numpy()
+  # The first of the 8 restarts is the single restart's z (same seed).
+  assert np.all(many <= one + 1e-6)
+
+
+def test_pool_start_is_never_worse_than_random_start(tiny_export):
+  gan = load_exported_gan(tiny_export[1])
+  images = _images(6)
+  mask = masks.make_masks(["center", "random", "half"], 6, 16)
+  weights = losses.importance_weights(mask)
+  for seed in range(3):
+    random = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
+                          SearchConfig(pool_size=0, restarts=2))
+    pooled = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
+                          SearchConfig(pool_size=64, restarts=2))
+    for_random = random.starting_points(images, weights, 2, seed)
+    for_pool = pooled.starting_points(images, weights, 2, seed)
+    score = lambda z: losses.contextual_loss(  # noqa: E731
+        gan.generate(z), tf.repeat(images, 2, 0),
+        tf.repeat(weights, 2, 0)).numpy().reshape(6, 2).min(axis=1)
+    assert np.all(score(for_pool) <= score(for_random) + 1e-5)
+
+
+def test_completer_blends_and_keeps_known_pixels(tiny_export):
+  gan = load_exported_gan(tiny_export[1])
+  images = _images(5)
+  mask = masks.make_masks(["center", "irregular"], 5, 16)
+  result = complete.Completer(gan, SearchConfig(steps=5), batch_size=2)(
+      images, mask)
+  known = np.broadcast_to(mask, images.shape) == 1
+  for output in (result.completed, result.blended):
+    np.testing.assert_array_equal(output[known], images[known])
+  hole = ~known
+  np.testing.assert_array_equal(result.completed[hole],
+                                result.generated[hole])
+  assert result.z.shape == (5, 8) and result.loss.shape == (5,)
+
+
+def _write_digits(folder, count=3):
+  rng = np.random.default_rng(2)
+  for i in range(count):
+    write_image(os.path.join(folder, f"img{i}.png"),
+                rng.integers(0, 256, (20, 20, 1)))
+
+
+def test_cli_writes_images_figure_and_metrics(tiny_export, tmp_path):
+  _write_digits(str(tmp_path / "in"))
+  out = tmp_path / "out"
+  result = cli("inpainting.main", f"--model_dir={tiny_export[1]}",
+               f"--images={tmp_path / 'in'}", "--mask=center,irregular",
+               f"--out={out}", "--steps=5")
+  assert result.returncode == 0, result.stderr[-2000:]
+  for kind in ("completed", "blended", "generated", "masks"):
+    assert sorted(os.listdir(out / kind)) == ["img0.png", "img1.png",
+                                              "img2.png"]
+  assert (out / "figure.png").read_bytes()[:4] == b"\x89PNG"
+  report = json.loads((out / "metrics.json").read_text())
+  assert len(report["images"]) == 3 and report["masks"] == ["center",
+                                                           "irregular"]
+  for key in ("hole_psnr", "hole_ssim", "psnr", "ssim"):
+    assert np.isfinite(report["mean"][key])
+  assert sorted(p for p in os.listdir(tmp_path) if p.startswith(".")) == []
+
+
+def _bad_inputs(tmp_path, export_dir):
+  _write_digits(str(tmp_path / "in"), 1)
+  (tmp_path / "junk.png").write_bytes(b"\x89PNG not really")
+  small = str(tmp_path / "small_mask.png")
+  write_image(small, np.full((20, 20, 1), 255, np.uint8))
+  black = str(tmp_path / "black_mask.png")
+  write_image(black, np.zeros((16, 16, 1), np.uint8))
+  good = f"--images={tmp_path / 'in'}"
+  return [
+      ([f"--model_dir={tmp_path / 'nope'}", good], "no such directory"),
+      ([f"--model_dir={tmp_path}", good], "holds no exported version"),
+      ([f"--model_dir={export_dir}", f"--images={tmp_path / 'junk.png'}"],
+       "junk.png: not a readable PNG/JPEG image"),
+      ([f"--model_dir={export_dir}", good, f"--mask=file:{small}"],
+       "mask is 20x20 but the model completes 16x16"),
+      ([f"--model_dir={export_dir}", good, f"--mask=file:{black}"],
+       "no known pixel"),
+      ([f"--model_dir={export_dir}", good, "--mask=star"],
+       "unknown mask type"),
+  ]
+
+
+def test_cli_bad_inputs_are_one_line_and_write_nothing(tiny_export, tmp_path):
+  for flags, message in _bad_inputs(tmp_path, tiny_export[1]):
+    out = tmp_path / "out"
+    result = cli("inpainting.main", *flags, f"--out={out}")
+    assert result.returncode == 2, (flags, result.stderr[-2000:])
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("dcgan-complete: error: ") and message in last, (
+        flags, last)
+    assert not out.exists()
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".complete")]
+
+
+def test_completion_never_imports_models_or_training(tiny_export, tmp_path):
+  _write_digits(str(tmp_path / "in"), 1)
+  probe = (
+      "import atexit, runpy, sys\n"
+      "def report():\n"
+      "  loaded = sorted(m for m in sys.modules\n"
+      "                  if m.split('.')[0] in ('models', 'training'))\n"
+      "  print('FORBIDDEN', loaded, file=sys.__stdout__)\n"
+      "atexit.register(report)\n"
+      f"sys.argv = ['dcgan-complete', '--model_dir={tiny_export[1]}',\n"
+      f"            '--images={tmp_path / 'in'}', '--out={tmp_path / 'o'}',\n"
+      "            '--steps=2']\n"
+      "runpy.run_module('inpainting.main', run_name='__main__')\n")
+  import subprocess  # pylint: disable=import-outside-toplevel
+  result = subprocess.run([sys.executable, "-c", probe], capture_output=True,
+                          text=True, env=subprocess_env(), timeout=300)
+  assert result.returncode == 0, result.stderr[-2000:]
+  assert "FORBIDDEN []" in result.stdout
+  assert (tmp_path / "o" / "metrics.json").exists()

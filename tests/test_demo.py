@@ -1,0 +1,29 @@
+"""The demo end to end, shortened: train, export, complete, report."""
+
+import json
+import os
+
+from demo import run
+from inpainting.search import SearchConfig
+
+
+def test_demo_writes_report_json_markdown_and_figure(tmp_path, capsys):
+  config = run.DemoConfig(train_steps=2, images_per_digit=1,
+                          search=SearchConfig(steps=3, restarts=1,
+                                              pool_size=16))
+  path = run.run_demo(str(tmp_path), config)
+  report_dir = tmp_path / "report"
+  assert path == str(report_dir / "report.md")
+  results = json.loads((report_dir / "report.json").read_text())
+  assert sorted(results) == ["center", "half", "irregular", "random"]
+  for by_method in results.values():
+    assert sorted(by_method) == ["biharmonic", "ns", "ours", "telea"]
+    for scores in by_method.values():
+      assert set(scores) == {"psnr", "ssim"}
+      assert 0 < scores["psnr"] <= 100 and -1 <= scores["ssim"] <= 1
+  text = (report_dir / "report.md").read_text()
+  assert "| center | 10 |" in text and "![completions](figure.png)" in text
+  assert (report_dir / "figure.png").read_bytes()[:4] == b"\x89PNG"
+  assert os.path.isdir(tmp_path / "export" / "generator" / "1")
+  printed = capsys.readouterr().out
+  assert "center: hole PSNR ours" in printed and "report:" in printed

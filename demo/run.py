@@ -30,6 +30,10 @@ FIGURE_EXAMPLES = 2
 @dataclasses.dataclass(frozen=True)
 class DemoConfig:
   train_steps: int = 1500
+  # Half the mnist32 preset's batch: the same 1,500 updates in about half the
+  # time, which keeps `make demo` within 10 minutes on a 2-core CPU. Measured
+  # center-mask hole PSNR was no worse (7.78 dB vs 7.68 dB at batch 64).
+  batch_size: int = 32
   images_per_digit: int = 10  # of the 50 held out per digit
   # Fewer steps and one start per image keep `make demo` within 10 minutes
   # on a 2-core CPU; the pool start finds good starting points cheaply.
@@ -62,6 +66,7 @@ def run_demo(workdir: str, config: DemoConfig = DemoConfig()) -> str:
   _stage(f"training mnist32 for {config.train_steps} steps in {train_dir} "
          f"(tensorboard --logdir {train_dir})", started)
   train_config = config_lib.get_config("mnist32", max_steps=config.train_steps,
+                                       batch_size=config.batch_size,
                                        seed=config.seed)
   result = train_lib.train(train_config, train_dir)
   seconds["train"] = time.perf_counter() - started

@@ -15,6 +15,7 @@ Signatures:
 
 import tensorflow as tf
 
+from export.signatures import backing_variables
 from inpainting import blending
 from inpainting.search import LatentSearch, SearchConfig
 
@@ -36,6 +37,7 @@ class CompleterModule(tf.Module):
     super().__init__(name="completer_module")
     self.generator = generator
     self.discriminator = discriminator
+    self.model_variables = backing_variables(generator, discriminator)
     self.image_size = generator.image_size
     self.channels = generator.channels
     self.search = LatentSearch(
@@ -65,32 +67,38 @@ class CompleterModule(tf.Module):
             "complete_png": self.complete_png}
 
   def _validated(self, images, masks):
-    """Checks rank, sizes and the mask/image agreement inside the graph."""
+    """Checks rank, sizes and the mask/image agreement inside the graph.
+
+    All conditions are computed on shapes padded to rank 4, so none of them
+    can itself fail on a bad shape; one Assert then reports the first that
+    does not hold, by name.
+    """
     size, channels = self.image_size, self.channels
-    checks = [
-        tf.debugging.assert_rank(images, 4, message=(
-            "images must have rank 4 [batch, height, width, channels]")),
-        tf.debugging.assert_rank(masks, 4, message=(
-            "masks must have rank 4 [batch, height, width, 1]")),
+
+    def padded_shape(x):
+      return tf.concat([tf.shape(x), tf.zeros([4], tf.int32)], 0)[:4]
+
+    image_shape, mask_shape = padded_shape(images), padded_shape(masks)
+    conditions = [
+        (tf.equal(tf.rank(images), 4),
+         "images must have rank 4 [batch, height, width, channels]"),
+        (tf.equal(tf.rank(masks), 4),
+         "masks must have rank 4 [batch, height, width, 1]"),
+        (tf.reduce_all(tf.equal(image_shape[1:], [size, size, channels])),
+         f"images must be {size}x{size}x{channels}, the size the model was "
+         "trained for"),
+        (tf.reduce_all(tf.equal(mask_shape[:3], image_shape[:3])),
+         "masks must match the images in batch, height and width"),
+        (tf.equal(mask_shape[3], 1),
+         "masks must have 1 channel (1 = known, 0 = missing)"),
     ]
-    with tf.control_dependencies(checks):
-      image_shape, mask_shape = tf.shape(images), tf.shape(masks)
-      checks = [
-          tf.debugging.assert_equal(
-              image_shape[1:], tf.constant([size, size, channels]), message=(
-                  f"images must be {size}x{size}x{channels}, the size the "
-                  "model was trained for")),
-          tf.debugging.assert_equal(
-              mask_shape[:3], image_shape[:3], message=(
-                  "masks must have the images' batch, height and width")),
-          tf.debugging.assert_equal(mask_shape[3], 1, message=(
-              "masks must have 1 channel (1 = known, 0 = missing)")),
-      ]
-    with tf.control_dependencies(checks):
-      images = tf.identity(images)
-      masks = tf.identity(masks)
-    images = tf.ensure_shape(images, [None, size, size, channels])
-    masks = tf.ensure_shape(masks, [None, size, size, 1])
+    holds = tf.stack([ok for ok, _ in conditions])
+    first_failure = tf.gather([message for _, message in conditions],
+                              tf.argmin(tf.cast(holds, tf.int32)))
+    check = tf.debugging.Assert(tf.reduce_all(holds), [first_failure])
+    with tf.control_dependencies([check]):
+      images = tf.reshape(images, [-1, size, size, channels])
+      masks = tf.reshape(masks, [-1, size, size, 1])
     return images, masks
 
   def _run(self, images, masks, steps=None, restarts=None, seed=None):

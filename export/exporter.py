@@ -3,6 +3,8 @@
 Layout (TensorFlow Serving's):
   E/generator/N/       serving_default: z -> images
   E/discriminator/N/   serving_default: images -> logits
+  E/completer/N/       images + masks -> completed images (export/completer.py),
+                       with TF Serving warm-up requests in assets.extra/
   E/models.config      model_config_list for `tensorflow_model_server`
 """
 
@@ -16,12 +18,14 @@ from typing import Dict, Optional
 from absl import logging
 import tensorflow as tf
 
-from export import signatures, versions
+from export import signatures, versions, warmup
+from export.completer import CompleterModule
 from export.versions import ExportError
 from models.config import ModelConfig
+from inpainting.search import SearchConfig
 from models.networks import build_networks
 
-MODEL_NAMES = ("generator", "discriminator")
+MODEL_NAMES = ("generator", "discriminator", "completer")
 CONFIG_FILE = "models.config"
 # Where `docker run -v E:/models tensorflow/serving` sees the export dir.
 DEFAULT_SERVING_BASE = "/models"
@@ -88,8 +92,13 @@ def _write_text_atomically(path: str, text: str):
 
 def export_models(workdir: str, export_dir: str, version: Optional[int] = None,
                   checkpoint: Optional[str] = None,
-                  serving_base: str = DEFAULT_SERVING_BASE) -> ExportResult:
-  """Exports both networks of a training run as version `version` (or next).
+                  serving_base: str = DEFAULT_SERVING_BASE,
+                  search_config: SearchConfig = SearchConfig()
+                  ) -> ExportResult:
+  """Exports a training run as version `version` (or the next one).
+
+  The generator, the discriminator, and the completer (which runs the latent
+  search with `search_config` as its defaults).
 
   Every SavedModel is written under a temporary name inside export_dir and
   renamed into place only when all of them are complete, so TensorFlow
@@ -103,13 +112,16 @@ def export_models(workdir: str, export_dir: str, version: Optional[int] = None,
   versions.check_version_is_free(export_dir, MODEL_NAMES, version)
 
   modules = {"generator": signatures.GeneratorModule(generator),
-             "discriminator": signatures.DiscriminatorModule(discriminator)}
+             "discriminator": signatures.DiscriminatorModule(discriminator),
+             "completer": CompleterModule(generator, discriminator,
+                                          search_config)}
   staging = tempfile.mkdtemp(prefix=".export-", dir=export_dir)
   try:
     for name, module in modules.items():
-      serve = module.generate if name == "generator" else module.discriminate
       tf.saved_model.save(module, os.path.join(staging, name),
-                          signatures={"serving_default": serve})
+                          signatures=module.signatures())
+    warmup.write_warmup_file(os.path.join(staging, "completer"), "completer",
+                             generator.image_size, generator.channels)
     paths = {}
     for name in modules:
       target = os.path.join(export_dir, name, str(version))

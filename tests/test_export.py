@@ -13,10 +13,12 @@ from tests.conftest import cli
 
 def test_layout_and_signatures(tiny_export):
   workdir, export_dir = tiny_export
-  assert sorted(os.listdir(export_dir)) == ["discriminator", "generator",
-                                            "models.config"]
+  assert sorted(os.listdir(export_dir)) == ["completer", "discriminator",
+                                            "generator", "models.config"]
   config = open(os.path.join(export_dir, "models.config")).read()
-  assert 'name: "generator"' in config and 'base_path: "/models/generator"' in config
+  for name in ("generator", "discriminator", "completer"):
+    assert f'name: "{name}"' in config
+    assert f'base_path: "/models/{name}"' in config
   generator = tf.saved_model.load(os.path.join(export_dir, "generator", "1"))
   signature = generator.signatures["serving_default"]
   assert signature.structured_input_signature[1]["z"].shape.as_list() == [
@@ -50,10 +52,11 @@ def test_versions_increase_and_are_never_overwritten(tiny_export, tmp_path):
                                        "saved_model.pb")) == before
   assert exporter.export_models(workdir, export_dir, version=7).version == 7
   # No staging directories are left behind.
-  assert sorted(os.listdir(export_dir)) == ["discriminator", "generator",
-                                            "models.config"]
-  assert sorted(os.listdir(os.path.join(export_dir, "generator"))) == [
-      "1", "2", "7"]
+  assert sorted(os.listdir(export_dir)) == ["completer", "discriminator",
+                                            "generator", "models.config"]
+  for name in ("generator", "discriminator", "completer"):
+    assert sorted(os.listdir(os.path.join(export_dir, name))) == ["1", "2",
+                                                                  "7"]
 
 
 def test_export_cli_errors(tmp_path):
@@ -66,3 +69,18 @@ def test_export_cli_errors(tmp_path):
       "dcgan-export: error: ")
   assert "config.json: not found" in result.stderr
   assert not (tmp_path / "e").exists()
+
+
+def test_generator_and_discriminator_run_in_tf1_session(tiny_export):
+  # TensorFlow Serving loads SavedModels like this, not like tf.saved_model.
+  export_dir = tiny_export[1]
+  for name, feeds in (("generator", {"z": np.zeros((2, 8), np.float32)}),
+                      ("discriminator",
+                       {"images": np.zeros((2, 16, 16, 1), np.float32)})):
+    with tf.compat.v1.Session(graph=tf.Graph()) as sess:
+      meta = tf.compat.v1.saved_model.loader.load(
+          sess, ["serve"], os.path.join(export_dir, name, "1"))
+      signature = meta.signature_def["serving_default"]
+      out = sess.run({k: v.name for k, v in signature.outputs.items()},
+                     {signature.inputs[k].name: v for k, v in feeds.items()})
+      assert all(np.all(np.isfinite(v)) for v in out.values())

@@ -14,7 +14,8 @@ import numpy as np
 
 from demo import report as report_lib
 from export import exporter
-from inpainting import baselines, complete, figures, masks as masks_lib
+from inpainting import baselines, complete, evaluation, figures
+from inpainting import masks as masks_lib
 from inpainting.saved_models import load_exported_gan
 from inpainting.search import SearchConfig
 from training import config as config_lib
@@ -83,15 +84,8 @@ def run_demo(workdir: str, config: DemoConfig = DemoConfig()) -> str:
   for index, mask_type in enumerate(config.mask_types):
     masks = masks_lib.make_masks([MASK_SPECS[mask_type]], len(images),
                                  gan.image_size, seed=config.seed)
-    outputs = {"ours": completer(images, masks)}
-    filled = {"ours": outputs["ours"].blended}
-    for name in baselines.BASELINES:
-      filled[name] = baselines.run_baseline(name, images, masks)
-    results[mask_type] = {
-        name: {"psnr": float(np.mean(m["hole_psnr"])),
-               "ssim": float(np.mean(m["hole_ssim"]))}
-        for name, m in ((name, complete.evaluate(images, out, masks))
-                        for name, out in filled.items())}
+    results[mask_type], filled = evaluation.compare_methods(completer, images,
+                                                            masks)
     counts[mask_type] = len(images)
     _stage(f"{mask_type}: hole PSNR ours {results[mask_type]['ours']['psnr']:.2f}"
            " dB, " + ", ".join(f"{n} {results[mask_type][n]['psnr']:.2f}"
@@ -102,7 +96,7 @@ def run_demo(workdir: str, config: DemoConfig = DemoConfig()) -> str:
             config.images_per_digit) % len(images)
     for title, batch in (("original", images),
                          ("masked", figures.masked_view(images, masks)),
-                         ("G(z*)", outputs["ours"].generated),
+                         ("G(z*)", filled["generated"]),
                          ("ours", filled["ours"]),
                          ("Telea", filled["telea"]),
                          ("Navier-Stokes", filled["ns"]),

@@ -32,6 +32,9 @@ class SearchConfig:
       from the `restarts` of them whose G(z) best match its known pixels
       (its own random draws compete too). 0: plain random starts.
     seed: Seeds every random draw of the search.
+    min_improvement, check_every: Early stopping. Every `check_every` steps
+      the batch's mean loss is compared with the previous check; the search
+      stops when it fell by less than this fraction. 0 never stops early.
   """
   steps: int = 300
   restarts: int = 2
@@ -43,6 +46,8 @@ class SearchConfig:
   window: int = losses.IMPORTANCE_WINDOW
   pool_size: int = 256
   seed: int = 0
+  min_improvement: float = 0.0
+  check_every: int = 25
 
 
 def _adam(z, grad, m, v, t, config: SearchConfig):
@@ -139,7 +144,7 @@ class LatentSearch:
     images_r = tf.repeat(images, restarts, axis=0)
     weights_r = tf.repeat(weights, restarts, axis=0)
 
-    def step(t, z, m, v):
+    def step(t, z, m, v, last_check, stop):
       with tf.GradientTape() as tape:
         tape.watch(z)
         total, _, _ = self.candidate_losses(z, images_r, weights_r)
@@ -149,11 +154,22 @@ class LatentSearch:
       grad = tape.gradient(objective, z)
       z, m, v = _adam(z, grad, m, v, tf.cast(t + 1, tf.float32), config)
       # Keep z in the support of the prior U(-1, 1) (Yeh et al. section 3.3).
-      return t + 1, tf.clip_by_value(z, -1.0, 1.0), m, v
+      z = tf.clip_by_value(z, -1.0, 1.0)
+      # Early stopping on the mean loss, checked every check_every steps.
+      mean_loss = tf.reduce_mean(total)
+      checking = tf.logical_and(t > 0, t % config.check_every == 0)
+      improvement = (last_check - mean_loss) / tf.maximum(
+          tf.abs(last_check), 1e-12)
+      stop = tf.logical_and(checking, improvement < config.min_improvement)
+      last_check = tf.where(checking | tf.equal(t, 0), mean_loss, last_check)
+      return t + 1, z, m, v, last_check, stop
 
-    _, z, _, _ = tf.while_loop(
-        lambda t, *_: t < steps, step,
-        (tf.constant(0), z, tf.zeros_like(z), tf.zeros_like(z)))
+    _, z, _, _, _, _ = tf.while_loop(
+        lambda t, *state: tf.logical_and(t < steps,
+                                         tf.logical_not(state[-1])),
+        step,
+        (tf.constant(0), z, tf.zeros_like(z), tf.zeros_like(z),
+         tf.constant(float("inf")), tf.constant(False)))
 
     total, contextual, generated = self.candidate_losses(z, images_r,
                                                          weights_r)

@@ -186,3 +186,17 @@ def test_completion_never_imports_models_or_training(tiny_export, tmp_path):
   assert result.returncode == 0, result.stderr[-2000:]
   assert "FORBIDDEN []" in result.stdout
   assert (tmp_path / "o" / "metrics.json").exists()
+
+
+def test_early_stopping_stops_at_a_check(tiny_export):
+  gan = load_exported_gan(tiny_export[1])
+  images, mask = _images(2), masks.make_masks(["center"], 2, 16)
+  impatient = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
+                           SearchConfig(min_improvement=1.0, check_every=10))
+  patient = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
+                         SearchConfig(min_improvement=0.0))
+  # The first check (after step 10) finds less than 100 % improvement.
+  stopped = impatient(images, mask, steps=200)["z"].numpy()
+  np.testing.assert_allclose(stopped, patient(images, mask, steps=11)["z"],
+                             atol=1e-6)
+  assert not np.allclose(stopped, patient(images, mask, steps=200)["z"])

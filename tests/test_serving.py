@@ -160,3 +160,49 @@ def test_bad_requests_fail_with_invalid_argument(completer, images_shape,
   with pytest.raises(tf.errors.InvalidArgumentError, match=message):
     completer.signatures["serving_default"](
         images=tf.zeros(images_shape), masks=tf.ones(masks_shape))
+
+
+def _real_digit_pngs(tmp_path):
+  """A held-out MNIST digit at the tiny model's 16x16, and a centre hole."""
+  from training.embedded_mnist import load_split  # pylint: disable=import-outside-toplevel
+  digit = load_split("heldout")[0][0]
+  small = tf.cast(tf.image.resize(digit.astype(np.float32), (16, 16),
+                                  antialias=True), tf.uint8)
+  mask = np.full((16, 16, 1), 255, np.uint8)
+  mask[4:12, 4:12] = 0
+  return (tf.io.encode_png(small).numpy(), tf.io.encode_png(mask).numpy(),
+          small.numpy())
+
+
+def test_readme_requests_run_through_the_completer(completer, tmp_path):
+  import base64  # pylint: disable=import-outside-toplevel
+  import json  # pylint: disable=import-outside-toplevel
+  from export import client  # pylint: disable=import-outside-toplevel
+  image_png, mask_png, pixels = _real_digit_pngs(tmp_path)
+  mask_pixels = tf.io.decode_png(mask_png).numpy()
+  known = np.broadcast_to(mask_pixels, pixels.shape) == 255
+
+  # REST with PNG bytes, decoded the way TF Serving decodes {"b64": ...}.
+  body = json.loads(json.dumps(client.rest_b64_request(image_png, mask_png)))
+  instance = body["instances"][0]
+  out = completer.signatures[body["signature_name"]](**{
+      key: tf.constant([base64.b64decode(value["b64"])])
+      for key, value in instance.items()})
+  blended = tf.io.decode_png(out["blended_png"][0]).numpy()
+  np.testing.assert_array_equal(blended[known], pixels[known])
+
+  # REST row format: one dict per instance, stacked per input.
+  images, masks_ = client.to_model_input(pixels, mask_pixels)
+  body = json.loads(json.dumps(client.rest_instances_request(images, masks_)))
+  feeds = {key: tf.constant([row[key] for row in body["instances"]],
+                            tf.float32) for key in ("images", "masks")}
+  rest = completer.signatures[body["signature_name"]](**feeds)
+  assert rest["blended"].shape == (1, 16, 16, 1)
+
+  # gRPC: the PredictRequest's tensors, through the signature it names.
+  request = client.grpc_request(images, masks_)
+  grpc = completer.signatures[request.model_spec.signature_name](**{
+      key: tf.constant(tf.make_ndarray(value))
+      for key, value in request.inputs.items()})
+  np.testing.assert_allclose(grpc["blended"].numpy(), rest["blended"].numpy(),
+                             atol=1e-6)

@@ -30,6 +30,9 @@ class TrainConfig:
     keep_checkpoints: How many recent checkpoints to keep.
     shuffle_buffer: tf.data shuffle buffer, in images.
     num_samples: Images in the sample grid, a square number.
+    frechet_every: Steps between Fréchet distances of 1,000 samples to the
+      embedded training digits (training/frechet.py); 0 = never. Only for
+      embedded:mnist, whose labels train the feature classifier.
     deterministic: Turn on TensorFlow op determinism (same seed, same
       results; slower on GPU).
   """
@@ -47,9 +50,12 @@ class TrainConfig:
   keep_checkpoints: int = 3
   shuffle_buffer: int = 10_000
   num_samples: int = 64
+  frechet_every: int = 500
   deterministic: bool = False
 
   def __post_init__(self):
+    if not isinstance(self.frechet_every, int) or self.frechet_every < 0:
+      raise ConfigError(f"frechet_every={self.frechet_every!r} must be >= 0")
     for name in ("batch_size", "max_steps", "log_every", "sample_every",
                  "checkpoint_every", "keep_checkpoints", "shuffle_buffer"):
       value = getattr(self, name)
@@ -94,12 +100,13 @@ PRESETS = {
     "celeba64": TrainConfig(model=CELEBA64, dataset="tfds:celeb_a",
                             batch_size=128, max_steps=50_000,
                             log_every=100, sample_every=1000,
-                            checkpoint_every=2000),
+                            checkpoint_every=2000, frechet_every=0),
     # Tests: a few seconds per dozen steps on a CPU.
     "tiny": TrainConfig().replace(image_size=16, z_dim=8, gf=4, df=4,
                                   batch_size=8, max_steps=4, log_every=1,
                                   sample_every=2, checkpoint_every=2,
-                                  num_samples=4, shuffle_buffer=64),
+                                  num_samples=4, shuffle_buffer=64,
+                                  frechet_every=0),
 }
 
 

@@ -62,14 +62,21 @@ def readable_image_files(paths, channels):
   return [p.decode() for p, _ in ok.as_numpy_iterator()]
 
 
-def _embedded_source(spec, model):
-  digits, _ = embedded_mnist.load_split("train")
-  # Preprocess all 4,500 once, in memory, instead of every epoch.
+def embedded_images(model: ModelConfig, split: str = "train"):
+  """(float32 [N, S, S, C] in [-1, 1], labels) of an embedded MNIST split."""
+  digits, labels = embedded_mnist.load_split(split)
   converted = next(iter(tf.data.Dataset.from_tensor_slices(digits).map(
       lambda x: to_model_image(x, model)).batch(len(digits))))
+  return converted, labels
+
+
+def _embedded_source(spec, model):
+  # Preprocess all 4,500 once, in memory, instead of every epoch.
+  converted, _ = embedded_images(model)
+  count = len(converted)
   images = tf.data.Dataset.from_tensor_slices(converted)
-  return ImageSource(images, len(digits),
-                     f"embedded:{spec.name} (training split, {len(digits)} "
+  return ImageSource(images, count,
+                     f"embedded:{spec.name} (training split, {count} "
                      f"images; {embedded_mnist.HELDOUT_FRACTION:.0%} held out)")
 
 

@@ -21,6 +21,7 @@ import tensorflow as tf
 
 from models.networks import build_networks
 from training import input_pipeline, summaries
+from training import frechet
 from training.config import TrainConfig
 from training.errors import NonFiniteLossError, WorkdirError
 from training.gan_step import GanStep, make_optimizer
@@ -136,6 +137,7 @@ def train(config: TrainConfig, workdir: str) -> TrainResult:
       seed=input_pipeline.data_seed(config.seed, start_step),
       shuffle_buffer=config.shuffle_buffer)
 
+  scorer = _frechet_scorer(config)
   gan_step = GanStep(state.generator, state.discriminator, state.g_optimizer,
                      state.d_optimizer, state.z_rng, state.step)
   sample_z = fixed_z(config)
@@ -144,13 +146,28 @@ def train(config: TrainConfig, workdir: str) -> TrainResult:
     if start_step == 0:
       summaries.write_hparams(config.to_dict())
     result = _loop(config, workdir, state, manager, gan_step, batches,
-                   sample_z, start_step)
+                   sample_z, start_step, scorer)
   writer.flush()
   return result
 
 
+def _frechet_scorer(config: TrainConfig):
+  """A FrechetScorer for embedded:mnist runs that ask for one, else None."""
+  if not config.frechet_every:
+    return None
+  if config.dataset != "embedded:mnist":
+    logging.info("Fréchet distance needs labelled digits (embedded:mnist); "
+                 "not computed for %s", config.dataset)
+    return None
+  images, labels = input_pipeline.embedded_images(config.model)
+  scorer = frechet.FrechetScorer(images.numpy(), labels, seed=config.seed)
+  logging.info("Fréchet feature classifier: %.1f%% training accuracy",
+               100 * scorer.accuracy)
+  return scorer
+
+
 def _loop(config, workdir, state, manager, gan_step, batches, sample_z,
-          start_step):
+          start_step, scorer):
   step, metrics = start_step, {}
   last_saved = start_step
   window_start, window_steps = time.perf_counter(), 0
@@ -183,6 +200,13 @@ def _loop(config, workdir, state, manager, gan_step, batches, sample_z,
         samples = state.generator(sample_z, training=False)
         path = summaries.write_samples(workdir, step, samples)
         logging.info("Wrote samples %s", path)
+      if scorer and (step % config.frechet_every == 0 or
+                     step == config.max_steps):
+        distance = scorer.score_generator(
+            lambda z: state.generator(z, training=False),
+            config.model.z_dim, seed=config.seed)
+        tf.summary.scalar("quality/frechet_distance", distance, step=step)
+        logging.info("step %d  Fréchet distance %.3f", step, distance)
       if step % config.checkpoint_every == 0:
         manager.save(checkpoint_number=step)
         last_saved = step

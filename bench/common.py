@@ -1,0 +1,18 @@
+"""Shared set-up of the benchmarks: a trained mnist32 export, held-out data."""
+
+import os
+
+from absl import logging
+
+
+def mnist32_export(root, train_steps):
+  """Trains mnist32 (batch 32) for `train_steps` in root and exports it."""
+  from export import exporter  # pylint: disable=import-outside-toplevel
+  from training import config as config_lib  # pylint: disable=import-outside-toplevel
+  from training import train as train_lib  # pylint: disable=import-outside-toplevel
+  workdir, export_dir = os.path.join(root, "train"), os.path.join(root, "e")
+  logging.info("Training mnist32 for %d steps to benchmark it", train_steps)
+  train_lib.train(config_lib.get_config("mnist32", max_steps=train_steps,
+                                        batch_size=32), workdir)
+  exporter.export_models(workdir, export_dir)
+  return export_dir

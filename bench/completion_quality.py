@@ -1,0 +1,127 @@
+r"""Hole PSNR / SSIM of our completion and three classical baselines.
+
+  python bench/completion_quality.py --model_dir=runs/demo/export
+  python bench/completion_quality.py --model_dir=E --images=my_faces/
+  python bench/completion_quality.py            # trains a mnist32 export first
+
+For each mask type, completes the images (default: the embedded held-out
+digits, --images_per_digit of each) with ours, OpenCV Telea and Navier-Stokes
+and scikit-image biharmonic, prints a table and draws it as a PNG chart. For
+a generator of 32x32 grey digits it also prints the Fréchet distance of its
+samples to the embedded training digits (training/frechet.py). The last line
+is a JSON object: mask type -> method -> {"psnr", "ssim"}.
+"""
+
+import dataclasses
+import json
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from inpainting import cpu_env  # noqa: F401,E402  (must precede TensorFlow)
+
+from absl import app  # noqa: E402
+from absl import flags  # noqa: E402
+import numpy as np  # noqa: E402
+
+from bench import common  # noqa: E402
+from inpainting import complete, evaluation, masks as masks_lib  # noqa: E402
+from inpainting.saved_models import load_exported_gan  # noqa: E402
+from inpainting.search import SearchConfig  # noqa: E402
+
+_MODEL_DIR = flags.DEFINE_string("model_dir", None, "Export dir (optional).")
+_TRAIN_STEPS = flags.DEFINE_integer(
+    "train_steps", 1500, "mnist32 steps when no --model_dir is given.")
+_IMAGES = flags.DEFINE_string(
+    "images", None, "Image folder/glob (default: embedded held-out digits).")
+_IMAGES_PER_DIGIT = flags.DEFINE_integer("images_per_digit", 10,
+                                         "Held-out digits of each class.")
+_MASKS = flags.DEFINE_list(
+    "masks", ["center", "half:left", "random:0.8", "irregular:4", "grid"],
+    "Mask specs; each gets a row.")
+_STEPS = flags.DEFINE_integer("steps", 200, "Search steps.")
+_RESTARTS = flags.DEFINE_integer("restarts", 1, "Search restarts.")
+_OUT = flags.DEFINE_string("out", "bench_out", "Where the PNG chart goes.")
+
+
+def draw_chart(path, results):
+  from matplotlib.backends.backend_agg import FigureCanvasAgg  # pylint: disable=import-outside-toplevel
+  from matplotlib.figure import Figure  # pylint: disable=import-outside-toplevel
+  masks = list(results)
+  methods = list(results[masks[0]])
+  figure = Figure(figsize=(9, 3.6))
+  FigureCanvasAgg(figure)
+  for col, metric in enumerate(("psnr", "ssim")):
+    ax = figure.add_subplot(1, 2, col + 1)
+    width = 0.8 / len(methods)
+    for i, method in enumerate(methods):
+      ax.bar(np.arange(len(masks)) + i * width,
+             [results[m][method][metric] for m in masks], width, label=method)
+    ax.set_xticks(np.arange(len(masks)) + 0.4 - width / 2)
+    ax.set_xticklabels(masks, fontsize=8)
+    ax.set_title(f"hole {metric.upper()}" + (" (dB)" if metric == "psnr"
+                                             else ""))
+  ax.legend(fontsize=7)
+  figure.tight_layout()
+  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+  figure.savefig(path, dpi=100)
+
+
+def load_images(gan):
+  if _IMAGES.value:
+    from inpainting import image_io  # pylint: disable=import-outside-toplevel
+    paths = image_io.find_images(_IMAGES.value)
+    return complete.load_image_files(paths, gan.image_size, gan.channels)
+  from demo.run import heldout_subset  # pylint: disable=import-outside-toplevel
+  return heldout_subset(_IMAGES_PER_DIGIT.value)
+
+
+def frechet_line(gan):
+  """FD of G's samples and of real held-out digits to the training digits."""
+  if (gan.image_size, gan.channels) != (32, 1):
+    return None
+  from models.config import MNIST32  # pylint: disable=import-outside-toplevel
+  from training import frechet  # pylint: disable=import-outside-toplevel
+  from training.input_pipeline import embedded_images  # pylint: disable=import-outside-toplevel
+  images, labels = embedded_images(MNIST32)
+  scorer = frechet.FrechetScorer(images.numpy(), labels)
+  heldout, _ = embedded_images(MNIST32, "heldout")
+  return (scorer.score_generator(gan.generate, gan.z_dim),
+          scorer.score_images(heldout.numpy()))
+
+
+def main(argv):
+  del argv
+  with tempfile.TemporaryDirectory() as root:
+    export_dir = _MODEL_DIR.value or common.mnist32_export(
+        root, _TRAIN_STEPS.value)
+    gan = load_exported_gan(export_dir)
+    images = load_images(gan)
+    completer = complete.Completer(gan, dataclasses.replace(
+        SearchConfig(), steps=_STEPS.value, restarts=_RESTARTS.value))
+    results = {}
+    print(f"{len(images)} images, {_STEPS.value} steps, {_RESTARTS.value} "
+          "restart(s); hole PSNR (dB) / hole SSIM")
+    print(f"{'mask':14s}" + "".join(f"{m:>18s}" for m in evaluation.METHODS))
+    for spec in _MASKS.value:
+      masks = masks_lib.make_masks([spec], len(images), gan.image_size)
+      results[spec.split(":")[0]], _ = evaluation.compare_methods(
+          completer, images, masks)
+      row = results[spec.split(":")[0]]
+      print(f"{spec:14s}" + "".join(
+          f"{row[m]['psnr']:>10.2f} / {row[m]['ssim']:.3f}"
+          for m in evaluation.METHODS), flush=True)
+    chart = os.path.join(_OUT.value, "completion_quality.png")
+    draw_chart(chart, results)
+    print(f"chart: {chart}")
+    scores = frechet_line(gan)
+    if scores:
+      print(f"Fréchet distance to the training digits: generator "
+            f"{scores[0]:.3f}, real held-out digits {scores[1]:.3f}")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+  app.run(main)

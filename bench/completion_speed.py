@@ -1,0 +1,157 @@
+r"""Our compiled latent search against a per-iteration Python loop.
+
+  python bench/completion_speed.py --model_dir=runs/demo/export
+  python bench/completion_speed.py        # trains a mnist32 export first
+
+Same SavedModels, images (held-out digits), center masks and seed:
+  (a) ours: the whole search in one compiled call (pool start, optional early
+      stopping), run at several step budgets;
+  (b) the reference style: one compiled step function (loss, gradient, Adam)
+      called from Python for --loop_steps iterations, from random z.
+Prints iterations/s of both, their ratio, and the wall time each needs to
+reach (b)'s final loss. The last line is a JSON object.
+"""
+
+import dataclasses
+import json
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from inpainting import cpu_env  # noqa: F401,E402  (must precede TensorFlow)
+
+from absl import app  # noqa: E402
+from absl import flags  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from bench import common  # noqa: E402
+from inpainting import losses, masks as masks_lib  # noqa: E402
+from inpainting import search as search_lib  # noqa: E402
+from inpainting.saved_models import load_exported_gan  # noqa: E402
+
+_MODEL_DIR = flags.DEFINE_string("model_dir", None, "Export dir (optional).")
+_TRAIN_STEPS = flags.DEFINE_integer(
+    "train_steps", 1500, "mnist32 steps when no --model_dir is given.")
+_BATCH = flags.DEFINE_integer("batch_size", 64, "Images completed at once.")
+_LOOP_STEPS = flags.DEFINE_integer("loop_steps", 1000, "Iterations of (b).")
+_BUDGETS = flags.DEFINE_list(
+    "budgets", ["0", "25", "50", "100", "150", "200", "300", "400"],
+    "Step budgets at which our search is timed.")
+_MIN_IMPROVEMENT = flags.DEFINE_float(
+    "min_improvement", 0.0, "Our early-stopping threshold (0: off).")
+_POOL = flags.DEFINE_integer("pool_size", 256, "Our pool start (0: random).")
+_MASK = flags.DEFINE_string("mask", "center", "Mask spec.")
+
+
+def heldout_batch(count, size):
+  from training.embedded_mnist import load_split  # pylint: disable=import-outside-toplevel
+  images = load_split("heldout")[0][:count].astype(np.float32) / 127.5 - 1.0
+  if size != images.shape[1]:
+    images = tf.image.resize(images, (size, size), antialias=True).numpy()
+  return images
+
+
+def per_iteration_loop(gan, images, masks, config, steps):
+  """(b): Python calls one compiled step per iteration; returns losses, s."""
+  weights = losses.importance_weights(masks, config.window)
+  search = search_lib.LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
+                                   config)
+  z = tf.Variable(tf.random.stateless_uniform(
+      [len(images), gan.z_dim], seed=[config.seed, 0], minval=-1.0,
+      maxval=1.0))
+  m, v = tf.Variable(tf.zeros_like(z)), tf.Variable(tf.zeros_like(z))
+
+  @tf.function
+  def step(t):
+    with tf.GradientTape() as tape:
+      total, _, _ = search.candidate_losses(z, images, weights)
+      objective = tf.reduce_sum(total)
+    grad = tape.gradient(objective, z)
+    new_z, new_m, new_v = search_lib._adam(z, grad, m, v, t, config)  # pylint: disable=protected-access
+    z.assign(tf.clip_by_value(new_z, -1.0, 1.0))
+    m.assign(new_m)
+    v.assign(new_v)
+    return tf.reduce_mean(total)
+
+  step(tf.constant(1.0))  # trace outside the timing, then start afresh
+  z.assign(tf.random.stateless_uniform(
+      [len(images), gan.z_dim], seed=[config.seed, 0], minval=-1.0,
+      maxval=1.0))
+  m.assign(tf.zeros_like(z))
+  v.assign(tf.zeros_like(z))
+  curve = []
+  started = time.perf_counter()
+  for t in range(1, steps + 1):
+    loss = float(step(tf.constant(float(t))))  # one framework call per step
+    curve.append((time.perf_counter() - started, loss))
+  final, _, _ = search.candidate_losses(z, images, weights)
+  return curve, float(tf.reduce_mean(final)), time.perf_counter() - started
+
+
+def main(argv):
+  del argv
+  with tempfile.TemporaryDirectory() as root:
+    export_dir = _MODEL_DIR.value or common.mnist32_export(
+        root, _TRAIN_STEPS.value)
+    gan = load_exported_gan(export_dir)
+    images = heldout_batch(_BATCH.value, gan.image_size)
+    masks = masks_lib.make_masks([_MASK.value], len(images), gan.image_size)
+    base = search_lib.SearchConfig(restarts=1, seed=0)
+
+    # (b) the per-iteration loop from random starting points.
+    curve, loop_loss, loop_seconds = per_iteration_loop(
+        gan, images, masks, dataclasses.replace(base, pool_size=0),
+        _LOOP_STEPS.value)
+    loop_rate = _LOOP_STEPS.value / loop_seconds
+    # When (b) first reached its own final loss.
+    loop_time_to_loss = next(t for t, loss in curve if loss <= loop_loss
+                             ) if any(loss <= loop_loss for _, loss in curve
+                                      ) else loop_seconds
+    print(f"(b) loop: {_LOOP_STEPS.value} iterations in {loop_seconds:.1f} s"
+          f" ({loop_rate:.1f} it/s), final mean loss {loop_loss:.4f}")
+
+    # (a) ours, one compiled call per budget.
+    ours = search_lib.LatentSearch(
+        gan.generate, gan.discriminate, gan.z_dim,
+        dataclasses.replace(base, pool_size=_POOL.value,
+                            min_improvement=_MIN_IMPROVEMENT.value))
+    compiled = tf.function(ours)
+    compiled(images, masks, steps=tf.constant(1))  # trace once
+    runs = []
+    for budget in [int(b) for b in _BUDGETS.value]:
+      started = time.perf_counter()
+      loss = float(tf.reduce_mean(compiled(images, masks,
+                                           steps=tf.constant(budget))["loss"]))
+      seconds = time.perf_counter() - started
+      runs.append((budget, seconds, loss))
+      print(f"(a) ours: {budget:4d} steps in {seconds:6.2f} s, mean loss "
+            f"{loss:.4f}")
+    reached = [r for r in runs if r[2] <= loop_loss]
+    ours_time_to_loss = reached[0][1] if reached else float("nan")
+    # Our per-iteration rate, from the two largest budgets (start-up cancels).
+    (b1, s1, _), (b2, s2, _) = runs[-2], runs[-1]
+    ours_rate = (b2 - b1) / max(s2 - s1, 1e-9)
+    result = {
+        "batch_size": len(images), "mask": _MASK.value,
+        "loop_iterations": _LOOP_STEPS.value, "loop_final_loss": loop_loss,
+        "loop_iter_per_s": loop_rate, "ours_iter_per_s": ours_rate,
+        "iter_per_s_ratio": ours_rate / loop_rate,
+        "loop_time_to_loss_s": loop_time_to_loss,
+        "ours_time_to_loss_s": ours_time_to_loss,
+        "ours_steps_to_loss": reached[0][0] if reached else None,
+        "time_to_loss_ratio": loop_time_to_loss / ours_time_to_loss,
+        "pool_size": _POOL.value, "min_improvement": _MIN_IMPROVEMENT.value,
+    }
+    print(f"iterations/s: ours {ours_rate:.1f} vs loop {loop_rate:.1f} "
+          f"(x{result['iter_per_s_ratio']:.2f}); time to the loop's final "
+          f"loss: ours {ours_time_to_loss:.2f} s vs loop "
+          f"{loop_time_to_loss:.1f} s (x{result['time_to_loss_ratio']:.1f})")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+  app.run(main)

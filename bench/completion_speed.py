@@ -39,11 +39,13 @@ _TRAIN_STEPS = flags.DEFINE_integer(
 _BATCH = flags.DEFINE_integer("batch_size", 64, "Images completed at once.")
 _LOOP_STEPS = flags.DEFINE_integer("loop_steps", 1000, "Iterations of (b).")
 _BUDGETS = flags.DEFINE_list(
-    "budgets", ["0", "25", "50", "100", "150", "200", "300", "400"],
+    "budgets", ["0", "25", "50", "75", "100", "125", "150", "200", "300"],
     "Step budgets at which our search is timed.")
 _MIN_IMPROVEMENT = flags.DEFINE_float(
     "min_improvement", 0.0, "Our early-stopping threshold (0: off).")
-_POOL = flags.DEFINE_integer("pool_size", 256, "Our pool start (0: random).")
+_POOL = flags.DEFINE_integer("pool_size", None, "Our pool (default: ours).")
+_LEARNING_RATE = flags.DEFINE_float(
+    "learning_rate", None, "Our Adam step size (default: SearchConfig's).")
 _MASK = flags.DEFINE_string("mask", "center", "Mask spec.")
 
 
@@ -102,9 +104,11 @@ def main(argv):
     masks = masks_lib.make_masks([_MASK.value], len(images), gan.image_size)
     base = search_lib.SearchConfig(restarts=1, seed=0)
 
-    # (b) the per-iteration loop from random starting points.
+    # (b) the per-iteration loop from random starting points, at the
+    # reference implementations' step size (bamos/dcgan-completion: 0.01).
     curve, loop_loss, loop_seconds = per_iteration_loop(
-        gan, images, masks, dataclasses.replace(base, pool_size=0),
+        gan, images, masks,
+        dataclasses.replace(base, pool_size=0, learning_rate=0.01),
         _LOOP_STEPS.value)
     loop_rate = _LOOP_STEPS.value / loop_seconds
     # When (b) first reached its own final loss.
@@ -115,10 +119,14 @@ def main(argv):
           f" ({loop_rate:.1f} it/s), final mean loss {loop_loss:.4f}")
 
     # (a) ours, one compiled call per budget.
-    ours = search_lib.LatentSearch(
-        gan.generate, gan.discriminate, gan.z_dim,
-        dataclasses.replace(base, pool_size=_POOL.value,
-                            min_improvement=_MIN_IMPROVEMENT.value))
+    overrides = {"min_improvement": _MIN_IMPROVEMENT.value}
+    if _POOL.value is not None:
+      overrides["pool_size"] = _POOL.value
+    if _LEARNING_RATE.value is not None:
+      overrides["learning_rate"] = _LEARNING_RATE.value
+    ours_config = dataclasses.replace(base, **overrides)
+    ours = search_lib.LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
+                                   ours_config)
     compiled = tf.function(ours)
     compiled(images, masks, steps=tf.constant(1))  # trace once
     runs = []
@@ -132,9 +140,10 @@ def main(argv):
             f"{loss:.4f}")
     reached = [r for r in runs if r[2] <= loop_loss]
     ours_time_to_loss = reached[0][1] if reached else float("nan")
-    # Our per-iteration rate, from the two largest budgets (start-up cancels).
-    (b1, s1, _), (b2, s2, _) = runs[-2], runs[-1]
-    ours_rate = (b2 - b1) / max(s2 - s1, 1e-9)
+    # Our per-iteration rate: the slope of time over budget (a least-squares
+    # fit, so start-up cost and one noisy run weigh little).
+    budgets, seconds = zip(*[(b, s) for b, s, _ in runs])
+    ours_rate = 1.0 / max(np.polyfit(budgets, seconds, 1)[0], 1e-9)
     result = {
         "batch_size": len(images), "mask": _MASK.value,
         "loop_iterations": _LOOP_STEPS.value, "loop_final_loss": loop_loss,
@@ -144,7 +153,9 @@ def main(argv):
         "ours_time_to_loss_s": ours_time_to_loss,
         "ours_steps_to_loss": reached[0][0] if reached else None,
         "time_to_loss_ratio": loop_time_to_loss / ours_time_to_loss,
-        "pool_size": _POOL.value, "min_improvement": _MIN_IMPROVEMENT.value,
+        "pool_size": ours_config.pool_size,
+        "learning_rate": ours_config.learning_rate,
+        "min_improvement": ours_config.min_improvement,
     }
     print(f"iterations/s: ours {ours_rate:.1f} vs loop {loop_rate:.1f} "
           f"(x{result['iter_per_s_ratio']:.2f}); time to the loop's final "

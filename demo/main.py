@@ -23,20 +23,23 @@ _SEARCH_STEPS = flags.DEFINE_integer("search_steps", None, "Adam steps on z.")
 PROG = "dcgan-demo"
 
 
+def fail(message):
+  print(f"{PROG}: error: {message}", file=sys.stderr)
+  sys.exit(2)
+
+
 def main(argv):
-  from demo import run  # pylint: disable=import-outside-toplevel
+  # Flags are checked before the TensorFlow import that `demo.run` brings.
   if len(argv) > 1:
-    print(f"{PROG}: error: unexpected arguments: {' '.join(argv[1:])}",
-          file=sys.stderr)
-    sys.exit(2)
+    fail(f"unexpected arguments: {' '.join(argv[1:])}")
+  if (_IMAGES_PER_DIGIT.value is not None and
+      not 1 <= _IMAGES_PER_DIGIT.value <= 50):
+    fail("--images_per_digit must be in [1, 50]")
+  from demo import run  # pylint: disable=import-outside-toplevel
   config = run.DemoConfig()
   if _TRAIN_STEPS.value is not None:
     config = dataclasses.replace(config, train_steps=_TRAIN_STEPS.value)
   if _IMAGES_PER_DIGIT.value is not None:
-    if not 1 <= _IMAGES_PER_DIGIT.value <= 50:
-      print(f"{PROG}: error: --images_per_digit must be in [1, 50]",
-            file=sys.stderr)
-      sys.exit(2)
     config = dataclasses.replace(config,
                                  images_per_digit=_IMAGES_PER_DIGIT.value)
   if _SEARCH_STEPS.value is not None:

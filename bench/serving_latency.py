@@ -26,34 +26,23 @@ from absl import flags  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from bench import common  # noqa: E402
+from inpainting.saved_models import load_exported_gan  # noqa: E402
+
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "Export dir (optional).")
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed calls per batch size.")
 _BATCHES = flags.DEFINE_list("batch_sizes", ["1", "64"], "Batch sizes.")
 
 
-def fresh_mnist32_export(root):
-  from export import exporter  # pylint: disable=import-outside-toplevel
-  from training import config as config_lib  # pylint: disable=import-outside-toplevel
-  from training import train as train_lib  # pylint: disable=import-outside-toplevel
-  workdir, export_dir = os.path.join(root, "train"), os.path.join(root, "e")
-  train_lib.train(config_lib.get_config("mnist32", max_steps=1), workdir)
-  exporter.export_models(workdir, export_dir)
-  return export_dir
-
-
-def latest_completer(export_dir):
-  base = os.path.join(export_dir, "completer")
-  version = max(int(v) for v in os.listdir(base) if v.isdigit())
-  return os.path.join(base, str(version))
-
-
 def main(argv):
   del argv
   with tempfile.TemporaryDirectory() as root:
-    export_dir = _MODEL_DIR.value or fresh_mnist32_export(root)
-    path = latest_completer(export_dir)
+    export_dir = _MODEL_DIR.value or common.mnist32_export(root, 1)
+    gan = load_exported_gan(export_dir)
+    height = width = gan.image_size
+    channels = gan.channels
+    path = os.path.join(export_dir, "completer", str(gan.version))
     serve = tf.saved_model.load(path).signatures["serving_default"]
-    height, width, channels = _image_size(path)
     results = {"model": path, "cpu_count": os.cpu_count(),
                "devices": [d.device_type for d in
                            tf.config.list_logical_devices()]}
@@ -78,17 +67,6 @@ def main(argv):
             f"calls ({batch / median:.1f} images/s); all: "
             + ", ".join(f"{t:.3f}" for t in timings))
     print(json.dumps(results))
-
-
-def _image_size(completer_path):
-  """[H, W, C] from the completer's warm-up request (a real served input)."""
-  from tensorflow_serving.apis import prediction_log_pb2  # pylint: disable=import-outside-toplevel
-  from export.warmup import WARMUP_FILE  # pylint: disable=import-outside-toplevel
-  record = next(iter(tf.data.TFRecordDataset(
-      os.path.join(completer_path, WARMUP_FILE)).as_numpy_iterator()))
-  log = prediction_log_pb2.PredictionLog.FromString(record)
-  shape = log.predict_log.request.inputs["images"].tensor_shape.dim
-  return [d.size for d in shape][1:]
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ Signatures:
 import tensorflow as tf
 
 from export.signatures import backing_variables
-from inpainting import blending
+from inpainting.complete import search_and_blend
 from inpainting.search import LatentSearch, SearchConfig
 
 # Shapes are left open in the signatures and checked inside the graph, so a
@@ -103,14 +103,10 @@ class CompleterModule(tf.Module):
 
   def _run(self, images, masks, steps=None, restarts=None, seed=None):
     images, masks = self._validated(images, masks)
-    found = self.search(images, masks, steps=steps, restarts=restarts,
-                        seed=seed)
-    return {
-        "blended": blending.poisson_blend(images, found["generated"], masks),
-        "completed": blending.paste(images, found["generated"], masks),
-        "generated": found["generated"],
-        "loss": found["loss"],
-    }
+    found = search_and_blend(self.search, images, masks, steps, restarts,
+                             seed)
+    return {key: found[key]
+            for key in ("blended", "completed", "generated", "loss")}
 
   def _complete_default(self, images, masks):
     return self._run(images, masks)

@@ -32,6 +32,20 @@ class Completion:
   loss: np.ndarray  # [B]
 
 
+def search_and_blend(search: LatentSearch, images, masks, steps=None,
+                     restarts=None, seed=None):
+  """The completion as tensors: the search, then paste and Poisson blend.
+
+  The one implementation that `Completer` and the served completer
+  (export/completer.py) both run. Returns the search's outputs plus
+  "completed" (G(z*) pasted into the hole) and "blended".
+  """
+  found = search(images, masks, steps=steps, restarts=restarts, seed=seed)
+  found["completed"] = blending.paste(images, found["generated"], masks)
+  found["blended"] = blending.poisson_blend(images, found["generated"], masks)
+  return found
+
+
 class Completer:
   """Runs the compiled search and blending in batches.
 
@@ -55,11 +69,7 @@ class Completer:
         tf.TensorSpec(shape + [1], tf.float32),
         tf.TensorSpec([], tf.int64)])
     def complete(images, masks, seed):
-      found = search(images, masks, seed=seed)
-      blended = blending.poisson_blend(images, found["generated"], masks)
-      found["blended"] = blended
-      found["completed"] = blending.paste(images, found["generated"], masks)
-      return found
+      return search_and_blend(search, images, masks, seed=seed)
 
     self._complete = complete
 

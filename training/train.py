@@ -55,11 +55,6 @@ def _write_config(config: TrainConfig, workdir: str):
   os.replace(tmp, path)
 
 
-def load_config(workdir: str) -> TrainConfig:
-  with open(os.path.join(workdir, CONFIG_FILE)) as f:
-    return TrainConfig.from_dict(json.load(f))
-
-
 class TrainState:
   """Both networks, their optimizers, the step and the z generator.
 

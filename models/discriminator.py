@@ -20,6 +20,8 @@ class Discriminator(keras.Model):
     image_size: Input height and width, a power of two in [16, 128].
     channels: Input channels, 1 or 3.
     df: Width of the first convolution; doubled by each further one.
+    sync_batch_norm: Synchronize batch-norm statistics across replicas (see
+      Generator).
 
   Example:
     >>> d = Discriminator(image_size=32, channels=1, df=64)
@@ -27,13 +29,15 @@ class Discriminator(keras.Model):
     TensorShape([2, 1])
   """
 
-  def __init__(self, image_size=64, channels=3, df=64, **kwargs):
+  def __init__(self, image_size=64, channels=3, df=64, sync_batch_norm=False,
+               **kwargs):
     super().__init__(**kwargs)
     self.model_config = ModelConfig(
         image_size=image_size, channels=channels, df=df)
     self.image_size = image_size
     self.channels = channels
     self.df = df
+    self.sync_batch_norm = sync_batch_norm
 
     init = layers.dcgan_initializer()
     # Each layer is its own attribute: tf.train.Checkpoint does not see
@@ -45,7 +49,8 @@ class Discriminator(keras.Model):
           df * 2**i, 5, strides=2, padding="same", use_bias=(i == 0),
           kernel_initializer=init, name=f"conv{i}"))
       if i > 0:
-        setattr(self, f"conv{i}_bn", layers.batch_norm(f"conv{i}_bn"))
+        setattr(self, f"conv{i}_bn", layers.batch_norm(
+            f"conv{i}_bn", sync_batch_norm))
     self.flatten = keras.layers.Flatten()
     self.to_logit = keras.layers.Dense(
         1, kernel_initializer=init, dtype="float32", name="logit")
@@ -61,5 +66,5 @@ class Discriminator(keras.Model):
   def get_config(self):
     config = super().get_config()
     config.update(image_size=self.image_size, channels=self.channels,
-                  df=self.df)
+                  df=self.df, sync_batch_norm=self.sync_batch_norm)
     return config

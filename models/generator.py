@@ -21,6 +21,9 @@ class Generator(keras.Model):
     channels: Output channels, 1 or 3.
     z_dim: Length of z.
     gf: Width of the last hidden layer; the first is 8*gf.
+    sync_batch_norm: Synchronize batch-norm statistics across the replicas of
+      a tf.distribute strategy (set by the training job when it runs on more
+      than one replica; the weights are the same either way).
 
   Example:
     >>> g = Generator(image_size=32, channels=1, z_dim=100, gf=32)
@@ -28,7 +31,8 @@ class Generator(keras.Model):
     TensorShape([2, 32, 32, 1])
   """
 
-  def __init__(self, image_size=64, channels=3, z_dim=100, gf=128, **kwargs):
+  def __init__(self, image_size=64, channels=3, z_dim=100, gf=128,
+               sync_batch_norm=False, **kwargs):
     super().__init__(**kwargs)
     self.model_config = ModelConfig(
         image_size=image_size, channels=channels, z_dim=z_dim, gf=gf)
@@ -36,6 +40,7 @@ class Generator(keras.Model):
     self.channels = channels
     self.z_dim = z_dim
     self.gf = gf
+    self.sync_batch_norm = sync_batch_norm
 
     init = layers.dcgan_initializer()
     top_width = 8 * gf
@@ -43,7 +48,7 @@ class Generator(keras.Model):
         4 * 4 * top_width, use_bias=False, kernel_initializer=init,
         name="project")
     self.reshape = keras.layers.Reshape((4, 4, top_width))
-    self.project_norm = layers.batch_norm("project_bn")
+    self.project_norm = layers.batch_norm("project_bn", sync_batch_norm)
 
     # Each layer is its own attribute: tf.train.Checkpoint does not see
     # layers that Keras 3 holds in lists, so their weights and batch-norm
@@ -55,7 +60,8 @@ class Generator(keras.Model):
       setattr(self, f"deconv{i}", keras.layers.Conv2DTranspose(
           width, 5, strides=2, padding="same", use_bias=False,
           kernel_initializer=init, name=f"deconv{i}"))
-      setattr(self, f"deconv{i}_bn", layers.batch_norm(f"deconv{i}_bn"))
+      setattr(self, f"deconv{i}_bn", layers.batch_norm(f"deconv{i}_bn",
+                                                   sync_batch_norm))
     self.to_image = keras.layers.Conv2DTranspose(
         channels, 5, strides=2, padding="same", kernel_initializer=init,
         name="to_image")
@@ -76,5 +82,6 @@ class Generator(keras.Model):
   def get_config(self):
     config = super().get_config()
     config.update(image_size=self.image_size, channels=self.channels,
-                  z_dim=self.z_dim, gf=self.gf)
+                  z_dim=self.z_dim, gf=self.gf,
+                  sync_batch_norm=self.sync_batch_norm)
     return config

@@ -7,12 +7,19 @@ from models.discriminator import Discriminator
 from models.generator import Generator
 
 
-def build_networks(config: ModelConfig, batch_size: int = 1):
-  """Returns (generator, discriminator), built so their variables exist."""
+def build_networks(config: ModelConfig, batch_size: int = 1,
+                   sync_batch_norm: bool = False):
+  """Returns (generator, discriminator), built so their variables exist.
+
+  `sync_batch_norm` is for training on several replicas; it changes no
+  variable, so checkpoints move freely between the two settings.
+  """
   generator = Generator(image_size=config.image_size, channels=config.channels,
-                        z_dim=config.z_dim, gf=config.gf, name="generator")
+                        z_dim=config.z_dim, gf=config.gf,
+                        sync_batch_norm=sync_batch_norm, name="generator")
   discriminator = Discriminator(image_size=config.image_size,
                                 channels=config.channels, df=config.df,
+                                sync_batch_norm=sync_batch_norm,
                                 name="discriminator")
   generator(keras.ops.zeros((batch_size, config.z_dim)))
   discriminator(keras.ops.zeros(

@@ -13,8 +13,21 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
 
+def _split_cpu_into_two_devices():
+  # MirroredStrategy tests need two replicas; a CPU can be split into logical
+  # devices only before TensorFlow's runtime starts, i.e. here, first.
+  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  cpu = tf.config.list_physical_devices("CPU")[0]
+  tf.config.set_logical_device_configuration(
+      cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+
+
+_split_cpu_into_two_devices()
+
+
 def subprocess_env(**extra):
   env = dict(os.environ)
+  env.pop("TF_CONFIG", None)  # a cluster of the machine running the tests
   env["PYTHONPATH"] = REPO + os.pathsep + env.get("PYTHONPATH", "")
   env.update(extra)
   return env

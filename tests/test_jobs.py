@@ -89,6 +89,12 @@ def test_sigterm_saves_a_checkpoint_and_exits_zero(tmp_path):
     (["--workdir={tmp}", "--image_size=48"], "image_size=48 must be a power"),
     (["--config=tiny"], "--workdir is required"),
     (["--workdir={tmp}", "--batch_size=0"], "batch_size=0 must be a positive"),
+    (["--workdir={tmp}", "--strategy=ring"], "strategy='ring' must be one of"),
+    (["--workdir={tmp}", "--mixed_precision=fp8"],
+     "mixed_precision='fp8' must be one of"),
+    (["--workdir={tmp}", "--strategy=tpu"], "needs a TPU name or address"),
+    (["--workdir={tmp}", "--config=tiny", "--strategy=multi_worker"],
+     "needs the TF_CONFIG environment variable"),
 ])
 def test_bad_input_is_one_line_and_nonzero(tmp_path, flags, message):
   flags = [f.format(tmp=tmp_path) for f in flags]

@@ -10,6 +10,9 @@ from typing import Any, Dict
 
 from models.config import CELEBA64, MNIST32, ConfigError, ModelConfig
 
+PRECISION_POLICIES = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
+STRATEGIES = ("auto", "default", "mirrored", "multi_worker", "tpu")
+
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
@@ -35,6 +38,18 @@ class TrainConfig:
       embedded:mnist, whose labels train the feature classifier.
     deterministic: Turn on TensorFlow op determinism (same seed, same
       results; slower on GPU).
+    mixed_precision: Keras dtype policy: `float32`, `mixed_float16` (loss
+      scaling), `mixed_bfloat16`, or `auto` (mixed_float16 on GPU,
+      mixed_bfloat16 on TPU, float32 on CPU). Variables stay float32 either
+      way, so checkpoints move freely between policies.
+    strategy: tf.distribute strategy: `default` (one device), `mirrored`
+      (all local GPUs, else all logical CPUs), `multi_worker` (TF_CONFIG),
+      `tpu` (address in `tpu`), or `auto` (tpu if `tpu` is set, multi_worker
+      if TF_CONFIG names several tasks, mirrored if several GPUs, else
+      default).
+    tpu: TPU name or grpc:// address for strategy tpu/auto.
+    collective_timeout_s: Seconds a cross-worker collective may wait before
+      it fails, so a dead peer ends a multi-worker job instead of hanging it.
   """
   model: ModelConfig = MNIST32
   dataset: str = "embedded:mnist"
@@ -52,8 +67,24 @@ class TrainConfig:
   num_samples: int = 64
   frechet_every: int = 500
   deterministic: bool = False
+  mixed_precision: str = "auto"
+  strategy: str = "auto"
+  tpu: Any = None
+  collective_timeout_s: float = 600.0
 
   def __post_init__(self):
+    if self.mixed_precision not in PRECISION_POLICIES:
+      raise ConfigError(
+          f"mixed_precision={self.mixed_precision!r} must be one of "
+          f"{', '.join(PRECISION_POLICIES)}")
+    if self.strategy not in STRATEGIES:
+      raise ConfigError(f"strategy={self.strategy!r} must be one of "
+                        f"{', '.join(STRATEGIES)}")
+    if self.strategy == "tpu" and not self.tpu:
+      raise ConfigError("strategy='tpu' needs a TPU name or address (--tpu)")
+    if not self.collective_timeout_s > 0:
+      raise ConfigError(f"collective_timeout_s={self.collective_timeout_s!r} "
+                        "must be > 0")
     if not isinstance(self.frechet_every, int) or self.frechet_every < 0:
       raise ConfigError(f"frechet_every={self.frechet_every!r} must be >= 0")
     for name in ("batch_size", "max_steps", "log_every", "sample_every",

@@ -15,5 +15,10 @@ class NonFiniteLossError(FloatingPointError):
   """A loss became NaN or infinite; names the step."""
 
 
+class PeerLostError(RuntimeError):
+  """A multi-worker job lost a peer (dead, unreachable or timed out)."""
+
+
 # What the entry point turns into `error: ...` and a non-zero exit.
-USER_ERRORS = (ConfigError, DataError, WorkdirError, NonFiniteLossError)
+USER_ERRORS = (ConfigError, DataError, WorkdirError, NonFiniteLossError,
+               PeerLostError)

@@ -5,63 +5,95 @@ from typing import Dict
 import keras
 import tensorflow as tf
 
+from training import precision
+
 
 def discriminator_loss(real_logits, fake_logits):
-  """-log D(x) - log(1 - D(G(z))), averaged over the batch."""
+  """-log D(x) - log(1 - D(G(z))) per example, shape [batch]."""
   real = tf.nn.sigmoid_cross_entropy_with_logits(
       labels=tf.ones_like(real_logits), logits=real_logits)
   fake = tf.nn.sigmoid_cross_entropy_with_logits(
       labels=tf.zeros_like(fake_logits), logits=fake_logits)
-  return tf.reduce_mean(real) + tf.reduce_mean(fake)
+  return tf.reshape(real + fake, [-1])
 
 
 def generator_loss(fake_logits):
-  """Non-saturating loss -log D(G(z)) (Goodfellow et al. 2014, section 3).
+  """Non-saturating loss -log D(G(z)) per example (Goodfellow et al. 2014).
 
   Gives strong gradients early, when D rejects G's samples with confidence
   and log(1 - D(G(z))) would saturate.
   """
-  return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
-      labels=tf.ones_like(fake_logits), logits=fake_logits))
+  return tf.reshape(tf.nn.sigmoid_cross_entropy_with_logits(
+      labels=tf.ones_like(fake_logits), logits=fake_logits), [-1])
 
 
-def make_optimizer(learning_rate: float, beta1: float, variables):
-  """Adam, built on `variables` so a checkpoint restores its slots at once."""
-  optimizer = keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta1)
+def make_optimizer(learning_rate: float, beta1: float, variables,
+                   policy: str = "float32"):
+  """Adam (loss-scaled under mixed_float16), built on `variables` so that a
+  checkpoint restores its slots at once."""
+  optimizer = precision.wrap_optimizer(
+      keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta1), policy)
   optimizer.build(variables)
   return optimizer
+
+
+def _loss_scale(optimizer):
+  """The optimizer's current loss scale; 1 without loss scaling."""
+  if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+    return tf.convert_to_tensor(optimizer.dynamic_scale)
+  return tf.constant(1.0)
 
 
 class GanStep:
   """One simultaneous update of D and G, compiled with tf.function.
 
-  Calling it on a batch of real images returns a dict of scalar metrics:
-  both losses, mean D(x) and D(G(z)), and the global norms of each network's
-  gradients and weights (the early warning of a diverging GAN).
+  Runs on every replica of `strategy` (each on its slice of the global batch,
+  losses averaged over the global batch so the summed gradients equal the
+  single-device ones) and returns a dict of scalar metrics: both losses, mean
+  D(x) and D(G(z)), each network's gradient and weight norms (the early
+  warning of a diverging GAN) and, under loss scaling, both loss scales and
+  whether this step was skipped for overflowing gradients.
 
   Args:
     generator, discriminator: Built Keras models.
-    g_optimizer, d_optimizer: Each network's own optimizer.
+    g_optimizer, d_optimizer: Each network's own optimizer, possibly a
+      keras.optimizers.LossScaleOptimizer.
     rng: tf.random.Generator that draws z ~ U(-1, 1); checkpointed with the
-      models so a resumed run continues the same stream.
+      models so a resumed run continues the same stream. Created in the
+      strategy's scope, it gives each replica its own stream.
     step: int64 tf.Variable counting completed steps.
+    strategy: The tf.distribute strategy whose scope holds all of the above
+      (default: the current one).
   """
 
   def __init__(self, generator, discriminator, g_optimizer, d_optimizer, rng,
-               step):
+               step, *, strategy=None):
     self.generator = generator
     self.discriminator = discriminator
     self.g_optimizer = g_optimizer
     self.d_optimizer = d_optimizer
     self.rng = rng
     self.step = step
+    self.strategy = strategy or tf.distribute.get_strategy()
     self.z_dim = generator.z_dim
-    self._compiled = tf.function(self._train_step)
+    self._compiled = tf.function(self._distributed_step)
 
   def __call__(self, real_images) -> Dict[str, tf.Tensor]:
+    """`real_images`: a batch, or a per-replica value of a distributed one."""
     return self._compiled(real_images)
 
-  def _train_step(self, real_images):
+  def _distributed_step(self, real_images):
+    per_replica = self.strategy.run(self._replica_step, args=(real_images,))
+    self.step.assign_add(1)
+    # Losses are already divided by the global batch: their replica sum is
+    # the global mean. Every other metric is a per-replica mean.
+    summed = ("d_loss", "g_loss")
+    return {name: self.strategy.reduce(
+        tf.distribute.ReduceOp.SUM if name in summed else
+        tf.distribute.ReduceOp.MEAN, value, axis=None)
+            for name, value in per_replica.items()}
+
+  def _replica_step(self, real_images):
     batch_size = tf.shape(real_images)[0]
     z = self.rng.uniform((batch_size, self.z_dim), -1.0, 1.0)
     g_vars = self.generator.trainable_variables
@@ -70,22 +102,44 @@ class GanStep:
       fake_images = self.generator(z, training=True)
       real_logits = self.discriminator(real_images, training=True)
       fake_logits = self.discriminator(fake_images, training=True)
-      d_loss = discriminator_loss(real_logits, fake_logits)
-      g_loss = generator_loss(fake_logits)
-    g_grads = g_tape.gradient(g_loss, g_vars)
-    d_grads = d_tape.gradient(d_loss, d_vars)
+      d_loss = tf.nn.compute_average_loss(
+          discriminator_loss(real_logits, fake_logits))
+      g_loss = tf.nn.compute_average_loss(generator_loss(fake_logits))
+      d_scaled, g_scaled = d_loss, g_loss
+      if isinstance(self.d_optimizer, keras.optimizers.LossScaleOptimizer):
+        d_scaled = self.d_optimizer.scale_loss(d_loss)
+        g_scaled = self.g_optimizer.scale_loss(g_loss)
+    d_scale, g_scale = _loss_scale(self.d_optimizer), _loss_scale(
+        self.g_optimizer)
+    g_grads = g_tape.gradient(g_scaled, g_vars)
+    d_grads = d_tape.gradient(d_scaled, d_vars)
+    # The optimizers sum gradients over replicas, then (when loss-scaled)
+    # unscale them and skip the update if any replica's overflowed.
     self.d_optimizer.apply_gradients(zip(d_grads, d_vars))
     self.g_optimizer.apply_gradients(zip(g_grads, g_vars))
-    self.step.assign_add(1)
-    return {
+    replicas = tf.cast(self.strategy.num_replicas_in_sync, tf.float32)
+    metrics = {
         "d_loss": d_loss,
         "g_loss": g_loss,
         "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
         "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
-        "g_grad_norm": tf.linalg.global_norm(g_grads),
-        "d_grad_norm": tf.linalg.global_norm(d_grads),
-        "g_weight_norm": tf.linalg.global_norm([tf.convert_to_tensor(v)
-                                                for v in g_vars]),
-        "d_weight_norm": tf.linalg.global_norm([tf.convert_to_tensor(v)
-                                                for v in d_vars]),
+        # Norm of this replica's gradient of the global-mean loss, times
+        # the replica count: the exact gradient norm on one replica, and on
+        # several an estimate from this replica's slice of the batch.
+        "g_grad_norm": tf.linalg.global_norm(g_grads) * replicas / g_scale,
+        "d_grad_norm": tf.linalg.global_norm(d_grads) * replicas / d_scale,
+        "g_weight_norm": tf.linalg.global_norm(
+            [tf.convert_to_tensor(v) for v in g_vars]),
+        "d_weight_norm": tf.linalg.global_norm(
+            [tf.convert_to_tensor(v) for v in d_vars]),
     }
+    if isinstance(self.d_optimizer, keras.optimizers.LossScaleOptimizer):
+      # A skipped step halves the scale, so a smaller scale after the update
+      # means the update was skipped.
+      metrics.update(
+          d_loss_scale=d_scale, g_loss_scale=g_scale,
+          d_step_skipped=tf.cast(_loss_scale(self.d_optimizer) < d_scale,
+                                 tf.float32),
+          g_step_skipped=tf.cast(_loss_scale(self.g_optimizer) < g_scale,
+                                 tf.float32))
+    return metrics

@@ -150,9 +150,18 @@ def image_source(dataset: str, model: ModelConfig,
 
 
 def training_batches(source: ImageSource, batch_size: int, seed: int,
-                     shuffle_buffer: int) -> tf.data.Dataset:
-  """Endless, shuffled batches of [batch_size, H, W, C]."""
-  images = source.images.shuffle(shuffle_buffer, seed=seed,
+                     shuffle_buffer: int, num_shards: int = 1,
+                     shard_index: int = 0) -> tf.data.Dataset:
+  """Endless, shuffled batches of [batch_size, H, W, C].
+
+  With `num_shards` > 1 (one input pipeline per worker) this pipeline keeps
+  every num_shards-th image from `shard_index` on, so workers see disjoint
+  images; all use the same seed, so the shards stay disjoint every epoch.
+  """
+  images = source.images
+  if num_shards > 1:
+    images = images.shard(num_shards, shard_index)
+  images = images.shuffle(shuffle_buffer, seed=seed,
                                  reshuffle_each_iteration=True).repeat()
   return images.batch(batch_size, drop_remainder=True).prefetch(AUTOTUNE)
 

@@ -5,8 +5,13 @@ r"""Trains a DCGAN; rerun the same command to resume from the last checkpoint.
       --tfds_data_dir=~/tensorflow_datasets
   dcgan-train --config=mnist32 --workdir=W --dataset=folder:~/digits
 
+  TF_CONFIG='{"cluster": {"worker": ["host1:2222", "host2:2222"]},
+      "task": {"type": "worker", "index": 0}}' \
+      dcgan-train --strategy=multi_worker --workdir=SHARED_DIR ...
+
 Watch it with `tensorboard --logdir W`. SIGTERM or Ctrl-C saves a checkpoint
-and exits 0.
+and exits 0; in a multi-worker job a SIGTERM to any worker makes all of them
+checkpoint at the same step and exit with status 42 (restart and resume).
 """
 
 import sys
@@ -43,6 +48,20 @@ _SEED = flags.DEFINE_integer("seed", None, "Random seed.")
 _DETERMINISTIC = flags.DEFINE_bool(
     "deterministic", None, "Deterministic TensorFlow ops (reproducible runs).")
 _LEARNING_RATE = flags.DEFINE_float("learning_rate", None, "Adam step size.")
+# Strings, not enums: a bad value must give our one-line error, not absl's.
+_MIXED_PRECISION = flags.DEFINE_string(
+    "mixed_precision", None,
+    f"{' | '.join(config_lib.PRECISION_POLICIES)}. Keras dtype policy; auto: mixed_float16 on GPU, mixed_bfloat16 on TPU, "
+    "float32 on CPU (default: auto).")
+_STRATEGY = flags.DEFINE_string(
+    "strategy", None,
+    f"{' | '.join(config_lib.STRATEGIES)}. tf.distribute strategy; auto: tpu if --tpu, multi_worker if TF_CONFIG "
+    "names several tasks, mirrored if several GPUs, else default.")
+_TPU = flags.DEFINE_string("tpu", None, "TPU name or grpc:// address.")
+_COLLECTIVE_TIMEOUT_S = flags.DEFINE_float(
+    "collective_timeout_s", None,
+    "Multi-worker: seconds a collective op may wait for its peers before the "
+    "job fails (default 600).")
 _IMAGE_SIZE = flags.DEFINE_integer(
     "image_size", None, "Override the preset's image size (power of two).")
 _CHANNELS = flags.DEFINE_integer(
@@ -62,7 +81,9 @@ def resolve_config() -> config_lib.TrainConfig:
       sample_every=_SAMPLE_EVERY.value, log_every=_LOG_EVERY.value,
       seed=_SEED.value, learning_rate=_LEARNING_RATE.value,
       image_size=_IMAGE_SIZE.value, channels=_CHANNELS.value,
-      deterministic=_DETERMINISTIC.value)
+      deterministic=_DETERMINISTIC.value,
+      mixed_precision=_MIXED_PRECISION.value, strategy=_STRATEGY.value,
+      tpu=_TPU.value, collective_timeout_s=_COLLECTIVE_TIMEOUT_S.value)
   data_sources.check_dataset_spec(config.dataset)
   return config
 

@@ -10,9 +10,8 @@ class StopSignal:
   exit cleanly. A second SIGINT interrupts at once (KeyboardInterrupt).
   """
 
-  SIGNALS = (signal.SIGTERM, signal.SIGINT)
-
-  def __init__(self):
+  def __init__(self, signals=(signal.SIGTERM, signal.SIGINT)):
+    self.signals = signals
     self.received = None
     self._previous = {}
 
@@ -27,7 +26,7 @@ class StopSignal:
     # notebook worker thread) signals keep their usual effect.
     if threading.current_thread() is not threading.main_thread():
       return self
-    for signum in self.SIGNALS:
+    for signum in self.signals:
       self._previous[signum] = signal.signal(signum, self._handle)
     return self
 

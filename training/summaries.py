@@ -57,6 +57,8 @@ def write_scalars(step: int, metrics, images_per_sec=None):
   for name, value in metrics.items():
     if name.endswith("_norm"):
       group = "norms"
+    elif "loss_scale" in name or "skipped" in name:
+      group = "precision"
     elif name.endswith("_loss"):
       group = "losses"
     else:  # d_real, d_fake: mean D(x) and D(G(z)).

@@ -8,10 +8,13 @@ Workdir layout:
   samples/step_N.png    sample grids from a fixed z
 """
 
+import collections
+import contextlib
 import dataclasses
 import json
 import math
 import os
+import signal
 import time
 from typing import Dict, Optional
 
@@ -20,10 +23,10 @@ import keras
 import tensorflow as tf
 
 from models.networks import build_networks
-from training import input_pipeline, summaries
-from training import frechet
+from training import distribution, frechet, input_pipeline, precision
+from training import summaries
 from training.config import TrainConfig
-from training.errors import NonFiniteLossError, WorkdirError
+from training.errors import NonFiniteLossError, PeerLostError, WorkdirError
 from training.gan_step import GanStep, make_optimizer
 from training.stop_signal import StopSignal
 
@@ -58,37 +61,69 @@ def _write_config(config: TrainConfig, workdir: str):
 class TrainState:
   """Both networks, their optimizers, the step and the z generator.
 
-  Everything a resumed run needs, tracked by one tf.train.Checkpoint.
+  Everything a resumed run needs, tracked by one tf.train.Checkpoint. Build
+  it inside the strategy's scope and the dtype policy it trains under.
   """
 
-  def __init__(self, config: TrainConfig):
-    self.generator, self.discriminator = build_networks(config.model)
+  def __init__(self, config: TrainConfig, policy: str = "float32",
+               sync_batch_norm: bool = False):
+    self.generator, self.discriminator = build_networks(
+        config.model, sync_batch_norm=sync_batch_norm)
     self.g_optimizer = make_optimizer(config.learning_rate, config.beta1,
-                                      self.generator.trainable_variables)
+                                      self.generator.trainable_variables,
+                                      policy)
     self.d_optimizer = make_optimizer(config.learning_rate, config.beta1,
-                                      self.discriminator.trainable_variables)
-    self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+                                      self.discriminator.trainable_variables,
+                                      policy)
+    self.step = tf.Variable(
+        0, dtype=tf.int64, trainable=False, name="step",
+        aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
     self.z_rng = tf.random.Generator.from_seed(config.seed)
-    self.checkpoint = tf.train.Checkpoint(
-        generator=self.generator, discriminator=self.discriminator,
-        g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer,
-        step=self.step, z_rng=self.z_rng)
+    core = dict(generator=self.generator, discriminator=self.discriminator,
+                g_optimizer=_inner(self.g_optimizer),
+                d_optimizer=_inner(self.d_optimizer),
+                step=self.step, z_rng=self.z_rng)
+    # Restores checkpoints of any precision policy (see restore_latest).
+    self.core_checkpoint = tf.train.Checkpoint(**core)
+    self.has_loss_scale = precision.uses_loss_scaling(policy)
+    if self.has_loss_scale:
+      core["loss_scale"] = tf.train.Checkpoint(
+          g=tf.train.Checkpoint(
+              **precision.loss_scale_variables(self.g_optimizer)),
+          d=tf.train.Checkpoint(
+              **precision.loss_scale_variables(self.d_optimizer)))
+    self.checkpoint = tf.train.Checkpoint(**core)
 
 
-def checkpoint_manager(state: TrainState, workdir: str, max_to_keep: int = 3):
+def _inner(optimizer):
+  """The optimizer that owns the Adam slots, loss-scaled or not."""
+  return getattr(optimizer, "inner_optimizer", optimizer)
+
+
+def checkpoint_manager(state: TrainState, directory: str,
+                       max_to_keep: int = 3):
   return tf.train.CheckpointManager(
-      state.checkpoint, os.path.join(workdir, CHECKPOINT_DIR),
-      max_to_keep=max_to_keep, checkpoint_name="ckpt")
+      state.checkpoint, directory, max_to_keep=max_to_keep,
+      checkpoint_name="ckpt")
 
 
-def restore_latest(state: TrainState, manager) -> int:
-  """Restores the newest checkpoint if any; returns the step it holds."""
-  if manager.latest_checkpoint:
-    state.checkpoint.restore(
-        manager.latest_checkpoint).assert_existing_objects_matched()
-    logging.info("Resumed from %s (step %d)", manager.latest_checkpoint,
-                 int(state.step))
-  return int(state.step)
+def restore_latest(state: TrainState, directory: str) -> Optional[str]:
+  """Restores the newest checkpoint in `directory`, if any; returns its path.
+
+  A checkpoint saved without loss scaling restores into a loss-scaled state
+  (the scale starts afresh) and the other way round.
+  """
+  path = tf.train.latest_checkpoint(directory)
+  if not path:
+    return None
+  saved = {name.split("/")[0] for name, _ in tf.train.list_variables(path)}
+  if state.has_loss_scale and "loss_scale" in saved:
+    status = state.checkpoint.restore(path)
+  else:
+    status = state.core_checkpoint.restore(path)
+  status.assert_existing_objects_matched().expect_partial()
+  logging.info("Resumed from %s (step %d)", path, int(state.step.numpy()))
+  return path
 
 
 def _format_eta(seconds: float) -> str:
@@ -108,42 +143,197 @@ def train(config: TrainConfig, workdir: str) -> TrainResult:
 
   Returns:
     A TrainResult. Raises NonFiniteLossError (nothing of that step is
-    checkpointed), DataError, or WorkdirError.
+    checkpointed), DataError, WorkdirError, ConfigError or PeerLostError.
   """
-  os.makedirs(workdir, exist_ok=True)
-  _write_config(config, workdir)
-  keras.utils.set_random_seed(config.seed)  # weight initializers
-  if config.deterministic:
-    tf.config.experimental.enable_op_determinism()
+  return Trainer(config, workdir).run()
 
-  state = TrainState(config)
-  manager = checkpoint_manager(state, workdir, config.keep_checkpoints)
-  start_step = restore_latest(state, manager)
-  if start_step >= config.max_steps:
-    logging.info("Step %d already reached --max_steps=%d; nothing to do",
-                 start_step, config.max_steps)
-    return TrainResult(start_step, {}, manager.latest_checkpoint)
 
-  source = input_pipeline.image_source(
-      config.dataset, config.model, config.tfds_data_dir, seed=config.seed)
-  logging.info("Training on %s", source.description)
-  batches = input_pipeline.training_batches(
-      source, config.batch_size,
-      seed=input_pipeline.data_seed(config.seed, start_step),
-      shuffle_buffer=config.shuffle_buffer)
+class Trainer:
+  """A training job on one strategy: builds everything, then `run()`s.
 
-  scorer = _frechet_scorer(config)
-  gan_step = GanStep(state.generator, state.discriminator, state.g_optimizer,
-                     state.d_optimizer, state.z_rng, state.step)
-  sample_z = fixed_z(config)
-  writer = tf.summary.create_file_writer(workdir)
-  with writer.as_default():
-    if start_step == 0:
-      summaries.write_hparams(config.to_dict())
-    result = _loop(config, workdir, state, manager, gan_step, batches,
-                   sample_z, start_step, scorer)
-  writer.flush()
-  return result
+  Attributes:
+    strategy: The tf.distribute strategy the step runs on.
+    policy: The resolved Keras dtype policy name.
+    is_chief: Whether this task writes checkpoints, summaries and samples to
+      the workdir (always, outside multi-worker jobs).
+    state: The TrainState, its variables created in the strategy's scope.
+  """
+
+  def __init__(self, config: TrainConfig, workdir: str):
+    self.config = config
+    self.workdir = workdir
+    self.strategy_name = distribution.resolve_strategy_name(config.strategy,
+                                                            config.tpu)
+    self.strategy = distribution.make_strategy(
+        self.strategy_name, config.tpu, config.collective_timeout_s)
+    distribution.check_divisible(config.batch_size, self.strategy)
+    self.policy = precision.resolve_policy(config.mixed_precision,
+                                           self.strategy)
+    self.multi_worker = distribution.is_multi_worker(self.strategy)
+    self.is_chief = distribution.is_chief(self.strategy)
+    # Non-chief workers write what the chief writes, then throw it away.
+    self.write_dir = workdir if self.is_chief else distribution.scratch_dir(
+        workdir, self.strategy)
+    logging.info("Strategy %s (%s) with %d replica(s), dtype policy %s%s",
+                 self.strategy_name, type(self.strategy).__name__,
+                 self.strategy.num_replicas_in_sync, self.policy,
+                 "" if self.is_chief else f"; scratch dir {self.write_dir}")
+
+    os.makedirs(self.write_dir, exist_ok=True)
+    _write_config(config, self.write_dir)
+    keras.utils.set_random_seed(config.seed)  # weight initializers
+    if config.deterministic:
+      tf.config.experimental.enable_op_determinism()
+    with precision.dtype_policy(self.policy), self.strategy.scope():
+      self.state = TrainState(
+          config, self.policy,
+          sync_batch_norm=self.strategy.num_replicas_in_sync > 1)
+    self.manager = checkpoint_manager(
+        self.state, os.path.join(self.write_dir, CHECKPOINT_DIR),
+        config.keep_checkpoints)
+    # Every worker restores from the chief's checkpoints (the workdir must
+    # be on a file system all workers share).
+    restore_latest(self.state, os.path.join(workdir, CHECKPOINT_DIR))
+
+  def run(self) -> TrainResult:
+    config, state = self.config, self.state
+    start_step = int(state.step.numpy())
+    if start_step >= config.max_steps:
+      logging.info("Step %d already reached --max_steps=%d; nothing to do",
+                   start_step, config.max_steps)
+      return TrainResult(start_step, {}, self._latest_checkpoint())
+
+    source = input_pipeline.image_source(
+        config.dataset, config.model, config.tfds_data_dir, seed=config.seed)
+    logging.info("Training on %s", source.description)
+    batches = self.strategy.distribute_datasets_from_function(
+        lambda context: input_pipeline.training_batches(
+            source, context.get_per_replica_batch_size(config.batch_size),
+            seed=input_pipeline.data_seed(config.seed, start_step),
+            shuffle_buffer=config.shuffle_buffer,
+            num_shards=context.num_input_pipelines,
+            shard_index=context.input_pipeline_id))
+
+    scorer = _frechet_scorer(config) if self.is_chief else None
+    gan_step = GanStep(state.generator, state.discriminator,
+                       state.g_optimizer, state.d_optimizer, state.z_rng,
+                       state.step, strategy=self.strategy)
+    writer = (tf.summary.create_file_writer(self.workdir) if self.is_chief
+              else tf.summary.create_noop_writer())
+    try:
+      with writer.as_default(), _peer_failures_as_errors(self.multi_worker):
+        if start_step == 0:
+          summaries.write_hparams(config.to_dict())
+        result = self._loop(gan_step, batches, start_step, scorer)
+    finally:
+      writer.flush()
+      if not self.is_chief:
+        distribution.remove_scratch(self.write_dir)
+    return result
+
+  def _latest_checkpoint(self):
+    return tf.train.latest_checkpoint(
+        os.path.join(self.workdir, CHECKPOINT_DIR))
+
+  def _preemption_handler(self):
+    """Multi-worker: a SIGTERM to any worker makes all of them checkpoint at
+    the same step and exit (status 42, TensorFlow's restart code)."""
+    if not self.multi_worker:
+      return None
+    with self.strategy.scope():
+      return tf.distribute.experimental.PreemptionCheckpointHandler(
+          self.strategy.cluster_resolver, self.state.checkpoint,
+          checkpoint_dir=os.path.join(self.workdir, CHECKPOINT_DIR))
+
+  def _loop(self, gan_step, batches, start_step, scorer):
+    config, state, manager = self.config, self.state, self.manager
+    step, metrics = start_step, {}
+    last_saved = start_step
+    skipped = collections.Counter()
+    window_start, window_steps = time.perf_counter(), 0
+    preemption = self._preemption_handler()
+    # With a preemption handler, SIGTERM is its to handle.
+    signals = (signal.SIGINT,) if preemption else (signal.SIGTERM,
+                                                   signal.SIGINT)
+    sample_z = fixed_z(config)
+    with StopSignal(signals) as stop:
+      for images in batches:
+        metrics = {k: float(v) for k, v in gan_step(images).items()}
+        step = int(state.step.numpy())
+        window_steps += 1
+        if not (math.isfinite(metrics["d_loss"]) and
+                math.isfinite(metrics["g_loss"])):
+          # The weights of this step are already poisoned: stop without
+          # saving them; the last checkpoint stays the one to resume from.
+          raise NonFiniteLossError(
+              f"non-finite loss at step {step}: d_loss={metrics['d_loss']} "
+              f"g_loss={metrics['g_loss']}; last good checkpoint: "
+              f"{self._latest_checkpoint() or 'none'}")
+        for network in ("d", "g"):
+          skipped[network] += metrics.pop(f"{network}_step_skipped", 0.0)
+
+        if step % config.log_every == 0 or step == config.max_steps:
+          elapsed = time.perf_counter() - window_start
+          images_per_sec = window_steps * config.batch_size / max(elapsed,
+                                                                   1e-9)
+          eta = (config.max_steps - step) * elapsed / window_steps
+          logging.info(
+              "step %d/%d  d_loss %.3f  g_loss %.3f  D(x) %.2f  D(G(z)) %.2f"
+              "  %.0f img/s  ETA %s", step, config.max_steps,
+              metrics["d_loss"], metrics["g_loss"], metrics["d_real"],
+              metrics["d_fake"], images_per_sec, _format_eta(eta))
+          if state.has_loss_scale:
+            metrics.update(d_skipped_steps=skipped["d"],
+                           g_skipped_steps=skipped["g"])
+          summaries.write_scalars(step, metrics, images_per_sec)
+          window_start, window_steps = time.perf_counter(), 0
+        if self.is_chief and (step % config.sample_every == 0 or
+                              step == config.max_steps):
+          samples = state.generator(sample_z, training=False)
+          path = summaries.write_samples(self.workdir, step, samples)
+          logging.info("Wrote samples %s", path)
+        if scorer and (step % config.frechet_every == 0 or
+                       step == config.max_steps):
+          distance = scorer.score_generator(
+              lambda z: state.generator(z, training=False),
+              config.model.z_dim, seed=config.seed)
+          tf.summary.scalar("quality/frechet_distance", distance, step=step)
+          logging.info("step %d  Fréchet distance %.3f", step, distance)
+        if step % config.checkpoint_every == 0:
+          manager.save(checkpoint_number=step)
+          last_saved = step
+        if preemption:
+          preemption.save_checkpoint_if_preempted(checkpoint_number=step)
+        if step >= config.max_steps or stop.received:
+          break
+
+    if step != last_saved:
+      manager.save(checkpoint_number=step)
+    if stop.received:
+      logging.info("%s received: saved checkpoint at step %d and stopped",
+                   stop.received, step)
+    logging.info("Checkpoint %s", manager.latest_checkpoint)
+    return TrainResult(step, metrics, self._latest_checkpoint(),
+                       stop.received)
+
+
+@contextlib.contextmanager
+def _peer_failures_as_errors(multi_worker: bool):
+  """Turns the errors of a lost peer into one PeerLostError."""
+  if not multi_worker:
+    yield
+    return
+  try:
+    yield
+  except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
+          tf.errors.CancelledError, tf.errors.AbortedError) as e:
+    detail = " ".join(e.message.split())
+    # TF's message: "...Collective ops is aborted by: <the cause>
+    # Additional GRPC error information ...".
+    cause = detail.split("aborted by:")[-1].split(" Additional GRPC")[0]
+    cause = cause.strip()[:200]
+    raise PeerLostError(f"lost a peer worker ({type(e).__name__}): "
+                        f"{cause}") from e
 
 
 def _frechet_scorer(config: TrainConfig):
@@ -159,59 +349,3 @@ def _frechet_scorer(config: TrainConfig):
   logging.info("Fréchet feature classifier: %.1f%% training accuracy",
                100 * scorer.accuracy)
   return scorer
-
-
-def _loop(config, workdir, state, manager, gan_step, batches, sample_z,
-          start_step, scorer):
-  step, metrics = start_step, {}
-  last_saved = start_step
-  window_start, window_steps = time.perf_counter(), 0
-  with StopSignal() as stop:
-    for images in batches:
-      metrics = {k: float(v) for k, v in gan_step(images).items()}
-      step = int(state.step)
-      window_steps += 1
-      if not (math.isfinite(metrics["d_loss"]) and
-              math.isfinite(metrics["g_loss"])):
-        # The weights of this step are already poisoned: stop without
-        # saving them; the last checkpoint stays the one to resume from.
-        raise NonFiniteLossError(
-            f"non-finite loss at step {step}: d_loss={metrics['d_loss']} "
-            f"g_loss={metrics['g_loss']}; last good checkpoint: "
-            f"{manager.latest_checkpoint or 'none'}")
-
-      if step % config.log_every == 0 or step == config.max_steps:
-        elapsed = time.perf_counter() - window_start
-        images_per_sec = window_steps * config.batch_size / max(elapsed, 1e-9)
-        eta = (config.max_steps - step) * elapsed / window_steps
-        logging.info(
-            "step %d/%d  d_loss %.3f  g_loss %.3f  D(x) %.2f  D(G(z)) %.2f  "
-            "%.0f img/s  ETA %s", step, config.max_steps, metrics["d_loss"],
-            metrics["g_loss"], metrics["d_real"], metrics["d_fake"],
-            images_per_sec, _format_eta(eta))
-        summaries.write_scalars(step, metrics, images_per_sec)
-        window_start, window_steps = time.perf_counter(), 0
-      if step % config.sample_every == 0 or step == config.max_steps:
-        samples = state.generator(sample_z, training=False)
-        path = summaries.write_samples(workdir, step, samples)
-        logging.info("Wrote samples %s", path)
-      if scorer and (step % config.frechet_every == 0 or
-                     step == config.max_steps):
-        distance = scorer.score_generator(
-            lambda z: state.generator(z, training=False),
-            config.model.z_dim, seed=config.seed)
-        tf.summary.scalar("quality/frechet_distance", distance, step=step)
-        logging.info("step %d  Fréchet distance %.3f", step, distance)
-      if step % config.checkpoint_every == 0:
-        manager.save(checkpoint_number=step)
-        last_saved = step
-      if step >= config.max_steps or stop.received:
-        break
-
-  if step != last_saved:
-    manager.save(checkpoint_number=step)
-  if stop.received:
-    logging.info("%s received: saved checkpoint at step %d and stopped",
-                 stop.received, step)
-  logging.info("Checkpoint %s", manager.latest_checkpoint)
-  return TrainResult(step, metrics, manager.latest_checkpoint, stop.received)

@@ -1,0 +1,120 @@
+"""tf.distribute strategies for the training job, and who writes what.
+
+Every strategy runs the same step through `strategy.run`. In a multi-worker
+job all workers save checkpoints (saving may run collective ops) but only the
+chief writes to the workdir; the others write to a scratch directory that is
+deleted afterwards, as TensorFlow's multi-worker guide prescribes.
+"""
+
+import json
+import os
+import shutil
+
+from absl import logging
+import tensorflow as tf
+
+from training.errors import ConfigError
+
+
+def cluster_task_count() -> int:
+  """Tasks named in TF_CONFIG (0 when unset or unreadable)."""
+  try:
+    cluster = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {})
+  except json.JSONDecodeError:
+    return 0
+  return sum(len(tasks) for tasks in cluster.values())
+
+
+def resolve_strategy_name(name: str, tpu) -> str:
+  """`auto` -> the strategy this machine and environment call for."""
+  if name != "auto":
+    return name
+  if tpu:
+    return "tpu"
+  if cluster_task_count() > 1:
+    return "multi_worker"
+  if len(tf.config.list_logical_devices("GPU")) > 1:
+    return "mirrored"
+  return "default"
+
+
+def _mirrored_devices():
+  # MirroredStrategy() alone would use one CPU even when the CPU was split
+  # into several logical devices; name them so each becomes a replica.
+  gpus = tf.config.list_logical_devices("GPU")
+  return [d.name for d in (gpus or tf.config.list_logical_devices("CPU"))]
+
+
+def make_strategy(name: str, tpu=None, collective_timeout_s: float = 600.0):
+  """Builds the named strategy; `auto` is resolved first.
+
+  Raises:
+    ConfigError: TF_CONFIG is missing or malformed for multi_worker.
+  """
+  name = resolve_strategy_name(name, tpu)
+  if name == "default":
+    return tf.distribute.get_strategy()
+  if name == "mirrored":
+    return tf.distribute.MirroredStrategy(devices=_mirrored_devices())
+  if name == "multi_worker":
+    _check_tf_config()
+    # A dead peer is normally reported by the coordination service's
+    # heartbeats within seconds; the timeout bounds every other way a
+    # collective could wait forever.
+    options = tf.distribute.experimental.CommunicationOptions(
+        timeout_seconds=collective_timeout_s)
+    return tf.distribute.MultiWorkerMirroredStrategy(
+        communication_options=options)
+  resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
+  tf.config.experimental_connect_to_cluster(resolver)
+  tf.tpu.experimental.initialize_tpu_system(resolver)
+  return tf.distribute.TPUStrategy(resolver)
+
+
+def _check_tf_config():
+  raw = os.environ.get("TF_CONFIG")
+  if not raw:
+    raise ConfigError("--strategy=multi_worker needs the TF_CONFIG "
+                      "environment variable (cluster and task)")
+  try:
+    config = json.loads(raw)
+  except json.JSONDecodeError as e:
+    raise ConfigError(f"TF_CONFIG is not valid JSON: {e}") from e
+  if not isinstance(config, dict) or "cluster" not in config or (
+      "task" not in config):
+    raise ConfigError("TF_CONFIG must have 'cluster' and 'task' entries")
+
+
+def is_multi_worker(strategy) -> bool:
+  return strategy.extended._in_multi_worker_mode()  # pylint: disable=protected-access
+
+
+def is_chief(strategy) -> bool:
+  """True for the task that owns the workdir (the only task, if one)."""
+  if not is_multi_worker(strategy):
+    return True
+  resolver = strategy.cluster_resolver
+  task_type, task_id = resolver.task_type, resolver.task_id
+  # With a 'chief' job it is the chief; without, worker 0 plays that role.
+  return task_type == "chief" or (
+      task_type == "worker" and task_id == 0 and
+      "chief" not in resolver.cluster_spec().as_dict())
+
+
+def scratch_dir(workdir: str, strategy) -> str:
+  """Where a non-chief worker writes what the chief writes to `workdir`."""
+  resolver = strategy.cluster_resolver
+  return os.path.join(workdir, "workers",
+                      f"{resolver.task_type}_{resolver.task_id}")
+
+
+def remove_scratch(path: str):
+  shutil.rmtree(path, ignore_errors=True)
+  logging.debug("Removed scratch directory %s", path)
+
+
+def check_divisible(global_batch: int, strategy):
+  replicas = strategy.num_replicas_in_sync
+  if global_batch % replicas:
+    raise ConfigError(f"--batch_size={global_batch} is not divisible by the "
+                      f"{replicas} replicas of the strategy")

@@ -63,7 +63,10 @@ def restore_networks(workdir: str, checkpoint: Optional[str] = None):
   """Returns (generator, discriminator, step) restored from a checkpoint."""
   config = _load_model_config(workdir)
   path = _checkpoint_path(workdir, checkpoint)
-  generator, discriminator = build_networks(config)
+  # float32 whatever the global policy: a float16 policy would otherwise leak
+  # into the exported signatures (checkpoints hold float32 variables under
+  # every policy).
+  generator, discriminator = build_networks(config, dtype_policy="float32")
   step = tf.Variable(0, dtype=tf.int64)
   # Only the networks: optimizer slots and the z generator stay behind.
   tf.train.Checkpoint(generator=generator, discriminator=discriminator,

@@ -1,5 +1,8 @@
 """Builds both networks of a ModelConfig."""
 
+import contextlib
+from typing import Optional
+
 import keras
 
 from models.config import ModelConfig
@@ -7,13 +10,38 @@ from models.discriminator import Discriminator
 from models.generator import Generator
 
 
+@contextlib.contextmanager
+def global_dtype_policy(name: Optional[str]):
+  """Sets Keras' global dtype policy inside (None: leave it as it is).
+
+  Layers take the global policy when they are constructed, so this is how a
+  whole network is built in mixed precision. The previous policy comes back
+  on exit: nothing built later in the process inherits float16 by accident.
+  """
+  previous = keras.mixed_precision.global_policy()
+  if name:
+    keras.mixed_precision.set_global_policy(name)
+  try:
+    yield
+  finally:
+    keras.mixed_precision.set_global_policy(previous)
+
+
 def build_networks(config: ModelConfig, batch_size: int = 1,
-                   sync_batch_norm: bool = False):
+                   sync_batch_norm: bool = False,
+                   dtype_policy: Optional[str] = None):
   """Returns (generator, discriminator), built so their variables exist.
 
-  `sync_batch_norm` is for training on several replicas; it changes no
-  variable, so checkpoints move freely between the two settings.
+  `sync_batch_norm` is for training on several replicas, `dtype_policy`
+  (e.g. "mixed_float16"; None: the global policy) for mixed precision.
+  Neither changes the variables (always float32), so checkpoints move freely
+  between settings.
   """
+  with global_dtype_policy(dtype_policy):
+    return _build(config, batch_size, sync_batch_norm)
+
+
+def _build(config, batch_size, sync_batch_norm):
   generator = Generator(image_size=config.image_size, channels=config.channels,
                         z_dim=config.z_dim, gf=config.gf,
                         sync_batch_norm=sync_batch_norm, name="generator")

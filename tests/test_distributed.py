@@ -218,3 +218,28 @@ def test_sigterm_to_one_worker_checkpoints_all_at_one_step(tmp_path):
   step = checkpoint_step(str(workdir / "checkpoints" / saved[0][:-6]))
   assert step >= 20
   assert not os.path.exists(tmp_path / "run" / "workertemp_1")
+
+
+def test_mixed_precision_run_exports_float32_signatures(tmp_path,
+                                                        tiny_config):
+  from export import exporter  # pylint: disable=import-outside-toplevel
+  workdir, export_dir = str(tmp_path / "train"), str(tmp_path / "export")
+  train_lib.train(tiny_config(mixed_precision="mixed_float16", max_steps=2),
+                  workdir)
+  # Even with a float16 global policy in the exporting process.
+  keras.mixed_precision.set_global_policy("mixed_float16")
+  try:
+    exporter.export_models(workdir, export_dir)
+  finally:
+    keras.mixed_precision.set_global_policy("float32")
+  for name, inputs in (("generator", {"z": tf.zeros((2, 8))}),
+                       ("discriminator",
+                        {"images": tf.zeros((2, 16, 16, 1))})):
+    model = tf.saved_model.load(os.path.join(export_dir, name, "1"))
+    signature = model.signatures["serving_default"]
+    for spec in signature.structured_input_signature[1].values():
+      assert spec.dtype == tf.float32, (name, spec)
+    for output in signature(**inputs).values():
+      assert output.dtype == tf.float32, name
+    # No float16 computation anywhere inside (the policy did not leak).
+    assert "DT_HALF" not in str(signature.graph.as_graph_def()), name

@@ -8,8 +8,6 @@ update, and a step whose gradients overflow is skipped and halves the scale.
 bfloat16 has float32's range and needs no scaling.
 """
 
-import contextlib
-
 import keras
 import tensorflow as tf
 
@@ -24,21 +22,6 @@ def resolve_policy(name: str, strategy) -> str:
     return "mixed_float16"
   # On CPU float16 is emulated: measured several times slower than float32.
   return "float32"
-
-
-@contextlib.contextmanager
-def dtype_policy(name: str):
-  """Sets the global Keras dtype policy for the models built inside.
-
-  The previous policy comes back on exit, so nothing built later in the
-  process (an export, a test) inherits float16 by accident.
-  """
-  previous = keras.mixed_precision.global_policy()
-  keras.mixed_precision.set_global_policy(name)
-  try:
-    yield
-  finally:
-    keras.mixed_precision.set_global_policy(previous)
 
 
 def uses_loss_scaling(policy: str) -> bool:

@@ -62,13 +62,13 @@ class TrainState:
   """Both networks, their optimizers, the step and the z generator.
 
   Everything a resumed run needs, tracked by one tf.train.Checkpoint. Build
-  it inside the strategy's scope and the dtype policy it trains under.
+  it inside the strategy's scope.
   """
 
   def __init__(self, config: TrainConfig, policy: str = "float32",
                sync_batch_norm: bool = False):
     self.generator, self.discriminator = build_networks(
-        config.model, sync_batch_norm=sync_batch_norm)
+        config.model, sync_batch_norm=sync_batch_norm, dtype_policy=policy)
     self.g_optimizer = make_optimizer(config.learning_rate, config.beta1,
                                       self.generator.trainable_variables,
                                       policy)
@@ -184,7 +184,7 @@ class Trainer:
     keras.utils.set_random_seed(config.seed)  # weight initializers
     if config.deterministic:
       tf.config.experimental.enable_op_determinism()
-    with precision.dtype_policy(self.policy), self.strategy.scope():
+    with self.strategy.scope():
       self.state = TrainState(
           config, self.policy,
           sync_batch_norm=self.strategy.num_replicas_in_sync > 1)

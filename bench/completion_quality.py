@@ -43,6 +43,9 @@ _MASKS = flags.DEFINE_list(
     "Mask specs; each gets a row.")
 _STEPS = flags.DEFINE_integer("steps", 200, "Search steps.")
 _RESTARTS = flags.DEFINE_integer("restarts", 1, "Search restarts.")
+_AVERAGE_BEST = flags.DEFINE_integer(
+    "average_best", 1, "Average G(z) over this many best restarts (1: the "
+    "best alone, sharp; more: closer to the posterior mean PSNR rewards).")
 _OUT = flags.DEFINE_string("out", "bench_out", "Where the PNG chart goes.")
 
 
@@ -100,10 +103,12 @@ def main(argv):
     gan = load_exported_gan(export_dir)
     images = load_images(gan)
     completer = complete.Completer(gan, dataclasses.replace(
-        SearchConfig(), steps=_STEPS.value, restarts=_RESTARTS.value))
+        SearchConfig(), steps=_STEPS.value, restarts=_RESTARTS.value,
+        average_best=_AVERAGE_BEST.value))
     results = {}
     print(f"{len(images)} images, {_STEPS.value} steps, {_RESTARTS.value} "
-          "restart(s); hole PSNR (dB) / hole SSIM")
+          f"restart(s), mean of the best {_AVERAGE_BEST.value}; hole PSNR "
+          "(dB) / hole SSIM")
     print(f"{'mask':14s}" + "".join(f"{m:>18s}" for m in evaluation.METHODS))
     for spec in _MASKS.value:
       masks = masks_lib.make_masks([spec], len(images), gan.image_size)

@@ -27,6 +27,9 @@ _MASK = flags.DEFINE_list("mask", ["center"], "Mask spec(s), see above.")
 _OUT = flags.DEFINE_string("out", None, "Output directory.")
 _STEPS = flags.DEFINE_integer("steps", None, "Adam steps on z.")
 _RESTARTS = flags.DEFINE_integer("restarts", None, "Starting points per image.")
+_AVERAGE_BEST = flags.DEFINE_integer(
+    "average_best", None, "Average G(z) over this many best restarts "
+    "(1: the best alone, sharp; more: blurrier, higher PSNR).")
 _PRIOR_WEIGHT = flags.DEFINE_float("prior_weight", None, "lambda (0.003).")
 _LEARNING_RATE = flags.DEFINE_float("learning_rate", None, "Adam step size.")
 _POOL_SIZE = flags.DEFINE_integer(
@@ -51,9 +54,10 @@ def main(argv):
         raise InputError(f"--{flag.name} is required")
     overrides = {name: flag.value for name, flag in (
         ("steps", _STEPS), ("restarts", _RESTARTS),
+        ("average_best", _AVERAGE_BEST),
         ("prior_weight", _PRIOR_WEIGHT), ("learning_rate", _LEARNING_RATE),
         ("pool_size", _POOL_SIZE), ("seed", _SEED)) if flag.value is not None}
-    for name in ("steps", "restarts"):
+    for name in ("steps", "restarts", "average_best"):
       if overrides.get(name, 1) < 1:
         raise InputError(f"--{name} must be >= 1")
     config = dataclasses.replace(search.SearchConfig(), **overrides)

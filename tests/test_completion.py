@@ -73,6 +73,32 @@ def test_restarts_keep_the_best(tiny_export):
   assert np.all(many <= one + 1e-6)
 
 
+def test_average_best_is_the_mean_of_the_lowest_loss_restarts(tiny_export):
+  gan = load_exported_gan(tiny_export[1])
+  images, mask = _images(2), masks.make_masks(["center"], 2, 16)
+  config = SearchConfig(pool_size=0, restarts=4)
+  sharp = LatentSearch(gan.generate, gan.discriminate, gan.z_dim, config)
+  blurred = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
+                         SearchConfig(pool_size=0, restarts=4,
+                                      average_best=3))
+  best = sharp(images, mask, steps=0)
+  mean = blurred(images, mask, steps=0)
+  # Same z and loss of the best; "generated" is the mean of the 3 best.
+  np.testing.assert_array_equal(best["z"].numpy(), mean["z"].numpy())
+  np.testing.assert_allclose(best["generated"].numpy(),
+                             gan.generate(best["z"]).numpy(), atol=1e-6)
+  z = sharp.starting_points(images, losses.importance_weights(mask), 4, 0)
+  total, _, generated = sharp.candidate_losses(
+      z, tf.repeat(images, 4, 0),
+      tf.repeat(losses.importance_weights(mask), 4, 0))
+  order = np.argsort(total.numpy().reshape(2, 4), axis=1)[:, :3]
+  expected = generated.numpy().reshape(2, 4, 16, 16, 1)
+  expected = np.stack([expected[i, order[i]].mean(0) for i in range(2)])
+  np.testing.assert_allclose(mean["generated"].numpy(), expected, atol=1e-5)
+  assert not np.allclose(mean["generated"].numpy(),
+                         best["generated"].numpy(), atol=1e-3)
+
+
 def test_pool_start_is_never_worse_than_random_start(tiny_export):
   gan = load_exported_gan(tiny_export[1])
   images = _images(6)

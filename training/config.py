@@ -6,6 +6,7 @@ value before paying for the TensorFlow import.
 
 import dataclasses
 import json
+import os
 from typing import Any, Dict
 
 from models.config import CELEBA64, MNIST32, ConfigError, ModelConfig
@@ -148,3 +149,22 @@ def get_config(name: str, **overrides) -> TrainConfig:
         f"unknown preset {name!r}; choose one of {', '.join(sorted(PRESETS))}")
   overrides = {k: v for k, v in overrides.items() if v is not None}
   return PRESETS[name].replace(**overrides)
+
+
+def check_tf_config():
+  """Raises ConfigError unless TF_CONFIG describes a cluster and this task.
+
+  Pure Python, so `--strategy=multi_worker` without a cluster fails before
+  TensorFlow loads.
+  """
+  raw = os.environ.get("TF_CONFIG")
+  if not raw:
+    raise ConfigError("--strategy=multi_worker needs the TF_CONFIG "
+                      "environment variable (cluster and task)")
+  try:
+    config = json.loads(raw)
+  except json.JSONDecodeError as e:
+    raise ConfigError(f"TF_CONFIG is not valid JSON: {e}") from e
+  if not isinstance(config, dict) or "cluster" not in config or (
+      "task" not in config):
+    raise ConfigError("TF_CONFIG must have 'cluster' and 'task' entries")

@@ -13,6 +13,7 @@ import shutil
 from absl import logging
 import tensorflow as tf
 
+from training import config as config_lib
 from training.errors import ConfigError
 
 
@@ -57,7 +58,7 @@ def make_strategy(name: str, tpu=None, collective_timeout_s: float = 600.0):
   if name == "mirrored":
     return tf.distribute.MirroredStrategy(devices=_mirrored_devices())
   if name == "multi_worker":
-    _check_tf_config()
+    config_lib.check_tf_config()
     # A dead peer is normally reported by the coordination service's
     # heartbeats within seconds; the timeout bounds every other way a
     # collective could wait forever.
@@ -69,20 +70,6 @@ def make_strategy(name: str, tpu=None, collective_timeout_s: float = 600.0):
   tf.config.experimental_connect_to_cluster(resolver)
   tf.tpu.experimental.initialize_tpu_system(resolver)
   return tf.distribute.TPUStrategy(resolver)
-
-
-def _check_tf_config():
-  raw = os.environ.get("TF_CONFIG")
-  if not raw:
-    raise ConfigError("--strategy=multi_worker needs the TF_CONFIG "
-                      "environment variable (cluster and task)")
-  try:
-    config = json.loads(raw)
-  except json.JSONDecodeError as e:
-    raise ConfigError(f"TF_CONFIG is not valid JSON: {e}") from e
-  if not isinstance(config, dict) or "cluster" not in config or (
-      "task" not in config):
-    raise ConfigError("TF_CONFIG must have 'cluster' and 'task' entries")
 
 
 def is_multi_worker(strategy) -> bool:

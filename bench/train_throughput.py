@@ -1,0 +1,277 @@
+r"""Training throughput: our compiled GanStep against a keras.io-style fit().
+
+  python bench/train_throughput.py
+  python bench/train_throughput.py --presets=mnist32 --steps=20
+
+Per preset, on the same synthetic images (uniform in [-1, 1], made once) fed
+by the same tf.data pipeline, at the preset's batch size:
+  (a) ours: training.gan_step.GanStep, one compiled simultaneous update of D
+      and G, called from Python as training/train.py does;
+  (b) the keras.io "DCGAN to generate face images" recipe on the same
+      architecture: a keras.Model whose train_step updates D on generated and
+      real images, then G through D with fresh z, run by model.fit() with
+      Keras' defaults.
+Prints images/s of both, their ratio, and our model FLOP/s as a fraction of
+a 4096^3 float32 matmul's FLOP/s measured in the same run. The last line is a
+JSON object.
+"""
+
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from training import cpu_env  # noqa: F401,E402  (must precede TensorFlow)
+
+from absl import app  # noqa: E402
+from absl import flags  # noqa: E402
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from models.networks import build_networks  # noqa: E402
+from training import config as config_lib  # noqa: E402
+from training.gan_step import GanStep, make_optimizer  # noqa: E402
+
+_PRESETS = flags.DEFINE_list("presets", ["mnist32", "celeba64"],
+                             "Training presets to benchmark.")
+# 20 steps keep the whole run near 3 minutes on the 2-core build machine,
+# where one celeba64 step (batch 128) takes about 3 s.
+_STEPS = flags.DEFINE_integer("steps", 20, "Timed steps per method.")
+_WARMUP = flags.DEFINE_integer(
+    "warmup_steps", 2, "Untimed steps first (tracing, optimizer slots).")
+_BFLOAT16 = flags.DEFINE_bool(
+    "bfloat16", True, "Also time our step under --mixed_precision="
+    "mixed_bfloat16 (fast on CPUs with AVX512_BF16/AMX; the fit() baseline "
+    "stays float32, TensorFlow's default).")
+_POOL_BATCHES = 4  # distinct synthetic batches the pipeline cycles through
+
+
+class KerasIoGan(keras.Model):
+  """The keras.io DCGAN recipe: alternating D and G updates in train_step.
+
+  As keras.io: label 1 = fake, 0 = real, noise 0.05 * U(0, 1) added to the
+  discriminator's labels ("important trick"), misleading all-zero labels for
+  the generator. Unlike keras.io, z ~ U(-1, 1) as our generator expects, and
+  both networks are called with training=True: ours use batch norm, which
+  keras.io's networks lack, and a call without it would run batch norm in
+  inference mode (Generator.call defaults to training=False).
+  """
+
+  def __init__(self, generator, discriminator):
+    super().__init__()
+    self.generator = generator
+    self.discriminator = discriminator
+    self.z_dim = generator.z_dim
+    self.seed_generator = keras.random.SeedGenerator(1337)
+
+  def compile(self, d_optimizer, g_optimizer, loss_fn):  # pylint: disable=W0221
+    super().compile()
+    self.d_optimizer = d_optimizer
+    self.g_optimizer = g_optimizer
+    self.loss_fn = loss_fn
+    self.d_loss_metric = keras.metrics.Mean(name="d_loss")
+    self.g_loss_metric = keras.metrics.Mean(name="g_loss")
+
+  @property
+  def metrics(self):
+    return [self.d_loss_metric, self.g_loss_metric]
+
+  def _z(self, batch_size):
+    return keras.random.uniform((batch_size, self.z_dim), -1.0, 1.0,
+                                seed=self.seed_generator)
+
+  def train_step(self, real_images):  # pylint: disable=arguments-renamed
+    batch_size = tf.shape(real_images)[0]
+    generated = self.generator(self._z(batch_size), training=True)
+    combined = tf.concat([generated, real_images], axis=0)
+    labels = tf.concat([tf.ones((batch_size, 1)), tf.zeros((batch_size, 1))],
+                       axis=0)
+    labels += 0.05 * tf.random.uniform(tf.shape(labels))
+    d_vars = self.discriminator.trainable_weights
+    with tf.GradientTape() as tape:
+      d_loss = self.loss_fn(labels, self.discriminator(combined, training=True))
+    self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+
+    misleading_labels = tf.zeros((batch_size, 1))
+    g_vars = self.generator.trainable_weights
+    with tf.GradientTape() as tape:
+      fake = self.generator(self._z(batch_size), training=True)
+      g_loss = self.loss_fn(misleading_labels,
+                            self.discriminator(fake, training=True))
+    self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+    self.d_loss_metric.update_state(d_loss)
+    self.g_loss_metric.update_state(g_loss)
+    return {"d_loss": self.d_loss_metric.result(),
+            "g_loss": self.g_loss_metric.result()}
+
+
+class BatchEndTimes(keras.callbacks.Callback):
+  """Wall time at each batch end: after a finished step, since CallbackList
+  turns the logs into Python floats first (as our loop's float() does)."""
+
+  def __init__(self):
+    super().__init__()
+    self.times = []
+
+  def on_train_batch_end(self, batch, logs=None):
+    self.times.append(time.perf_counter())
+
+
+def forward_flops(network, input_shape):
+  """2 * MACs of one forward pass, read from the traced graph's shapes.
+
+  Counts Conv2D, Conv2DBackpropInput (what Conv2DTranspose runs) and MatMul
+  (Dense); batch norm, activations and biases are left out (< 1%).
+  """
+  forward = tf.function(lambda x: network(x, training=True))
+  graph = forward.get_concrete_function(
+      tf.TensorSpec(input_shape, tf.float32)).graph
+  macs = 0
+  for op in graph.get_operations():
+    if op.type == "Conv2D":  # output [B, H, W, Cout] x kernel [k, k, Cin, Cout]
+      out, kernel = op.outputs[0].shape, op.inputs[1].shape
+      macs += out[0] * out[1] * out[2] * np.prod(kernel)
+    elif op.type == "Conv2DBackpropInput":  # each input pixel scatters k*k*C
+      kernel, grad = op.inputs[1].shape, op.inputs[2].shape
+      macs += grad[0] * grad[1] * grad[2] * np.prod(kernel)
+    elif op.type == "MatMul":
+      (m, k), n = op.inputs[0].shape, op.outputs[0].shape[1]
+      macs += m * k * n
+  return 2 * int(macs)
+
+
+def train_step_flops(generator, discriminator, config):
+  """Model FLOPs of one training step at config.batch_size: (ours, fit).
+
+  Convention: a backward pass costs twice its forward pass. Ours is then
+  3 x G forward + 3 x D forward on the real batch + 3 x D forward on the
+  fake batch (it slightly overcounts: the input gradients of the real batch
+  and of z are never computed). keras.io's alternating step does more work
+  per image: G forward for D's update (1x) and again for G's (3x), D on the
+  2B concatenation (3 x 2) and on the fresh fakes (3x): 4 G + 9 D.
+  """
+  b, s, c = config.batch_size, config.model.image_size, config.model.channels
+  g = forward_flops(generator, (b, config.model.z_dim))
+  d = forward_flops(discriminator, (b, s, s, c))
+  return 3 * g + 3 * 2 * d, 4 * g + 9 * d
+
+
+def peak_matmul_flops(n=4096, repeats=3):
+  """Best FLOP/s of an n x n float32 matmul, after one warm-up call."""
+  a, b = tf.random.uniform((n, n)), tf.random.uniform((n, n))
+  matmul = tf.function(lambda x, y: tf.reduce_sum(tf.matmul(x, y)))
+  float(matmul(a, b))
+  best = float("inf")
+  for _ in range(repeats):
+    started = time.perf_counter()
+    float(matmul(a, b))
+    best = min(best, time.perf_counter() - started)
+  return 2 * n**3 / best
+
+
+def synthetic_batches(config):
+  """The same tf.data pipeline for both methods: cycles a fixed image pool."""
+  s, c = config.model.image_size, config.model.channels
+  pool = np.random.default_rng(0).uniform(
+      -1.0, 1.0, (_POOL_BATCHES * config.batch_size, s, s, c))
+  return (tf.data.Dataset.from_tensor_slices(pool.astype(np.float32)).repeat()
+          .batch(config.batch_size, drop_remainder=True)
+          .prefetch(tf.data.AUTOTUNE))
+
+
+def ours_step_seconds(config, dataset, warmup, steps, policy="float32"):
+  """(a): seconds per step after `warmup` steps, and (ours, fit) FLOPs."""
+  keras.utils.set_random_seed(0)
+  generator, discriminator = build_networks(config.model, dtype_policy=policy)
+  gan_step = GanStep(
+      generator, discriminator,
+      make_optimizer(config.learning_rate, config.beta1,
+                     generator.trainable_variables, policy),
+      make_optimizer(config.learning_rate, config.beta1,
+                     discriminator.trainable_variables, policy),
+      tf.random.Generator.from_seed(0), tf.Variable(0, dtype=tf.int64))
+  batches = iter(dataset)
+  for _ in range(warmup):
+    float(gan_step(next(batches))["d_loss"])
+  started = time.perf_counter()
+  for _ in range(steps):
+    # One host read per step, as training/train.py does to log and check.
+    float(gan_step(next(batches))["d_loss"])
+  seconds = (time.perf_counter() - started) / steps
+  return seconds, train_step_flops(generator, discriminator, config)
+
+
+def fit_step_seconds(config, dataset, warmup, steps):
+  """(b): seconds per step between batch ends after `warmup` steps.
+
+  One fit() call; timing from the end of the last warm-up batch leaves out
+  tracing and iterator start-up. Returns (seconds, model.jit_compile).
+  """
+  keras.utils.set_random_seed(0)
+  model = KerasIoGan(*build_networks(config.model))
+  # jit_compile is left at "auto": on the TensorFlow backend it resolves to
+  # False on a CPU-only host (Trainer._resolve_auto_jit_compile), True with
+  # a GPU when every layer supports XLA. steps_per_execution stays 1.
+  model.compile(
+      d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+      g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+      loss_fn=keras.losses.BinaryCrossentropy(from_logits=True))
+  times = BatchEndTimes()
+  model.fit(dataset, epochs=1, steps_per_epoch=warmup + steps, verbose=0,
+            callbacks=[times])
+  return (times.times[-1] - times.times[warmup - 1]) / steps, model.jit_compile
+
+
+def main(argv):
+  del argv
+  if _WARMUP.value < 1 or _STEPS.value < 1:
+    raise app.UsageError("--steps and --warmup_steps must be >= 1")
+  configs = [config_lib.get_config(name) for name in _PRESETS.value]
+  peak = peak_matmul_flops()
+  print(f"peak: 4096x4096 float32 matmul {peak / 1e9:.1f} GFLOP/s")
+  result = {"peak_gflops": peak / 1e9, "steps": _STEPS.value}
+  rows = []
+  for name, config in zip(_PRESETS.value, configs):
+    dataset = synthetic_batches(config)
+    ours_s, (flops, fit_flops) = ours_step_seconds(
+        config, dataset, _WARMUP.value, _STEPS.value)
+    fit_s, jit_compile = fit_step_seconds(config, dataset, _WARMUP.value,
+                                          _STEPS.value)
+    ours, fit = config.batch_size / ours_s, config.batch_size / fit_s
+    if _BFLOAT16.value:
+      bf16_s, _ = ours_step_seconds(config, dataset, _WARMUP.value,
+                                    _STEPS.value, "mixed_bfloat16")
+      bf16 = config.batch_size / bf16_s
+      result.update({f"images_per_sec_ours_bf16_{name}": bf16,
+                     f"ratio_bf16_{name}": bf16 / fit})
+      print(f"{name}: ours under mixed_bfloat16 {bf16:.1f} img/s, "
+            f"{bf16 / fit:.2f}x fit() in float32")
+    rows.append((name, config.batch_size, ours, fit, ours / fit, flops / 1e9,
+                 flops / ours_s / 1e9, peak / 1e9, flops / ours_s / peak))
+    result.update({
+        f"images_per_sec_ours_{name}": ours,
+        f"images_per_sec_fit_{name}": fit, f"ratio_{name}": ours / fit,
+        f"gflop_per_step_{name}": flops / 1e9,
+        f"peak_fraction_{name}": flops / ours_s / peak,
+        f"fit_gflop_per_step_{name}": fit_flops / 1e9,
+        f"fit_peak_fraction_{name}": fit_flops / fit_s / peak,
+        f"fit_jit_compile_{name}": bool(jit_compile)})
+    # The images/s ratio compares the two recipes as written; FLOP/s says
+    # how well each keeps the CPU busy (keras.io's step has more FLOPs).
+    print(f"{name}: fit() {fit_flops / 1e9:.1f} GFLOP/step at "
+          f"{fit_flops / fit_s / 1e9:.1f} GFLOP/s, jit_compile={jit_compile}")
+
+  header = ("preset", "batch", "ours img/s", "fit img/s", "ratio",
+            "GFLOP/step", "GFLOP/s", "peak GFLOP/s", "peak frac")
+  print(" ".join(f"{h:>12}" for h in header))
+  for name, batch, ours, fit, ratio, gflop, gflops, peak_gflops, frac in rows:
+    print(f"{name:>12} {batch:>12d} {ours:>12.1f} {fit:>12.1f} {ratio:>12.2f} "
+          f"{gflop:>12.1f} {gflops:>12.1f} {peak_gflops:>12.1f} {frac:>12.3f}")
+  print(json.dumps(result))
+
+
+if __name__ == "__main__":
+  app.run(main)

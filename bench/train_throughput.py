@@ -33,7 +33,8 @@ import tensorflow as tf  # noqa: E402
 
 from models.networks import build_networks  # noqa: E402
 from training import config as config_lib  # noqa: E402
-from training.gan_step import GanStep, make_optimizer  # noqa: E402
+from training import train as train_lib  # noqa: E402
+from training.gan_step import GanStep  # noqa: E402
 
 _PRESETS = flags.DEFINE_list("presets", ["mnist32", "celeba64"],
                              "Training presets to benchmark.")
@@ -185,14 +186,12 @@ def synthetic_batches(config):
 def ours_step_seconds(config, dataset, warmup, steps, policy="float32"):
   """(a): seconds per step after `warmup` steps, and (ours, fit) FLOPs."""
   keras.utils.set_random_seed(0)
-  generator, discriminator = build_networks(config.model, dtype_policy=policy)
-  gan_step = GanStep(
-      generator, discriminator,
-      make_optimizer(config.learning_rate, config.beta1,
-                     generator.trainable_variables, policy),
-      make_optimizer(config.learning_rate, config.beta1,
-                     discriminator.trainable_variables, policy),
-      tf.random.Generator.from_seed(0), tf.Variable(0, dtype=tf.int64))
+  # The networks, optimizers, z generator and step as the training job
+  # builds them.
+  state = train_lib.TrainState(config, policy)
+  generator, discriminator = state.generator, state.discriminator
+  gan_step = GanStep(generator, discriminator, state.g_optimizer,
+                     state.d_optimizer, state.z_rng, state.step)
   batches = iter(dataset)
   for _ in range(warmup):
     float(gan_step(next(batches))["d_loss"])

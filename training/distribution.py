@@ -47,12 +47,11 @@ def _mirrored_devices():
 
 
 def make_strategy(name: str, tpu=None, collective_timeout_s: float = 600.0):
-  """Builds the named strategy; `auto` is resolved first.
+  """Builds the named strategy (a name resolve_strategy_name returned).
 
   Raises:
     ConfigError: TF_CONFIG is missing or malformed for multi_worker.
   """
-  name = resolve_strategy_name(name, tpu)
   if name == "default":
     return tf.distribute.get_strategy()
   if name == "mirrored":
@@ -66,6 +65,9 @@ def make_strategy(name: str, tpu=None, collective_timeout_s: float = 600.0):
         timeout_seconds=collective_timeout_s)
     return tf.distribute.MultiWorkerMirroredStrategy(
         communication_options=options)
+  if name != "tpu":
+    raise ValueError(f"strategy {name!r} is not resolved; see "
+                     "resolve_strategy_name")
   resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
   tf.config.experimental_connect_to_cluster(resolver)
   tf.tpu.experimental.initialize_tpu_system(resolver)

@@ -75,6 +75,9 @@ class GanStep:
     self.rng = rng
     self.step = step
     self.strategy = strategy or tf.distribute.get_strategy()
+    # make_optimizer wraps both or neither (same dtype policy).
+    self.loss_scaled = isinstance(d_optimizer,
+                                  keras.optimizers.LossScaleOptimizer)
     self.z_dim = generator.z_dim
     self._compiled = tf.function(self._distributed_step)
 
@@ -106,7 +109,7 @@ class GanStep:
           discriminator_loss(real_logits, fake_logits))
       g_loss = tf.nn.compute_average_loss(generator_loss(fake_logits))
       d_scaled, g_scaled = d_loss, g_loss
-      if isinstance(self.d_optimizer, keras.optimizers.LossScaleOptimizer):
+      if self.loss_scaled:
         d_scaled = self.d_optimizer.scale_loss(d_loss)
         g_scaled = self.g_optimizer.scale_loss(g_loss)
     d_scale, g_scale = _loss_scale(self.d_optimizer), _loss_scale(
@@ -133,7 +136,7 @@ class GanStep:
         "d_weight_norm": tf.linalg.global_norm(
             [tf.convert_to_tensor(v) for v in d_vars]),
     }
-    if isinstance(self.d_optimizer, keras.optimizers.LossScaleOptimizer):
+    if self.loss_scaled:
       # A skipped step halves the scale, so a smaller scale after the update
       # means the update was skipped.
       metrics.update(

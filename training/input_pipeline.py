@@ -162,7 +162,7 @@ def training_batches(source: ImageSource, batch_size: int, seed: int,
   if num_shards > 1:
     images = images.shard(num_shards, shard_index)
   images = images.shuffle(shuffle_buffer, seed=seed,
-                                 reshuffle_each_iteration=True).repeat()
+                          reshuffle_each_iteration=True).repeat()
   return images.batch(batch_size, drop_remainder=True).prefetch(AUTOTUNE)
 
 

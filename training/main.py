@@ -51,12 +51,14 @@ _LEARNING_RATE = flags.DEFINE_float("learning_rate", None, "Adam step size.")
 # Strings, not enums: a bad value must give our one-line error, not absl's.
 _MIXED_PRECISION = flags.DEFINE_string(
     "mixed_precision", None,
-    f"{' | '.join(config_lib.PRECISION_POLICIES)}. Keras dtype policy; auto: mixed_float16 on GPU, mixed_bfloat16 on TPU, "
-    "float32 on CPU (default: auto).")
+    f"{' | '.join(config_lib.PRECISION_POLICIES)}. Keras dtype policy; auto: "
+    "mixed_float16 on GPU, mixed_bfloat16 on TPU, float32 on CPU "
+    "(default: auto).")
 _STRATEGY = flags.DEFINE_string(
     "strategy", None,
-    f"{' | '.join(config_lib.STRATEGIES)}. tf.distribute strategy; auto: tpu if --tpu, multi_worker if TF_CONFIG "
-    "names several tasks, mirrored if several GPUs, else default.")
+    f"{' | '.join(config_lib.STRATEGIES)}. tf.distribute strategy; auto: "
+    "tpu if --tpu, multi_worker if TF_CONFIG names several tasks, mirrored "
+    "if several GPUs, else default.")
 _TPU = flags.DEFINE_string("tpu", None, "TPU name or grpc:// address.")
 _COLLECTIVE_TIMEOUT_S = flags.DEFINE_float(
     "collective_timeout_s", None,

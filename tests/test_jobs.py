@@ -29,16 +29,20 @@ def _wait_for(predicate, timeout, what):
   raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def _checkpoint_indexes(workdir):
-  directory = os.path.join(workdir, "checkpoints")
-  if not os.path.isdir(directory):
-    return []
-  return sorted(f for f in os.listdir(directory) if f.endswith(".index"))
+def _checkpoint_committed(workdir):
+  # The manager's state file, not a ckpt-N.index: an index can exist before
+  # the save is committed, and a job killed in between rightly starts afresh.
+  return os.path.exists(os.path.join(workdir, "checkpoints", "checkpoint"))
+
+
+def _latest_committed_checkpoint(workdir):
+  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  return tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
 
 
 def _first_checkpoint_then(process, workdir, signum):
-  _wait_for(lambda: _checkpoint_indexes(workdir) or process.poll() is not None,
-            120, "the first checkpoint")
+  _wait_for(lambda: _checkpoint_committed(workdir) or process.poll() is not None,
+            120, "the first committed checkpoint")
   assert process.poll() is None, "the job ended before it could be stopped"
   process.send_signal(signum)
   return process.wait(timeout=60)
@@ -49,9 +53,7 @@ def test_sigkill_then_rerun_resumes_from_checkpoint(tmp_path):
   args = (*LONG_RUN, f"--workdir={workdir}")
   first = start_cli("training.main", *args, log_path=tmp_path / "first.log")
   assert _first_checkpoint_then(first, workdir, signal.SIGKILL) == -9
-  latest = os.path.join(workdir, "checkpoints",
-                        _checkpoint_indexes(workdir)[-1][:-len(".index")])
-  killed_at = checkpoint_step(latest)
+  killed_at = checkpoint_step(_latest_committed_checkpoint(workdir))
   assert 0 < killed_at < 400
 
   rerun = cli("training.main", *args)

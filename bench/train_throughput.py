@@ -12,8 +12,10 @@ by the same tf.data pipeline, at the preset's batch size:
       real images, then G through D with fresh z, run by model.fit() with
       Keras' defaults.
 Prints images/s of both, their ratio, and our model FLOP/s as a fraction of
-a 4096^3 float32 matmul's FLOP/s measured in the same run. The last line is a
-JSON object.
+a 4096^3 float32 matmul's FLOP/s measured in the same run. FLOPs per step are
+counted from each step's traced graph (every convolution and matmul, backward
+passes included), so `flop_ratio` (fit's FLOPs / ours) is the images/s ratio
+the two would have at equal FLOP/s. The last line is a JSON object.
 """
 
 import json
@@ -121,43 +123,56 @@ class BatchEndTimes(keras.callbacks.Callback):
     self.times.append(time.perf_counter())
 
 
-def forward_flops(network, input_shape):
-  """2 * MACs of one forward pass, read from the traced graph's shapes.
+def live_ops(graph):
+  """The ops a call of a traced function runs: those its outputs and side
+  effects (variable updates) depend on. The traced graph also holds gradient
+  ops nobody uses (e.g. the discriminator's filter gradients in a generator
+  update), which TensorFlow prunes before running it."""
+  pending = [t.op for t in graph.outputs] + list(graph.control_outputs)
+  live = set()
+  while pending:
+    op = pending.pop()
+    if op in live:
+      continue
+    live.add(op)
+    pending.extend(t.op for t in op.inputs)
+    pending.extend(op.control_inputs)
+  return live
 
-  Counts Conv2D, Conv2DBackpropInput (what Conv2DTranspose runs) and MatMul
-  (Dense); batch norm, activations and biases are left out (< 1%).
+
+def graph_flops(concrete_function):
+  """2 * MACs of the convolutions and matmuls a traced step runs.
+
+  Counts what the step really computes, backward passes included: Conv2D,
+  Conv2DBackpropInput (also what Conv2DTranspose runs forward),
+  Conv2DBackpropFilter and MatMul (Dense), among the live ops only. Batch
+  norm, activations, losses and optimizer updates are left out (about 1 %).
   """
-  forward = tf.function(lambda x: network(x, training=True))
-  graph = forward.get_concrete_function(
-      tf.TensorSpec(input_shape, tf.float32)).graph
+
+  def size(shape):
+    dims = shape.as_list()
+    if None in dims:
+      raise ValueError(f"{concrete_function.name}: unknown shape {dims}")
+    return int(np.prod(dims, dtype=np.int64))
+
   macs = 0
-  for op in graph.get_operations():
+  for op in live_ops(concrete_function.graph):
     if op.type == "Conv2D":  # output [B, H, W, Cout] x kernel [k, k, Cin, Cout]
-      out, kernel = op.outputs[0].shape, op.inputs[1].shape
-      macs += out[0] * out[1] * out[2] * np.prod(kernel)
-    elif op.type == "Conv2DBackpropInput":  # each input pixel scatters k*k*C
-      kernel, grad = op.inputs[1].shape, op.inputs[2].shape
-      macs += grad[0] * grad[1] * grad[2] * np.prod(kernel)
-    elif op.type == "MatMul":
-      (m, k), n = op.inputs[0].shape, op.outputs[0].shape[1]
-      macs += m * k * n
-  return 2 * int(macs)
+      macs += size(op.outputs[0].shape[:3]) * size(op.inputs[1].shape)
+    elif op.type == "Conv2DBackpropInput":  # out_backprop pixels x kernel
+      macs += size(op.inputs[2].shape[:3]) * size(op.inputs[1].shape)
+    elif op.type == "Conv2DBackpropFilter":  # out_backprop pixels x kernel
+      macs += size(op.inputs[2].shape[:3]) * size(op.outputs[0].shape)
+    elif op.type == "MatMul":  # [m, k] x [k, n]
+      a = op.inputs[0].shape
+      k = a[0] if op.get_attr("transpose_a") else a[1]
+      macs += size(op.outputs[0].shape) * k
+  return 2 * macs
 
 
-def train_step_flops(generator, discriminator, config):
-  """Model FLOPs of one training step at config.batch_size: (ours, fit).
-
-  Convention: a backward pass costs twice its forward pass. Ours is then
-  3 x G forward + 3 x D forward on the real batch + 3 x D forward on the
-  fake batch (it slightly overcounts: the input gradients of the real batch
-  and of z are never computed). keras.io's alternating step does more work
-  per image: G forward for D's update (1x) and again for G's (3x), D on the
-  2B concatenation (3 x 2) and on the fresh fakes (3x): 4 G + 9 D.
-  """
-  b, s, c = config.batch_size, config.model.image_size, config.model.channels
-  g = forward_flops(generator, (b, config.model.z_dim))
-  d = forward_flops(discriminator, (b, s, s, c))
-  return 3 * g + 3 * 2 * d, 4 * g + 9 * d
+def image_spec(config):
+  s, c = config.model.image_size, config.model.channels
+  return tf.TensorSpec((config.batch_size, s, s, c), tf.float32)
 
 
 def peak_matmul_flops(n=4096, repeats=3):
@@ -184,7 +199,7 @@ def synthetic_batches(config):
 
 
 def ours_step_seconds(config, dataset, warmup, steps, policy="float32"):
-  """(a): seconds per step after `warmup` steps, and (ours, fit) FLOPs."""
+  """(a): seconds per step after `warmup` steps, and FLOPs per step."""
   keras.utils.set_random_seed(0)
   # The networks, optimizers, z generator and step as the training job
   # builds them.
@@ -200,14 +215,16 @@ def ours_step_seconds(config, dataset, warmup, steps, policy="float32"):
     # One host read per step, as training/train.py does to log and check.
     float(gan_step(next(batches))["d_loss"])
   seconds = (time.perf_counter() - started) / steps
-  return seconds, train_step_flops(generator, discriminator, config)
+  return seconds, graph_flops(gan_step.concrete_function(image_spec(config)))
 
 
 def fit_step_seconds(config, dataset, warmup, steps):
   """(b): seconds per step between batch ends after `warmup` steps.
 
   One fit() call; timing from the end of the last warm-up batch leaves out
-  tracing and iterator start-up. Returns (seconds, model.jit_compile).
+  tracing and iterator start-up. Returns (seconds, model.jit_compile, FLOPs
+  per step), the FLOPs read from train_step traced after fit() has built
+  the optimizers.
   """
   keras.utils.set_random_seed(0)
   model = KerasIoGan(*build_networks(config.model))
@@ -221,7 +238,10 @@ def fit_step_seconds(config, dataset, warmup, steps):
   times = BatchEndTimes()
   model.fit(dataset, epochs=1, steps_per_epoch=warmup + steps, verbose=0,
             callbacks=[times])
-  return (times.times[-1] - times.times[warmup - 1]) / steps, model.jit_compile
+  seconds = (times.times[-1] - times.times[warmup - 1]) / steps
+  traced = tf.function(model.train_step).get_concrete_function(
+      image_spec(config))
+  return seconds, model.jit_compile, graph_flops(traced)
 
 
 def main(argv):
@@ -235,10 +255,10 @@ def main(argv):
   rows = []
   for name, config in zip(_PRESETS.value, configs):
     dataset = synthetic_batches(config)
-    ours_s, (flops, fit_flops) = ours_step_seconds(
+    ours_s, flops = ours_step_seconds(config, dataset, _WARMUP.value,
+                                      _STEPS.value)
+    fit_s, jit_compile, fit_flops = fit_step_seconds(
         config, dataset, _WARMUP.value, _STEPS.value)
-    fit_s, jit_compile = fit_step_seconds(config, dataset, _WARMUP.value,
-                                          _STEPS.value)
     ours, fit = config.batch_size / ours_s, config.batch_size / fit_s
     if _BFLOAT16.value:
       bf16_s, _ = ours_step_seconds(config, dataset, _WARMUP.value,
@@ -257,11 +277,14 @@ def main(argv):
         f"peak_fraction_{name}": flops / ours_s / peak,
         f"fit_gflop_per_step_{name}": fit_flops / 1e9,
         f"fit_peak_fraction_{name}": fit_flops / fit_s / peak,
-        f"fit_jit_compile_{name}": bool(jit_compile)})
+        f"fit_jit_compile_{name}": bool(jit_compile),
+        # The images/s ratio if both ran at the same FLOP/s.
+        f"flop_ratio_{name}": fit_flops / flops})
     # The images/s ratio compares the two recipes as written; FLOP/s says
     # how well each keeps the CPU busy (keras.io's step has more FLOPs).
     print(f"{name}: fit() {fit_flops / 1e9:.1f} GFLOP/step at "
-          f"{fit_flops / fit_s / 1e9:.1f} GFLOP/s, jit_compile={jit_compile}")
+          f"{fit_flops / fit_s / 1e9:.1f} GFLOP/s, jit_compile={jit_compile}; "
+          f"ours {flops / 1e9:.1f} GFLOP/step: {fit_flops / flops:.2f}x fewer")
 
   header = ("preset", "batch", "ours img/s", "fit img/s", "ratio",
             "GFLOP/step", "GFLOP/s", "peak GFLOP/s", "peak frac")

@@ -85,6 +85,11 @@ class GanStep:
     """`real_images`: a batch, or a per-replica value of a distributed one."""
     return self._compiled(real_images)
 
+  def concrete_function(self, images_spec: tf.TensorSpec):
+    """The step traced for batches of `images_spec`: its graph shows what a
+    step computes (bench/train_throughput.py counts its FLOPs)."""
+    return self._compiled.get_concrete_function(images_spec)
+
   def _distributed_step(self, real_images):
     per_replica = self.strategy.run(self._replica_step, args=(real_images,))
     self.step.assign_add(1)

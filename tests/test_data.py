@@ -65,6 +65,25 @@ def test_folder_skips_corrupt_and_non_image_files(tmp_path, caplog):
   assert next(iter(batches)).shape == (2, 16, 16, 3)
 
 
+def _assert_shards_partition(source, num_shards):
+  """The shards are disjoint and together hold every image once."""
+  def rows(dataset):
+    return [image.tobytes() for image in dataset.as_numpy_iterator()]
+  shards = [rows(source.shard(num_shards, i)) for i in range(num_shards)]
+  everything = rows(source.images)
+  assert all(shards)
+  assert sorted(sum(shards, [])) == sorted(everything)
+  assert len(set(everything)) == len(everything) == source.num_images
+
+
+def test_folder_shards_partition_the_files(tmp_path):
+  rng = np.random.default_rng(2)
+  for i in range(5):
+    write_image(str(tmp_path / f"{i}.png"), rng.integers(0, 256, (16, 16, 3)))
+  source = input_pipeline.image_source(f"folder:{tmp_path}", RGB16, seed=3)
+  _assert_shards_partition(source, 2)
+
+
 def test_center_crop_keeps_the_middle():
   # A wide image whose middle square is white and whose sides are black.
   image = np.zeros((16, 48, 1), np.uint8)
@@ -139,6 +158,8 @@ def test_tfds_source_reads_prepared_data(tfds_data_dir):
   test_split = input_pipeline.image_source("tfds:folder_shapes:test", RGB16,
                                            tfds_data_dir=tfds_data_dir)
   assert _collect(test_split).shape == (2, 16, 16, 3)
+  # One TFDS file, two workers: records are sharded, then decoded.
+  _assert_shards_partition(source, 2)
 
 
 def test_tfds_errors(tfds_data_dir, tmp_path):

@@ -199,12 +199,15 @@ def test_killed_worker_ends_the_other_with_a_clear_error(tmp_path):
   assert last.startswith("dcgan-train: error: lost a peer worker"), log[-3000:]
 
 
-def test_sigterm_to_one_worker_checkpoints_all_at_one_step(tmp_path):
+# SIGINT (Ctrl-C) is handed to the preemption handler as a SIGTERM.
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT],
+                         ids=["SIGTERM", "SIGINT"])
+def test_stopping_one_worker_checkpoints_all_at_one_step(tmp_path, signum):
   workdir = tmp_path / "run"
   workers = _start_workers(_cli_worker(workdir), tmp_path)
   try:
     _wait_for_step(tmp_path / "worker1.log", 20)
-    workers[1].send_signal(signal.SIGTERM)
+    workers[1].send_signal(signum)
     codes = _wait_all(workers, timeout=120)
   finally:
     for w in workers:

@@ -5,7 +5,7 @@ and channel count: converted to the channels, center-cropped to a square and
 resized with antialiasing.
 """
 
-from typing import NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional
 
 from absl import logging
 import numpy as np
@@ -19,9 +19,24 @@ AUTOTUNE = tf.data.AUTOTUNE
 
 
 class ImageSource(NamedTuple):
-  images: tf.data.Dataset  # unbatched float32 [H, W, C] in [-1, 1]
+  """A data set of unbatched float32 images [H, W, C] in [-1, 1].
+
+  `shard(num_shards, index)` gives every num_shards-th image from `index` on
+  (one input pipeline per worker), cut before decoding where the source
+  allows it, so each worker decodes only its own images.
+  """
+  shard: Callable[[int, int], tf.data.Dataset]
   num_images: Optional[int]  # None when unknown
   description: str
+
+  @property
+  def images(self) -> tf.data.Dataset:
+    """All of the images (one input pipeline)."""
+    return self.shard(1, 0)
+
+
+def _shard(dataset: tf.data.Dataset, num_shards: int, index: int):
+  return dataset.shard(num_shards, index) if num_shards > 1 else dataset
 
 
 def to_model_image(image, model: ModelConfig):
@@ -75,7 +90,7 @@ def _embedded_source(spec, model):
   converted, _ = embedded_images(model)
   count = len(converted)
   images = tf.data.Dataset.from_tensor_slices(converted)
-  return ImageSource(images, count,
+  return ImageSource(lambda n, i: _shard(images, n, i), count,
                      f"embedded:{spec.name} (training split, {count} "
                      f"images; {embedded_mnist.HELDOUT_FRACTION:.0%} held out)")
 
@@ -93,17 +108,22 @@ def _folder_source(spec, model, seed):
   if not readable:
     raise DataError(f"--dataset=folder:{spec.path}: none of the "
                     f"{len(paths)} image files could be decoded")
-  images = tf.data.Dataset.from_tensor_slices(readable)
-  # File order is shuffled here, before decoding, so the shuffle buffer holds
-  # file names rather than decoded images.
-  images = images.shuffle(len(readable), seed=seed,
+
+  def shard(num_shards, index):
+    # Each worker keeps a fixed slice of the file names and decodes only
+    # those. File order is shuffled here, before decoding, so the shuffle
+    # buffer holds file names rather than decoded images.
+    names = _shard(tf.data.Dataset.from_tensor_slices(readable), num_shards,
+                   index)
+    names = names.shuffle(len(readable), seed=seed,
                           reshuffle_each_iteration=True)
-  images = images.map(lambda p: to_model_image(_decode_file(p, model.channels),
-                                               model),
-                      num_parallel_calls=AUTOTUNE)
-  # A file that changes after the scan must not crash a long job.
-  images = images.ignore_errors(log_warning=True)
-  return ImageSource(images, len(readable),
+    images = names.map(
+        lambda p: to_model_image(_decode_file(p, model.channels), model),
+        num_parallel_calls=AUTOTUNE)
+    # A file that changes after the scan must not crash a long job.
+    return images.ignore_errors(log_warning=True)
+
+  return ImageSource(shard, len(readable),
                      f"folder:{spec.path} ({len(readable)} images, "
                      f"{len(unreadable)} unreadable skipped)")
 
@@ -124,17 +144,27 @@ def _tfds_source(spec, model, data_dir, seed):
   if "image" not in builder.info.features:
     raise DataError(f"--dataset=tfds:{spec.name}: has no 'image' feature")
   try:
-    images = builder.as_dataset(
-        split=spec.split, shuffle_files=True,
-        read_config=tfds.ReadConfig(shuffle_seed=seed))
     num_images = builder.info.splits[spec.split].num_examples
   except (KeyError, ValueError) as e:
     raise DataError(
         f"--dataset=tfds:{spec.name}:{spec.split}: unknown split; available: "
         f"{', '.join(builder.info.splits)}") from e
-  images = images.map(lambda ex: to_model_image(ex["image"], model),
-                      num_parallel_calls=AUTOTUNE)
-  return ImageSource(images, num_images,
+  image_feature = builder.info.features["image"]
+
+  def shard(num_shards, index):
+    # Records are read undecoded and sharded, then each worker decodes its
+    # own; sharding TFDS files instead would need at least one file per
+    # worker.
+    records = builder.as_dataset(
+        split=spec.split, shuffle_files=True,
+        read_config=tfds.ReadConfig(shuffle_seed=seed),
+        decoders={"image": tfds.decode.SkipDecoding()})
+    return _shard(records, num_shards, index).map(
+        lambda ex: to_model_image(image_feature.decode_example(ex["image"]),
+                                  model),
+        num_parallel_calls=AUTOTUNE)
+
+  return ImageSource(shard, num_images,
                      f"tfds:{spec.name}:{spec.split} ({num_images} images)")
 
 
@@ -154,13 +184,10 @@ def training_batches(source: ImageSource, batch_size: int, seed: int,
                      shard_index: int = 0) -> tf.data.Dataset:
   """Endless, shuffled batches of [batch_size, H, W, C].
 
-  With `num_shards` > 1 (one input pipeline per worker) this pipeline keeps
-  every num_shards-th image from `shard_index` on, so workers see disjoint
-  images; all use the same seed, so the shards stay disjoint every epoch.
+  With `num_shards` > 1 (one input pipeline per worker) this pipeline reads
+  only its shard of the source, so workers see disjoint images.
   """
-  images = source.images
-  if num_shards > 1:
-    images = images.shard(num_shards, shard_index)
+  images = source.shard(num_shards, shard_index)
   images = images.shuffle(shuffle_buffer, seed=seed,
                           reshuffle_each_iteration=True).repeat()
   return images.batch(batch_size, drop_remainder=True).prefetch(AUTOTUNE)

@@ -10,8 +10,9 @@ r"""Trains a DCGAN; rerun the same command to resume from the last checkpoint.
       dcgan-train --strategy=multi_worker --workdir=SHARED_DIR ...
 
 Watch it with `tensorboard --logdir W`. SIGTERM or Ctrl-C saves a checkpoint
-and exits 0; in a multi-worker job a SIGTERM to any worker makes all of them
-checkpoint at the same step and exit with status 42 (restart and resume).
+and exits 0; in a multi-worker job a SIGTERM or Ctrl-C to any worker makes all
+of them checkpoint at the same step and exit with status 42 (restart and
+resume).
 """
 
 import sys

@@ -1,7 +1,10 @@
 """Turns SIGTERM and SIGINT into a request to checkpoint and stop."""
 
+import os
 import signal
 import threading
+
+from absl import logging
 
 
 class StopSignal:
@@ -34,3 +37,28 @@ class StopSignal:
     for signum, handler in self._previous.items():
       signal.signal(signum, handler)
     return False
+
+
+class SigintAsSigterm(StopSignal):
+  """Context manager: while active, SIGINT (Ctrl-C) is re-sent to this
+  process as SIGTERM and gets whatever handling SIGTERM has.
+
+  In a multi-worker job SIGTERM belongs to TensorFlow's
+  PreemptionCheckpointHandler, which makes every worker checkpoint at the
+  same step and exit; a worker that stopped on its own instead would leave
+  the others waiting in a collective until it times out. `received` stays
+  None: the stop is the handler's. A second SIGINT interrupts at once.
+  """
+
+  def __init__(self):
+    super().__init__(signals=(signal.SIGINT,))
+    self.forwarded = False
+
+  def _handle(self, signum, frame):
+    del signum, frame
+    if self.forwarded:
+      raise KeyboardInterrupt
+    self.forwarded = True
+    logging.info("SIGINT received: stopping all workers as for SIGTERM "
+                 "(checkpoint at one step, exit 42)")
+    os.kill(os.getpid(), signal.SIGTERM)

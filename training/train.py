@@ -14,7 +14,6 @@ import dataclasses
 import json
 import math
 import os
-import signal
 import time
 from typing import Dict, Optional
 
@@ -28,7 +27,7 @@ from training import summaries
 from training.config import TrainConfig
 from training.errors import NonFiniteLossError, PeerLostError, WorkdirError
 from training.gan_step import GanStep, make_optimizer
-from training.stop_signal import StopSignal
+from training.stop_signal import SigintAsSigterm, StopSignal
 
 CONFIG_FILE = "config.json"
 CHECKPOINT_DIR = "checkpoints"
@@ -252,11 +251,11 @@ class Trainer:
     skipped = collections.Counter()
     window_start, window_steps = time.perf_counter(), 0
     preemption = self._preemption_handler()
-    # With a preemption handler, SIGTERM is its to handle.
-    signals = (signal.SIGINT,) if preemption else (signal.SIGTERM,
-                                                   signal.SIGINT)
+    # With a preemption handler, SIGTERM is its to handle, and SIGINT is
+    # handed to it as a SIGTERM.
+    stop_signals = SigintAsSigterm() if preemption else StopSignal()
     sample_z = fixed_z(config)
-    with StopSignal(signals) as stop:
+    with stop_signals as stop:
       for images in batches:
         metrics = {k: float(v) for k, v in gan_step(images).items()}
         step = int(state.step.numpy())

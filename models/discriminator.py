@@ -4,6 +4,7 @@ import keras
 
 from models import layers
 from models.config import ModelConfig
+from models.small_map_conv import SmallMapConv2D
 
 
 @keras.saving.register_keras_serializable(package="dcgan")
@@ -45,7 +46,7 @@ class Discriminator(keras.Model):
     # statistics would silently be left out of checkpoints.
     self.num_convs = self.model_config.num_upsamplings
     for i in range(self.num_convs):
-      setattr(self, f"conv{i}", keras.layers.Conv2D(
+      setattr(self, f"conv{i}", SmallMapConv2D(
           df * 2**i, 5, strides=2, padding="same", use_bias=(i == 0),
           kernel_initializer=init, name=f"conv{i}"))
       if i > 0:

@@ -4,6 +4,7 @@ import keras
 
 from models import layers
 from models.config import ModelConfig
+from models.small_map_conv import SmallMapConv2DTranspose
 
 
 @keras.saving.register_keras_serializable(package="dcgan")
@@ -57,7 +58,7 @@ class Generator(keras.Model):
     width = top_width
     for i in range(self.num_deconvs):
       width = max(width // 2, gf)
-      setattr(self, f"deconv{i}", keras.layers.Conv2DTranspose(
+      setattr(self, f"deconv{i}", SmallMapConv2DTranspose(
           width, 5, strides=2, padding="same", use_bias=False,
           kernel_initializer=init, name=f"deconv{i}"))
       setattr(self, f"deconv{i}_bn", layers.batch_norm(f"deconv{i}_bn",

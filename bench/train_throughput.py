@@ -7,11 +7,16 @@ Per preset, on the same synthetic images (uniform in [-1, 1], made once) fed
 by the same tf.data pipeline, at the preset's batch size:
   (a) ours: training.gan_step.GanStep, one compiled simultaneous update of D
       and G, called from Python as training/train.py does;
-  (b) the keras.io "DCGAN to generate face images" recipe on the same
-      architecture: a keras.Model whose train_step updates D on generated and
-      real images, then G through D with fresh z, run by model.fit() with
-      Keras' defaults.
-Prints images/s of both, their ratio, and our model FLOP/s as a fraction of
+  (b) what a user would otherwise run: the keras.io "DCGAN to generate face
+      images" recipe (bench/keras_io_gan.py), a keras.Model whose train_step
+      updates D on generated and real images, then G through D with fresh z,
+      run by model.fit() with Keras' defaults, on the same architecture
+      written as keras.io writes it (keras.Sequential of stock layers; given
+      our weights it computes our outputs, checked before timing);
+  (c) the same fit() on our networks, which compute 4x4 maps as matrix
+      multiplies (models/small_map_conv.py): (c) / (b) is what our layers
+      give, (a) / (c) what our step gives.
+Prints images/s of all three, ratios, and our model FLOP/s as a fraction of
 a 4096^3 float32 matmul's FLOP/s measured in the same run. FLOPs per step are
 counted from each step's traced graph (every convolution and matmul, backward
 passes included), so `flop_ratio` (fit's FLOPs / ours) is the images/s ratio
@@ -33,6 +38,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from bench import keras_io_gan  # noqa: E402
 from models.networks import build_networks  # noqa: E402
 from training import config as config_lib  # noqa: E402
 from training import train as train_lib  # noqa: E402
@@ -50,65 +56,6 @@ _BFLOAT16 = flags.DEFINE_bool(
     "mixed_bfloat16 (fast on CPUs with AVX512_BF16/AMX; the fit() baseline "
     "stays float32, TensorFlow's default).")
 _POOL_BATCHES = 4  # distinct synthetic batches the pipeline cycles through
-
-
-class KerasIoGan(keras.Model):
-  """The keras.io DCGAN recipe: alternating D and G updates in train_step.
-
-  As keras.io: label 1 = fake, 0 = real, noise 0.05 * U(0, 1) added to the
-  discriminator's labels ("important trick"), misleading all-zero labels for
-  the generator. Unlike keras.io, z ~ U(-1, 1) as our generator expects, and
-  both networks are called with training=True: ours use batch norm, which
-  keras.io's networks lack, and a call without it would run batch norm in
-  inference mode (Generator.call defaults to training=False).
-  """
-
-  def __init__(self, generator, discriminator):
-    super().__init__()
-    self.generator = generator
-    self.discriminator = discriminator
-    self.z_dim = generator.z_dim
-    self.seed_generator = keras.random.SeedGenerator(1337)
-
-  def compile(self, d_optimizer, g_optimizer, loss_fn):  # pylint: disable=W0221
-    super().compile()
-    self.d_optimizer = d_optimizer
-    self.g_optimizer = g_optimizer
-    self.loss_fn = loss_fn
-    self.d_loss_metric = keras.metrics.Mean(name="d_loss")
-    self.g_loss_metric = keras.metrics.Mean(name="g_loss")
-
-  @property
-  def metrics(self):
-    return [self.d_loss_metric, self.g_loss_metric]
-
-  def _z(self, batch_size):
-    return keras.random.uniform((batch_size, self.z_dim), -1.0, 1.0,
-                                seed=self.seed_generator)
-
-  def train_step(self, real_images):  # pylint: disable=arguments-renamed
-    batch_size = tf.shape(real_images)[0]
-    generated = self.generator(self._z(batch_size), training=True)
-    combined = tf.concat([generated, real_images], axis=0)
-    labels = tf.concat([tf.ones((batch_size, 1)), tf.zeros((batch_size, 1))],
-                       axis=0)
-    labels += 0.05 * tf.random.uniform(tf.shape(labels))
-    d_vars = self.discriminator.trainable_weights
-    with tf.GradientTape() as tape:
-      d_loss = self.loss_fn(labels, self.discriminator(combined, training=True))
-    self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
-
-    misleading_labels = tf.zeros((batch_size, 1))
-    g_vars = self.generator.trainable_weights
-    with tf.GradientTape() as tape:
-      fake = self.generator(self._z(batch_size), training=True)
-      g_loss = self.loss_fn(misleading_labels,
-                            self.discriminator(fake, training=True))
-    self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
-    self.d_loss_metric.update_state(d_loss)
-    self.g_loss_metric.update_state(g_loss)
-    return {"d_loss": self.d_loss_metric.result(),
-            "g_loss": self.g_loss_metric.result()}
 
 
 class BatchEndTimes(keras.callbacks.Callback):
@@ -218,16 +165,15 @@ def ours_step_seconds(config, dataset, warmup, steps, policy="float32"):
   return seconds, graph_flops(gan_step.concrete_function(image_spec(config)))
 
 
-def fit_step_seconds(config, dataset, warmup, steps):
-  """(b): seconds per step between batch ends after `warmup` steps.
+def fit_step_seconds(config, dataset, warmup, steps, networks):
+  """(b) or (c): seconds per step between batch ends after `warmup` steps.
 
-  One fit() call; timing from the end of the last warm-up batch leaves out
-  tracing and iterator start-up. Returns (seconds, model.jit_compile, FLOPs
-  per step), the FLOPs read from train_step traced after fit() has built
-  the optimizers.
+  One fit() call of keras_io_gan.KerasIoGan on `networks`; timing from the
+  end of the last warm-up batch leaves out tracing and iterator start-up.
+  Returns (seconds, model.jit_compile, FLOPs per step), the FLOPs read from
+  train_step traced after fit() has built the optimizers.
   """
-  keras.utils.set_random_seed(0)
-  model = KerasIoGan(*build_networks(config.model))
+  model = keras_io_gan.KerasIoGan(*networks, z_dim=config.model.z_dim)
   # jit_compile is left at "auto": on the TensorFlow backend it resolves to
   # False on a CPU-only host (Trainer._resolve_auto_jit_compile), True with
   # a GPU when every layer supports XLA. steps_per_execution stays 1.
@@ -244,6 +190,17 @@ def fit_step_seconds(config, dataset, warmup, steps):
   return seconds, model.jit_compile, graph_flops(traced)
 
 
+def keras_io_baseline(config):
+  """keras.io's networks (stock layers), checked to compute what ours do."""
+  keras.utils.set_random_seed(0)
+  stock = keras_io_gan.keras_io_networks(config.model)
+  ours = build_networks(config.model)
+  z = tf.random.uniform((4, config.model.z_dim), -1.0, 1.0, seed=1)
+  keras_io_gan.check_same_function(ours[0], stock[0], z)
+  keras_io_gan.check_same_function(ours[1], stock[1], ours[0](z))
+  return stock
+
+
 def main(argv):
   del argv
   if _WARMUP.value < 1 or _STEPS.value < 1:
@@ -258,8 +215,21 @@ def main(argv):
     ours_s, flops = ours_step_seconds(config, dataset, _WARMUP.value,
                                       _STEPS.value)
     fit_s, jit_compile, fit_flops = fit_step_seconds(
-        config, dataset, _WARMUP.value, _STEPS.value)
+        config, dataset, _WARMUP.value, _STEPS.value,
+        keras_io_baseline(config))
     ours, fit = config.batch_size / ours_s, config.batch_size / fit_s
+    # (c) the same fit() on our networks: how much of the ratio is the step
+    # (FLOPs) and how much our layers.
+    keras.utils.set_random_seed(0)
+    fit_ours_s, _, _ = fit_step_seconds(config, dataset, _WARMUP.value,
+                                        _STEPS.value,
+                                        build_networks(config.model))
+    fit_ours = config.batch_size / fit_ours_s
+    result.update({f"images_per_sec_fit_our_layers_{name}": fit_ours,
+                   f"ratio_vs_fit_our_layers_{name}": ours / fit_ours})
+    print(f"{name}: fit() on our layers {fit_ours:.1f} img/s; ours "
+          f"{ours / fit_ours:.2f}x that, {fit_ours / fit:.2f}x from the "
+          "layers alone")
     if _BFLOAT16.value:
       bf16_s, _ = ours_step_seconds(config, dataset, _WARMUP.value,
                                     _STEPS.value, "mixed_bfloat16")

@@ -3,7 +3,7 @@
 The keras.io "DCGAN to generate face images" recipe (a keras.Model with its
 own train_step, run by fit()) on the DCGAN architecture of a ModelConfig,
 written as keras.io writes networks: keras.Sequential models of stock Keras
-layers. `check_same_function` proves that they compute what our networks
+layers. `check_same_function` checks that they compute what our networks
 compute.
 """
 
@@ -55,20 +55,41 @@ def keras_io_networks(model: ModelConfig):
           keras.Sequential(discriminator, name="keras_io_discriminator"))
 
 
-def check_same_function(ours, stock, inputs):
-  """Raises AssertionError unless `stock`, given `ours`' weights, computes
-  the same outputs (in inference mode) for `inputs`. Leaves `stock` with
-  its own weights."""
-  own = stock.get_weights()
-  theirs = [w.shape for w in ours.get_weights()]
-  assert [w.shape for w in own] == theirs, (stock.name, theirs)
-  stock.set_weights(ours.get_weights())
+def check_same_function(ours, stock, inputs, seed=0):
+  """Raises AssertionError unless `stock` computes what `ours` computes.
+
+  Both get the same random weights (batch-norm statistics included, so
+  epsilon and the statistics matter) and must agree in inference mode and
+  in training mode (batch statistics), and update the moving statistics
+  alike. Both get their own weights back.
+  """
+  saved = ours.get_weights(), stock.get_weights()
+  shapes = [w.shape for w in saved[0]]
+  assert [w.shape for w in saved[1]] == shapes, (stock.name, shapes)
+  rng = np.random.default_rng(seed)
+  # Kernels scaled by fan-in keep activations O(1), so that differences in
+  # summation order stay at rounding level in deep wide networks.
+  weights = [rng.normal(0.0, 1.0 / np.sqrt(np.prod(w.shape[:-1]))
+                        if len(w.shape) > 1 else 0.3, w.shape)
+             .astype(np.float32) for w in ours.weights]
+  for i, variable in enumerate(ours.weights):
+    if "variance" in variable.path:  # moving variances must be positive
+      weights[i] = np.abs(weights[i]) + 0.05
   try:
-    np.testing.assert_allclose(stock(inputs, training=False),
-                               ours(inputs, training=False),
-                               rtol=1e-3, atol=1e-4, err_msg=stock.name)
+    for network in (ours, stock):
+      network.set_weights(weights)
+    for training in (False, True):
+      np.testing.assert_allclose(
+          stock(inputs, training=training), ours(inputs, training=training),
+          rtol=1e-3, atol=1e-4, err_msg=f"{stock.name} training={training}")
+    # The training-mode call updated the moving statistics (momentum).
+    for after_ours, after_stock in zip(ours.get_weights(),
+                                       stock.get_weights()):
+      np.testing.assert_allclose(after_stock, after_ours, rtol=1e-4,
+                                 atol=1e-6, err_msg=f"{stock.name} weights")
   finally:
-    stock.set_weights(own)
+    ours.set_weights(saved[0])
+    stock.set_weights(saved[1])
 
 
 class KerasIoGan(keras.Model):

@@ -11,8 +11,8 @@ by the same tf.data pipeline, at the preset's batch size:
       images" recipe (bench/keras_io_gan.py), a keras.Model whose train_step
       updates D on generated and real images, then G through D with fresh z,
       run by model.fit() with Keras' defaults, on the same architecture
-      written as keras.io writes it (keras.Sequential of stock layers; given
-      our weights it computes our outputs, checked before timing);
+      written as keras.io writes it (keras.Sequential of stock layers;
+      checked before timing to compute what our networks compute);
   (c) the same fit() on our networks, which compute 4x4 maps as matrix
       multiplies (models/small_map_conv.py): (c) / (b) is what our layers
       give, (a) / (c) what our step gives.
@@ -70,6 +70,10 @@ class BatchEndTimes(keras.callbacks.Callback):
     self.times.append(time.perf_counter())
 
 
+_NESTED_CALLS = ("PartitionedCall", "StatefulPartitionedCall", "If",
+                 "StatelessIf", "While", "StatelessWhile")
+
+
 def live_ops(graph):
   """The ops a call of a traced function runs: those its outputs and side
   effects (variable updates) depend on. The traced graph also holds gradient
@@ -92,8 +96,11 @@ def graph_flops(concrete_function):
 
   Counts what the step really computes, backward passes included: Conv2D,
   Conv2DBackpropInput (also what Conv2DTranspose runs forward),
-  Conv2DBackpropFilter and MatMul (Dense), among the live ops only. Batch
-  norm, activations, losses and optimizer updates are left out (about 1 %).
+  Conv2DBackpropFilter and MatMul (Dense, and the GEMMs of our small-map
+  layers), among the live ops only. Left out: batch norm, activations,
+  losses, optimizer updates (about 1 %) and the BatchMatMul with the 0/1
+  scatter matrix of models/small_map_conv.py, which only moves values.
+  Raises ValueError on nested function calls, whose ops it cannot see.
   """
 
   def size(shape):
@@ -104,6 +111,9 @@ def graph_flops(concrete_function):
 
   macs = 0
   for op in live_ops(concrete_function.graph):
+    if op.type in _NESTED_CALLS:
+      raise ValueError(f"{concrete_function.name}: {op.type} {op.name} hides "
+                       "its ops from the FLOP count")
     if op.type == "Conv2D":  # output [B, H, W, Cout] x kernel [k, k, Cin, Cout]
       macs += size(op.outputs[0].shape[:3]) * size(op.inputs[1].shape)
     elif op.type == "Conv2DBackpropInput":  # out_backprop pixels x kernel

@@ -1,4 +1,4 @@
-"""A transposed convolution that runs as a matrix multiply on small maps.
+"""Convolutions on 4x4 maps computed as matrix multiplies.
 
 The generator's first upsampling takes a 4x4 map to 8x8 with a 5x5 kernel.
 At 4x4 most kernel taps fall on borders, and the stock transposed-convolution
@@ -7,14 +7,17 @@ as long as the next two together, which do the same FLOPs on larger maps
 (213 ms forward, 232 ms input gradient and 320 ms filter gradient at batch
 128, 1024 -> 512 channels, against about 120 ms each for 8x8 -> 16x16).
 
-Written as matrix multiplies the layer is two large GEMMs and a small one:
+Written as matrix multiplies, the forward pass is one large GEMM and one
+small one:
   cols = x[B*H*W, Cin] @ kernel[Cin, k*k*Cout]     every tap of every pixel
   out  = S[OH*OW, H*W*k*k] @ cols[B, H*W*k*k, Cout]  add each tap where it lands
 S is a fixed 0/1 matrix (which output pixel each (pixel, tap) pair lands on,
 with TensorFlow's "same" padding), so the result is the same transposed
-convolution, and the gradients are GEMMs too: 394 ms forward and backward
-against 765 ms. The kernel variable keeps Conv2DTranspose's shape and name,
-so checkpoints and SavedModels do not change.
+convolution; both gradients are large GEMMs too. Forward and backward took
+394 ms against 765 ms. The discriminator's last convolution (8x8 -> 4x4) is
+the mirror image: gather with S transposed, then one GEMM. The kernel
+variables keep the stock layers' shapes and names, so checkpoints and
+SavedModels do not change. Any other map size runs the stock layer.
 """
 
 import keras
@@ -65,10 +68,10 @@ class SmallMapConv2DTranspose(keras.layers.Conv2DTranspose):
         and self.dilation_rate == (1, 1) and self.output_padding is None):
       self._scatter = transposed_conv_scatter_matrix(height, width,
                                                      kernel_size, stride)
-      self._in_shape = (height, width, input_shape[-1])
+      self._in_shape = (height, width, input_shape[-1])  # what S fits
 
   def call(self, inputs):
-    if self._scatter is None:
+    if self._scatter is None or tuple(inputs.shape[1:]) != self._in_shape:
       return super().call(inputs)
     height, width, in_channels = self._in_shape
     taps = self.kernel_size[0] * self.kernel_size[1]
@@ -115,10 +118,10 @@ class SmallMapConv2D(keras.layers.Conv2D):
       out_h, out_w = height // stride, width // stride
       self._gather = transposed_conv_scatter_matrix(out_h, out_w, kernel_size,
                                                     stride).T
-      self._in_shape = (height, width, input_shape[-1])
+      self._in_shape = (height, width, input_shape[-1])  # what S fits
 
   def call(self, inputs):
-    if self._gather is None:
+    if self._gather is None or tuple(inputs.shape[1:]) != self._in_shape:
       return super().call(inputs)
     height, width, in_channels = self._in_shape
     stride = self.strides[0]

@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -27,10 +28,19 @@ def test_keras_io_networks_compute_what_ours_compute(config):
 
 def test_check_same_function_catches_a_different_network():
   ours = build_networks(TINY)
-  other = keras_io_gan.keras_io_networks(dataclasses.replace(TINY, gf=8))
-  with pytest.raises(AssertionError):
-    keras_io_gan.check_same_function(
-        ours[0], other[0], tf.zeros((1, TINY.z_dim)))
+  z = tf.random.uniform((3, TINY.z_dim), -1.0, 1.0, seed=4)
+  wider = keras_io_gan.keras_io_networks(dataclasses.replace(TINY, gf=8))
+  with pytest.raises(AssertionError):  # other shapes
+    keras_io_gan.check_same_function(ours[0], wider[0], z)
+  # Same shapes, another batch-norm epsilon or momentum: only the values
+  # (or the moving statistics) differ.
+  for setting, value in (("epsilon", 0.5), ("momentum", 0.5)):
+    generator = keras_io_gan.keras_io_networks(TINY)[0]
+    for layer in generator.layers:
+      if isinstance(layer, keras.layers.BatchNormalization):
+        setattr(layer, setting, value)
+    with pytest.raises(AssertionError, match="keras_io_generator"):
+      keras_io_gan.check_same_function(ours[0], generator, z)
 
 
 def test_graph_flops_counts_only_what_runs():

@@ -53,17 +53,38 @@ def test_equals_the_stock_layer(stock_class, our_class, path_attr, size,
     np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-5)
 
 
-def test_equal_under_mixed_float16():
-  inputs = tf.random.normal((2, 4, 4, 8), seed=2)
-  with global_dtype_policy("mixed_float16"):
-    stock = keras.layers.Conv2DTranspose(4, 5, strides=2, padding="same")
-    ours = SmallMapConv2DTranspose(4, 5, strides=2, padding="same")
+@pytest.mark.parametrize("policy, dtype", [("mixed_float16", tf.float16),
+                                           ("mixed_bfloat16", tf.bfloat16)])
+@pytest.mark.parametrize("stock_class, our_class, input_size", [
+    (keras.layers.Conv2DTranspose, SmallMapConv2DTranspose, 4),
+    (keras.layers.Conv2D, SmallMapConv2D, 8),
+])
+def test_equal_under_mixed_precision(policy, dtype, stock_class, our_class,
+                                     input_size):
+  inputs = tf.random.normal((2, input_size, input_size, 8), seed=2)
+  with global_dtype_policy(policy):
+    stock = stock_class(4, 5, strides=2, padding="same")
+    ours = our_class(4, 5, strides=2, padding="same")
   _same_weights(stock, ours, inputs)
   expected, actual = stock(inputs), ours(inputs)
-  assert actual.dtype == expected.dtype == tf.float16
-  np.testing.assert_allclose(actual.numpy().astype(np.float32),
-                             expected.numpy().astype(np.float32),
-                             rtol=1e-2, atol=1e-2)
+  assert actual.dtype == expected.dtype == dtype
+  np.testing.assert_allclose(tf.cast(actual, tf.float32),
+                             tf.cast(expected, tf.float32),
+                             rtol=3e-2, atol=3e-2)
+
+
+@pytest.mark.parametrize("stock_class, our_class, built, called", [
+    (keras.layers.Conv2DTranspose, SmallMapConv2DTranspose, 4, 8),
+    (keras.layers.Conv2D, SmallMapConv2D, 8, 16),
+])
+def test_a_map_of_another_size_runs_the_stock_kernel(stock_class, our_class,
+                                                      built, called):
+  args = dict(filters=4, kernel_size=5, strides=2, padding="same")
+  stock, ours = stock_class(**args), our_class(**args)
+  _same_weights(stock, ours, tf.zeros((1, built, built, 3)))
+  inputs = tf.random.normal((2, called, called, 3), seed=5)
+  np.testing.assert_allclose(ours(inputs), stock(inputs), rtol=1e-4,
+                             atol=1e-5)
 
 
 def test_dcgan_layers_on_4x4_maps_take_the_matmul_path():

@@ -154,7 +154,8 @@ def _tfds_source(spec, model, data_dir, seed):
   def shard(num_shards, index):
     # Records are read undecoded and sharded, then each worker decodes its
     # own; sharding TFDS files instead would need at least one file per
-    # worker.
+    # worker. Every worker uses the same shuffle_seed, so all read the
+    # records in the same order and the shards stay disjoint every epoch.
     records = builder.as_dataset(
         split=spec.split, shuffle_files=True,
         read_config=tfds.ReadConfig(shuffle_seed=seed),

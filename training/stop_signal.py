@@ -47,7 +47,8 @@ class SigintAsSigterm(StopSignal):
   PreemptionCheckpointHandler, which makes every worker checkpoint at the
   same step and exit; a worker that stopped on its own instead would leave
   the others waiting in a collective until it times out. `received` stays
-  None: the stop is the handler's. A second SIGINT interrupts at once.
+  None: the stop is the handler's. Where SIGTERM has no Python handler it
+  falls back to StopSignal's behaviour. A second SIGINT interrupts at once.
   """
 
   def __init__(self):
@@ -55,9 +56,14 @@ class SigintAsSigterm(StopSignal):
     self.forwarded = False
 
   def _handle(self, signum, frame):
-    del signum, frame
-    if self.forwarded:
+    if self.forwarded or self.received:
       raise KeyboardInterrupt
+    if not callable(signal.getsignal(signal.SIGTERM)):
+      # No Python SIGTERM handler (PreemptionCheckpointHandler on GCE
+      # watches maintenance events instead): a SIGTERM would kill this
+      # worker unsaved, so stop this worker alone, as StopSignal does.
+      super()._handle(signum, frame)
+      return
     self.forwarded = True
     logging.info("SIGINT received: stopping all workers as for SIGTERM "
                  "(checkpoint at one step, exit 42)")

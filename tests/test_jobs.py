@@ -16,8 +16,10 @@ import pytest
 from tests.conftest import checkpoint_step, cli, start_cli, subprocess_env
 
 # Long enough that the job is still running when the test stops it.
-LONG_RUN = ("--config=tiny", "--max_steps=400", "--checkpoint_every=10",
-            "--sample_every=1000", "--log_every=10")
+# (CI's machine ran the tiny config at about 190 steps/s.)
+LONG_STEPS = 1000
+LONG_RUN = ("--config=tiny", f"--max_steps={LONG_STEPS}",
+            "--checkpoint_every=10", "--sample_every=1000", "--log_every=10")
 
 
 def _wait_for(predicate, timeout, what):
@@ -54,19 +56,20 @@ def test_sigkill_then_rerun_resumes_from_checkpoint(tmp_path):
   first = start_cli("training.main", *args, log_path=tmp_path / "first.log")
   assert _first_checkpoint_then(first, workdir, signal.SIGKILL) == -9
   killed_at = checkpoint_step(_latest_committed_checkpoint(workdir))
-  assert 0 < killed_at < 400
+  assert 0 < killed_at < LONG_STEPS
 
   rerun = cli("training.main", *args)
   assert rerun.returncode == 0, rerun.stderr[-2000:]
   resumed = re.search(r"Resumed from \S+ \(step (\d+)\)", rerun.stderr)
   assert resumed, rerun.stderr[-2000:]
   assert int(resumed.group(1)) >= killed_at > 0
-  steps = [int(s) for s in re.findall(r"step (\d+)/400", rerun.stderr)]
-  assert steps[0] > int(resumed.group(1)) and steps[-1] == 400
-  final = os.path.join(workdir, "checkpoints", "ckpt-400")
-  assert checkpoint_step(final) == 400
+  steps = [int(s) for s in re.findall(rf"step (\d+)/{LONG_STEPS}",
+                                      rerun.stderr)]
+  assert steps[0] > int(resumed.group(1)) and steps[-1] == LONG_STEPS
+  final = os.path.join(workdir, "checkpoints", f"ckpt-{LONG_STEPS}")
+  assert checkpoint_step(final) == LONG_STEPS
   assert not os.path.exists(os.path.join(workdir, "checkpoints",
-                                         "ckpt-401.index"))
+                                         f"ckpt-{LONG_STEPS + 1}.index"))
 
 
 def test_sigterm_saves_a_checkpoint_and_exits_zero(tmp_path):
@@ -78,7 +81,7 @@ def test_sigterm_saves_a_checkpoint_and_exits_zero(tmp_path):
   stopped = re.search(r"SIGTERM received: saved checkpoint at step (\d+)", log)
   assert stopped, log[-2000:]
   step = int(stopped.group(1))
-  assert step < 400
+  assert step < LONG_STEPS
   assert checkpoint_step(
       os.path.join(workdir, "checkpoints", f"ckpt-{step}")) == step
 

@@ -42,7 +42,6 @@ from bench import keras_io_gan  # noqa: E402
 from models.networks import build_networks  # noqa: E402
 from training import config as config_lib  # noqa: E402
 from training import train as train_lib  # noqa: E402
-from training.gan_step import GanStep  # noqa: E402
 
 _PRESETS = flags.DEFINE_list("presets", ["mnist32", "celeba64"],
                              "Training presets to benchmark.")
@@ -160,10 +159,7 @@ def ours_step_seconds(config, dataset, warmup, steps, policy="float32"):
   keras.utils.set_random_seed(0)
   # The networks, optimizers, z generator and step as the training job
   # builds them.
-  state = train_lib.TrainState(config, policy)
-  generator, discriminator = state.generator, state.discriminator
-  gan_step = GanStep(generator, discriminator, state.g_optimizer,
-                     state.d_optimizer, state.z_rng, state.step)
+  gan_step = train_lib.TrainState(config, policy).make_step()
   batches = iter(dataset)
   for _ in range(warmup):
     float(gan_step(next(batches))["d_loss"])

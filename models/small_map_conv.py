@@ -51,6 +51,25 @@ def transposed_conv_scatter_matrix(height, width, kernel_size, stride):
   return scatter
 
 
+def _square_same_padded(layer) -> bool:
+  """The layouts the matrix-multiply paths handle: "same" padding,
+  channels_last, square kernel and strides, no dilation."""
+  kernel_size, stride = layer.kernel_size[0], layer.strides[0]
+  return (layer.padding == "same" and layer.data_format == "channels_last"
+          and layer.kernel_size == (kernel_size, kernel_size)
+          and layer.strides == (stride, stride)
+          and layer.dilation_rate == (1, 1))
+
+
+def _add_bias_and_activate(layer, outputs):
+  """What the stock layers do after their convolution."""
+  if layer.use_bias:
+    outputs = keras.ops.add(outputs, layer.bias)
+  if layer.activation is not None:
+    outputs = layer.activation(outputs)
+  return outputs
+
+
 class SmallMapConv2DTranspose(keras.layers.Conv2DTranspose):
   """keras.layers.Conv2DTranspose that computes small input maps (at most
   MAX_MATMUL_PIXELS pixels, square kernel and strides, "same" padding,
@@ -62,10 +81,7 @@ class SmallMapConv2DTranspose(keras.layers.Conv2DTranspose):
     kernel_size, stride = self.kernel_size[0], self.strides[0]
     self._scatter = None
     if (height and width and height * width <= MAX_MATMUL_PIXELS
-        and self.padding == "same" and self.data_format == "channels_last"
-        and self.kernel_size == (kernel_size, kernel_size)
-        and self.strides == (stride, stride)
-        and self.dilation_rate == (1, 1) and self.output_padding is None):
+        and _square_same_padded(self) and self.output_padding is None):
       self._scatter = transposed_conv_scatter_matrix(height, width,
                                                      kernel_size, stride)
       self._in_shape = (height, width, input_shape[-1])  # what S fits
@@ -87,11 +103,7 @@ class SmallMapConv2DTranspose(keras.layers.Conv2DTranspose):
     outputs = keras.ops.reshape(
         keras.ops.matmul(scatter, cols),
         (-1, height * stride, width * stride, self.filters))
-    if self.use_bias:
-      outputs = keras.ops.add(outputs, self.bias)
-    if self.activation is not None:
-      outputs = self.activation(outputs)
-    return outputs
+    return _add_bias_and_activate(self, outputs)
 
 
 class SmallMapConv2D(keras.layers.Conv2D):
@@ -111,10 +123,7 @@ class SmallMapConv2D(keras.layers.Conv2D):
     self._gather = None
     if (height and width and height % stride == 0 and width % stride == 0
         and height * width <= MAX_MATMUL_PIXELS * stride * stride
-        and self.padding == "same" and self.data_format == "channels_last"
-        and self.kernel_size == (kernel_size, kernel_size)
-        and self.strides == (stride, stride)
-        and self.dilation_rate == (1, 1) and self.groups == 1):
+        and _square_same_padded(self) and self.groups == 1):
       out_h, out_w = height // stride, width // stride
       self._gather = transposed_conv_scatter_matrix(out_h, out_w, kernel_size,
                                                     stride).T
@@ -136,8 +145,4 @@ class SmallMapConv2D(keras.layers.Conv2D):
     outputs = keras.ops.reshape(
         keras.ops.matmul(patches, kernel),
         (-1, height // stride, width // stride, self.filters))
-    if self.use_bias:
-      outputs = keras.ops.add(outputs, self.bias)
-    if self.activation is not None:
-      outputs = self.activation(outputs)
-    return outputs
+    return _add_bias_and_activate(self, outputs)

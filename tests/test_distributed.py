@@ -45,9 +45,7 @@ def test_mixed_float16_trains_with_a_working_loss_scale(tmp_path,
 
   # A scale so large that float16 gradients overflow: the step must be
   # skipped (weights unchanged) and the scale halved.
-  from training.gan_step import GanStep  # pylint: disable=import-outside-toplevel
-  step = GanStep(state.generator, state.discriminator, state.g_optimizer,
-                 state.d_optimizer, state.z_rng, state.step)
+  step = state.make_step()
   state.g_optimizer.dynamic_scale.assign(2.0**100)
   before = [v.numpy() for v in state.generator.trainable_variables]
   metrics = step(tf.zeros((8, 16, 16, 1)))

@@ -37,13 +37,6 @@ def make_optimizer(learning_rate: float, beta1: float, variables,
   return optimizer
 
 
-def _loss_scale(optimizer):
-  """The optimizer's current loss scale; 1 without loss scaling."""
-  if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-    return tf.convert_to_tensor(optimizer.dynamic_scale)
-  return tf.constant(1.0)
-
-
 class GanStep:
   """One simultaneous update of D and G, compiled with tf.function.
 
@@ -76,8 +69,7 @@ class GanStep:
     self.step = step
     self.strategy = strategy or tf.distribute.get_strategy()
     # make_optimizer wraps both or neither (same dtype policy).
-    self.loss_scaled = isinstance(d_optimizer,
-                                  keras.optimizers.LossScaleOptimizer)
+    self.loss_scaled = precision.is_loss_scaled(d_optimizer)
     self.z_dim = generator.z_dim
     self._compiled = tf.function(self._distributed_step)
 
@@ -117,8 +109,8 @@ class GanStep:
       if self.loss_scaled:
         d_scaled = self.d_optimizer.scale_loss(d_loss)
         g_scaled = self.g_optimizer.scale_loss(g_loss)
-    d_scale, g_scale = _loss_scale(self.d_optimizer), _loss_scale(
-        self.g_optimizer)
+    d_scale = precision.current_loss_scale(self.d_optimizer)
+    g_scale = precision.current_loss_scale(self.g_optimizer)
     g_grads = g_tape.gradient(g_scaled, g_vars)
     d_grads = d_tape.gradient(d_scaled, d_vars)
     # The optimizers sum gradients over replicas, then (when loss-scaled)
@@ -146,8 +138,10 @@ class GanStep:
       # means the update was skipped.
       metrics.update(
           d_loss_scale=d_scale, g_loss_scale=g_scale,
-          d_step_skipped=tf.cast(_loss_scale(self.d_optimizer) < d_scale,
-                                 tf.float32),
-          g_step_skipped=tf.cast(_loss_scale(self.g_optimizer) < g_scale,
-                                 tf.float32))
+          d_step_skipped=tf.cast(
+              precision.current_loss_scale(self.d_optimizer) < d_scale,
+              tf.float32),
+          g_step_skipped=tf.cast(
+              precision.current_loss_scale(self.g_optimizer) < g_scale,
+              tf.float32))
     return metrics

@@ -35,6 +35,22 @@ def wrap_optimizer(optimizer, policy: str):
   return keras.optimizers.LossScaleOptimizer(optimizer)
 
 
+def is_loss_scaled(optimizer) -> bool:
+  return isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+
+
+def inner_optimizer(optimizer):
+  """The optimizer that owns the Adam slots, loss-scaled or not."""
+  return optimizer.inner_optimizer if is_loss_scaled(optimizer) else optimizer
+
+
+def current_loss_scale(optimizer):
+  """The optimizer's current loss scale; 1 without loss scaling."""
+  if is_loss_scaled(optimizer):
+    return tf.convert_to_tensor(optimizer.dynamic_scale)
+  return tf.constant(1.0)
+
+
 def loss_scale_variables(optimizer):
   """The tf.Variables holding a LossScaleOptimizer's dynamic state.
 

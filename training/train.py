@@ -79,8 +79,8 @@ class TrainState:
         aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
     self.z_rng = tf.random.Generator.from_seed(config.seed)
     core = dict(generator=self.generator, discriminator=self.discriminator,
-                g_optimizer=_inner(self.g_optimizer),
-                d_optimizer=_inner(self.d_optimizer),
+                g_optimizer=precision.inner_optimizer(self.g_optimizer),
+                d_optimizer=precision.inner_optimizer(self.d_optimizer),
                 step=self.step, z_rng=self.z_rng)
     # Restores checkpoints of any precision policy (see restore_latest).
     self.core_checkpoint = tf.train.Checkpoint(**core)
@@ -93,10 +93,10 @@ class TrainState:
               **precision.loss_scale_variables(self.d_optimizer)))
     self.checkpoint = tf.train.Checkpoint(**core)
 
-
-def _inner(optimizer):
-  """The optimizer that owns the Adam slots, loss-scaled or not."""
-  return getattr(optimizer, "inner_optimizer", optimizer)
+  def make_step(self, strategy=None) -> GanStep:
+    """The compiled training step on these networks and optimizers."""
+    return GanStep(self.generator, self.discriminator, self.g_optimizer,
+                   self.d_optimizer, self.z_rng, self.step, strategy=strategy)
 
 
 def checkpoint_manager(state: TrainState, directory: str,
@@ -214,9 +214,7 @@ class Trainer:
             shard_index=context.input_pipeline_id))
 
     scorer = _frechet_scorer(config) if self.is_chief else None
-    gan_step = GanStep(state.generator, state.discriminator,
-                       state.g_optimizer, state.d_optimizer, state.z_rng,
-                       state.step, strategy=self.strategy)
+    gan_step = state.make_step(self.strategy)
     writer = (tf.summary.create_file_writer(self.workdir) if self.is_chief
               else tf.summary.create_noop_writer())
     try:

@@ -8,11 +8,14 @@ batch of any size.
 """
 
 import dataclasses
+import math
+import numbers
 from typing import Callable, Dict
 
 import tensorflow as tf
 
 from inpainting import losses
+from inpainting.errors import InputError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +41,8 @@ class SearchConfig:
     seed: Seeds every random draw of the search.
     min_improvement, check_every: Early stopping. Every `check_every` steps
       the batch's mean loss is compared with the previous check; the search
-      stops when it fell by less than this fraction. 0 never stops early.
+      stops when it fell by less than this fraction. 0 never stops early,
+      not even when the loss rises.
     average_best: "generated" is the mean of G(z) over this many of an
       image's lowest-loss restarts (capped at `restarts`). 1 (Yeh et al.):
       the single best, sharp. More approximates the posterior mean of the
@@ -57,6 +61,54 @@ class SearchConfig:
   min_improvement: float = 0.0
   check_every: int = 25
   average_best: int = 1
+
+  def __post_init__(self):
+    """Refuses a field out of range: InputError "FIELD=VALUE must be ...".
+
+    The message starts with the field so that a CLI can name its flag by
+    prefixing "--".
+    """
+    for name, low in (("steps", 1), ("restarts", 1), ("pool_size", 0),
+                      ("check_every", 1), ("average_best", 1)):
+      _check_int(name, getattr(self, name), low)
+    _check_int("seed", self.seed, 0, _INT64_MAX)
+    _check_int("window", self.window, 1)
+    if self.window % 2 == 0:
+      raise InputError(f"window={self.window!r} must be odd (a window "
+                       "centred on its pixel)")
+    _check_float("learning_rate", self.learning_rate, "> 0", lambda x: x > 0)
+    _check_float("epsilon", self.epsilon, "> 0", lambda x: x > 0)
+    _check_float("prior_weight", self.prior_weight, ">= 0",
+                 lambda x: x >= 0)
+    _check_float("min_improvement", self.min_improvement, ">= 0",
+                 lambda x: x >= 0)
+    for name in ("beta1", "beta2"):
+      _check_float(name, getattr(self, name), "in [0, 1)",
+                   lambda x: 0 <= x < 1)
+
+
+# The graph holds steps, restarts, sizes as int32 and the seed as int64.
+_INT32_MAX, _INT64_MAX = 2**31 - 1, 2**63 - 1
+
+
+def _is_int(value) -> bool:
+  # bool is an int to Python, but steps=True is a typo, not a count.
+  return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_int(name: str, value, low: int, high: int = _INT32_MAX):
+  if not _is_int(value) or value < low:
+    raise InputError(f"{name}={value!r} must be an integer >= {low}")
+  if value > high:
+    raise InputError(f"{name}={value!r} must be an integer <= {high}")
+
+
+def _check_float(name: str, value, wanted: str, holds: Callable):
+  # math.isfinite first: nan fails every comparison, inf passes "> 0".
+  if (isinstance(value, numbers.Real) and not isinstance(value, bool)
+      and math.isfinite(value) and holds(value)):
+    return
+  raise InputError(f"{name}={value!r} must be a finite number {wanted}")
 
 
 def _adam(z, grad, m, v, t, config: SearchConfig):
@@ -137,7 +189,9 @@ class LatentSearch:
 
     Returns:
       {"z": [B, z_dim], "generated": G(z*) [B, H, W, C],
-       "loss": [B] total loss of z*, "contextual_loss": [B]}.
+       "loss": [B] total loss of z*, "contextual_loss": [B],
+       "steps_run": [B] int32, the Adam steps this call ran (the same for
+       every image; fewer than `steps` when it stopped early)}.
     """
     config = self.config
     steps = tf.cast(config.steps if steps is None else steps, tf.int32)
@@ -167,13 +221,17 @@ class LatentSearch:
       # Early stopping on the mean loss, checked every check_every steps.
       mean_loss = tf.reduce_mean(total)
       checking = tf.logical_and(t > 0, t % config.check_every == 0)
-      improvement = (last_check - mean_loss) / tf.maximum(
-          tf.abs(last_check), 1e-12)
-      stop = tf.logical_and(checking, improvement < config.min_improvement)
+      # 0 means never stop: comparing "improvement < 0" would stop whenever
+      # the loss rose between two checks.
+      if config.min_improvement > 0:
+        improvement = (last_check - mean_loss) / tf.maximum(
+            tf.abs(last_check), 1e-12)
+        stop = tf.logical_and(checking,
+                              improvement < config.min_improvement)
       last_check = tf.where(checking | tf.equal(t, 0), mean_loss, last_check)
       return t + 1, z, m, v, last_check, stop
 
-    _, z, _, _, _, _ = tf.while_loop(
+    steps_run, z, _, _, _, _ = tf.while_loop(
         lambda t, *state: tf.logical_and(t < steps,
                                          tf.logical_not(state[-1])),
         step,
@@ -190,4 +248,6 @@ class LatentSearch:
     return {"z": tf.gather(z, best),
             "generated": tf.reduce_mean(tf.gather(generated, ranked), axis=1),
             "loss": tf.gather(total, best),
-            "contextual_loss": tf.gather(contextual, best)}
+            "contextual_loss": tf.gather(contextual, best),
+            # Per image, so that callers that concatenate batches can.
+            "steps_run": tf.fill([batch], steps_run)}

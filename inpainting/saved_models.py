@@ -5,8 +5,9 @@ Serving runs; gradients flow through them with tf.GradientTape.
 """
 
 import dataclasses
+import numbers
 import os
-from typing import Callable, Optional
+from typing import Callable, List, Optional, Sequence
 
 import tensorflow as tf
 
@@ -23,16 +24,75 @@ class ExportedGan:
   version: int
 
 
-def latest_version(model_base: str) -> int:
-  versions = [int(n) for n in os.listdir(model_base)
-              if n.isdigit()] if os.path.isdir(model_base) else []
-  if not versions:
-    raise InputError(f"--model_dir: {model_base} holds no exported version")
-  return max(versions)
+# What one export writes: a version exists for readers only once every one
+# of these holds it (export/exporter.py writes them).
+EXPORTED_MODELS = ("generator", "discriminator", "completer")
+SAVED_MODEL_FILE = "saved_model.pb"
+
+
+def _version_dirs(model_base: str) -> List[int]:
+  if not tf.io.gfile.isdir(model_base):
+    return []
+  # gfile lists sub-directories with a trailing slash on some file systems.
+  return [int(name.rstrip("/")) for name in tf.io.gfile.listdir(model_base)
+          if name.rstrip("/").isdigit()]
+
+
+def complete_versions(export_dir: str,
+                      names: Sequence[str] = EXPORTED_MODELS) -> List[int]:
+  """Sorted versions N that every model holds: E/<name>/N/saved_model.pb.
+
+  An export moves its models into place one at a time, so a version that
+  some models lack is being written, or was left by a killed export; no
+  reader may use it.
+  """
+  candidates = set(_version_dirs(os.path.join(export_dir, names[0])))
+  for name in names[1:]:
+    candidates &= set(_version_dirs(os.path.join(export_dir, name)))
+  return sorted(v for v in candidates if all(
+      tf.io.gfile.exists(os.path.join(export_dir, name, str(v),
+                                      SAVED_MODEL_FILE)) for name in names))
+
+
+def _missing_models(model_dir: str, version: int) -> List[str]:
+  return [name for name in EXPORTED_MODELS if not tf.io.gfile.exists(
+      os.path.join(model_dir, name, str(version), SAVED_MODEL_FILE))]
+
+
+def resolve_version(model_dir: str, version: Optional[int] = None) -> int:
+  """`version` if it is complete, else InputError; None: the latest complete.
+
+  Raises:
+    InputError: naming --version or --model_dir.
+  """
+  if version is not None and (isinstance(version, bool) or not isinstance(
+      version, numbers.Integral) or version < 1):
+    raise InputError(f"--version={version} must be an integer >= 1")
+  complete = complete_versions(model_dir)
+  if version is None:
+    if not complete:
+      partial = sorted(set().union(*(
+          _version_dirs(os.path.join(model_dir, name))
+          for name in EXPORTED_MODELS)))
+      detail = (f" (only incomplete ones: {', '.join(map(str, partial))})"
+                if partial else "")
+      raise InputError(f"--model_dir: {model_dir} holds no exported version"
+                       f"{detail}")
+    return complete[-1]
+  if version not in complete:
+    missing = _missing_models(model_dir, version)
+    what = (f"has no version {version}"
+            if len(missing) == len(EXPORTED_MODELS) else
+            f"holds only part of version {version} (no "
+            f"{', '.join(missing)})")
+    have = ", ".join(map(str, complete)) or "none"
+    raise InputError(f"--version={version}: {model_dir} {what}; complete "
+                     f"versions: {have}")
+  return version
 
 
 def _load_signature(path: str):
-  if not os.path.isfile(os.path.join(path, "saved_model.pb")):
+  if not tf.io.gfile.exists(os.path.join(path, SAVED_MODEL_FILE)):
     raise InputError(f"--model_dir: {path} is not a SavedModel")
   loaded = tf.saved_model.load(path)
   return loaded, loaded.signatures["serving_default"]
@@ -40,12 +100,23 @@ def _load_signature(path: str):
 
 def load_exported_gan(model_dir: str,
                       version: Optional[int] = None) -> ExportedGan:
-  """Loads `model_dir/{generator,discriminator}/<version or latest>`."""
-  if not os.path.isdir(model_dir):
+  """Loads `model_dir/{generator,discriminator}/<version>`.
+
+  Args:
+    model_dir: An export dir (dcgan-export's --export_dir).
+    version: A complete version (see `complete_versions`); None: the latest
+      complete one, so a version an export is still writing, or one a
+      killed export left half-written, is never loaded.
+
+  Raises:
+    InputError: no such dir, no complete version, or `version` is not
+      complete or not >= 1.
+  """
+  if not tf.io.gfile.isdir(model_dir):
     raise InputError(f"--model_dir={model_dir}: no such directory")
-  generator_base = os.path.join(model_dir, "generator")
-  version = version or latest_version(generator_base)
-  g_module, g_sig = _load_signature(os.path.join(generator_base, str(version)))
+  version = resolve_version(model_dir, version)
+  g_module, g_sig = _load_signature(
+      os.path.join(model_dir, "generator", str(version)))
   d_module, d_sig = _load_signature(
       os.path.join(model_dir, "discriminator", str(version)))
   z_dim = g_sig.structured_input_signature[1]["z"].shape[1]

@@ -11,17 +11,88 @@ Signatures:
   complete_png:      image_png, mask_png: [N] PNG bytes (TF Serving REST's
                      {"b64": ...}); mask black = missing -> blended_png,
                      completed_png
+
+Every request is checked inside the graph before the search allocates
+anything large, and refused with INVALID_ARGUMENT naming the field: shapes;
+batch (1 to ServingLimits.max_batch); steps and restarts (up to max_steps,
+max_restarts); pixels finite and in [-1, 1]; masks exactly 0 or 1; and for
+PNGs their count, byte size, signature and IHDR width and height, read from
+the header bytes before any PNG is decoded. The limits are constants of the
+graph, set by dcgan-export's flags and recorded in the completer's
+assets.extra/dcgan_export.json.
 """
 
+import dataclasses
+
+from absl import logging
 import tensorflow as tf
 
 from export.signatures import backing_variables
+from export.versions import ExportError
 from inpainting.complete import search_and_blend
 from inpainting.search import LatentSearch, SearchConfig
 
-# Shapes are left open in the signatures and checked inside the graph, so a
-# bad request fails with an InvalidArgument error that says what is wrong.
-_ANY = tf.TensorSpec(None, tf.float32)
+# Pixels may stray this far outside [-1, 1] (rounding in a client's
+# scaling); they are clipped. Further out is 0..255 data or a bug.
+PIXEL_TOLERANCE = 1e-3
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Signature (8), IHDR length (4) and type (4), width (4), height (4), the
+# rest of IHDR (5) and its CRC (4): the shortest bytes that can be a PNG.
+_PNG_HEADER_BYTES = 33
+_INT32_MAX = 2**31 - 1
+
+
+@dataclasses.dataclass(frozen=True)
+class ServingLimits:
+  """What one request may ask of the served completer.
+
+  Bounds the memory and time of a request (the search holds batch x
+  restarts candidates for `steps` steps). dcgan-export's --max_batch,
+  --max_steps, --max_restarts and --max_png_bytes set them; they become
+  constants of the completer's graph.
+
+  Attributes:
+    max_batch: Images (or PNGs) per request.
+    max_steps: Largest `steps` of complete_options.
+    max_restarts: Largest `restarts` of complete_options.
+    max_png_bytes: Largest PNG of complete_png, in bytes.
+  """
+  max_batch: int = 64
+  max_steps: int = 2000
+  max_restarts: int = 16
+  max_png_bytes: int = 1 << 20
+
+  def __post_init__(self):
+    for field in dataclasses.fields(self):
+      value = getattr(self, field.name)
+      if (isinstance(value, bool) or not isinstance(value, int) or
+          not 1 <= value <= _INT32_MAX):
+        raise ExportError(f"{field.name}={value!r} must be an integer "
+                          f"between 1 and {_INT32_MAX}")
+
+
+def _first_false(ok):
+  """Index of the first False in the vector `ok`; its length if none."""
+  return tf.argmin(tf.concat([tf.cast(ok, tf.int32), [0]], 0),
+                   output_type=tf.int32)
+
+
+def _assert_all(conditions):
+  """One Assert over (holds, message) pairs that reports the first failure.
+
+  The conditions are computed on any input without failing themselves, so
+  the message is ours, not an op's complaint about a shape.
+  """
+  holds = tf.stack([ok for ok, _ in conditions])
+  # A trailing "" for _first_false's "none failed".
+  messages = tf.stack([tf.convert_to_tensor(message, tf.string)
+                       for _, message in conditions] + [tf.constant("")])
+  return tf.debugging.Assert(
+      tf.reduce_all(holds), [tf.gather(messages, _first_false(holds))])
+
+
+def _in_range(value, low, high):
+  return tf.logical_and(value >= low, value <= high)
 
 
 class CompleterModule(tf.Module):
@@ -29,22 +100,29 @@ class CompleterModule(tf.Module):
 
   Args:
     generator, discriminator: The trained Keras networks.
-    config: Default SearchConfig of the served search.
+    config: Default SearchConfig of the served search; its steps and
+      restarts are lowered to the limits where they exceed them.
+    limits: ServingLimits, checked on every request.
   """
 
   def __init__(self, generator, discriminator,
-               config: SearchConfig = SearchConfig()):
+               config: SearchConfig = SearchConfig(),
+               limits: ServingLimits = ServingLimits()):
     super().__init__(name="completer_module")
     self.generator = generator
     self.discriminator = discriminator
     self.model_variables = backing_variables(generator, discriminator)
     self.image_size = generator.image_size
     self.channels = generator.channels
+    self.limits = limits
+    self.config = _within_limits(config, limits)
     self.search = LatentSearch(
         lambda z: generator(z, training=False),
         lambda images: discriminator(images, training=False),
-        generator.z_dim, config)
-    self.config = config
+        generator.z_dim, self.config)
+    # Shapes are left open in the signatures and checked inside the graph,
+    # so a bad request fails with an InvalidArgument error that says what
+    # is wrong.
     self.complete = tf.function(
         self._complete_default,
         input_signature=[tf.TensorSpec(None, tf.float32, name="images"),
@@ -66,20 +144,20 @@ class CompleterModule(tf.Module):
             "complete_options": self.complete_options,
             "complete_png": self.complete_png}
 
-  def _validated(self, images, masks):
-    """Checks rank, sizes and the mask/image agreement inside the graph.
+  def _request_conditions(self, images, masks, steps, restarts):
+    """(holds, message) for shapes, batch, steps and restarts: scalars only.
 
-    All conditions are computed on shapes padded to rank 4, so none of them
-    can itself fail on a bad shape; one Assert then reports the first that
-    does not hold, by name.
+    All are computed on shapes padded to rank 4, so none of them can itself
+    fail on a bad shape.
     """
-    size, channels = self.image_size, self.channels
+    size, channels, limits = self.image_size, self.channels, self.limits
 
     def padded_shape(x):
       return tf.concat([tf.shape(x), tf.zeros([4], tf.int32)], 0)[:4]
 
     image_shape, mask_shape = padded_shape(images), padded_shape(masks)
-    conditions = [
+    batch = image_shape[0]
+    return [
         (tf.equal(tf.rank(images), 4),
          "images must have rank 4 [batch, height, width, channels]"),
         (tf.equal(tf.rank(masks), 4),
@@ -91,18 +169,69 @@ class CompleterModule(tf.Module):
          "masks must match the images in batch, height and width"),
         (tf.equal(mask_shape[3], 1),
          "masks must have 1 channel (1 = known, 0 = missing)"),
+        (_in_range(batch, 1, limits.max_batch),
+         tf.strings.format(
+             f"batch={{}} must be between 1 and {limits.max_batch} images "
+             "(dcgan-export --max_batch)", batch)),
+        (_in_range(steps, 0, limits.max_steps),
+         tf.strings.format(
+             f"steps={{}} must be between 0 and {limits.max_steps} "
+             "(dcgan-export --max_steps)", steps)),
+        (_in_range(restarts, 1, limits.max_restarts),
+         tf.strings.format(
+             f"restarts={{}} must be between 1 and {limits.max_restarts} "
+             "(dcgan-export --max_restarts)", restarts)),
     ]
-    holds = tf.stack([ok for ok, _ in conditions])
-    first_failure = tf.gather([message for _, message in conditions],
-                              tf.argmin(tf.cast(holds, tf.int32)))
-    check = tf.debugging.Assert(tf.reduce_all(holds), [first_failure])
-    with tf.control_dependencies([check]):
+
+  @staticmethod
+  def _value_conditions(images, masks):
+    """(holds, message) for the pixels and mask values (shapes are valid)."""
+    low, high = tf.reduce_min(images), tf.reduce_max(images)
+    mask_ok = tf.logical_or(tf.equal(masks, 0.0), tf.equal(masks, 1.0))
+    flat_ok = tf.reshape(mask_ok, [-1])
+    first_bad = tf.gather(tf.concat([tf.reshape(masks, [-1]), [0.0]], 0),
+                          _first_false(flat_ok))
+    return [
+        (tf.reduce_all(tf.math.is_finite(images)),
+         "images must be finite (found NaN or Inf)"),
+        (tf.logical_and(low >= -1.0 - PIXEL_TOLERANCE,
+                        high <= 1.0 + PIXEL_TOLERANCE),
+         tf.strings.format(
+             "images must be in [-1, 1] (0..255 pixels: x / 127.5 - 1); "
+             "found {} to {}", (low, high))),
+        (tf.reduce_all(flat_ok),
+         tf.strings.format("masks must be exactly 0 (missing) or 1 (known); "
+                           "found {}", first_bad)),
+    ]
+
+  def _validated(self, images, masks, steps, restarts, seed):
+    """The request, checked; everything returned depends on the checks.
+
+    Two stages: the scalar checks first, so that the per-pixel checks only
+    ever read a tensor of a valid, bounded size. The search takes all its
+    inputs from here, so nothing of it (not even the seed's shared pool)
+    runs before both have passed.
+    """
+    size, channels = self.image_size, self.channels
+    steps = tf.cast(steps, tf.int32)
+    restarts = tf.cast(restarts, tf.int32)
+    shapes_ok = _assert_all(self._request_conditions(images, masks, steps,
+                                                     restarts))
+    with tf.control_dependencies([shapes_ok]):
       images = tf.reshape(images, [-1, size, size, channels])
       masks = tf.reshape(masks, [-1, size, size, 1])
-    return images, masks
+      values_ok = _assert_all(self._value_conditions(images, masks))
+    with tf.control_dependencies([values_ok]):
+      return (tf.clip_by_value(images, -1.0, 1.0), tf.identity(masks),
+              tf.identity(steps), tf.identity(restarts),
+              tf.identity(tf.cast(seed, tf.int64)))
 
   def _run(self, images, masks, steps=None, restarts=None, seed=None):
-    images, masks = self._validated(images, masks)
+    config = self.config
+    images, masks, steps, restarts, seed = self._validated(
+        images, masks, config.steps if steps is None else steps,
+        config.restarts if restarts is None else restarts,
+        config.seed if seed is None else seed)
     found = search_and_blend(self.search, images, masks, steps, restarts,
                              seed)
     return {key: found[key]
@@ -112,21 +241,72 @@ class CompleterModule(tf.Module):
     return self._run(images, masks)
 
   def _complete_options(self, images, masks, steps, restarts, seed):
-    checks = [
-        tf.debugging.assert_positive(restarts,
-                                     message="restarts must be positive"),
-        tf.debugging.assert_non_negative(steps,
-                                         message="steps must be >= 0"),
-    ]
-    with tf.control_dependencies(checks):
-      steps = tf.identity(steps)
     return self._run(images, masks, steps, restarts, seed)
+
+  def _png_conditions(self, field, pngs):
+    """(holds, message) for one PNG input, from its header bytes only."""
+    size, limit = self.image_size, self.limits.max_png_bytes
+    length = tf.strings.length(pngs)
+    # One empty extra PNG and zero padding: every slice below exists, even
+    # for an empty batch or a 3-byte "PNG" (those fail other conditions).
+    padded = tf.strings.join([tf.concat([pngs, [""]], 0),
+                              b"\0" * _PNG_HEADER_BYTES])
+    is_png = tf.logical_and(
+        tf.equal(tf.strings.substr(padded, 0, 8), PNG_SIGNATURE),
+        tf.equal(tf.strings.substr(padded, 12, 4), b"IHDR"))[:-1]
+    is_png = tf.logical_and(is_png, length >= _PNG_HEADER_BYTES)
+    # IHDR: width and height, 4-byte unsigned big-endian integers (read as
+    # int64 behind 4 zero bytes, since DecodeRaw has no uint32).
+    def header_uint32(offset):
+      return tf.io.decode_raw(
+          tf.strings.join([b"\0" * 4, tf.strings.substr(padded, offset, 4)]),
+          tf.int64, little_endian=False)[:, 0]
+
+    width, height = header_uint32(16), header_uint32(20)
+    of_size = tf.logical_and(tf.equal(width, size),
+                             tf.equal(height, size))[:-1]
+    small = length <= limit
+    return [
+        (tf.reduce_all(small), tf.strings.format(
+            f"{field}[{{}}] is {{}} bytes; at most {limit} "
+            "(dcgan-export --max_png_bytes)",
+            (_first_false(small),
+             tf.gather(tf.concat([length, [0]], 0), _first_false(small))))),
+        (tf.reduce_all(is_png), tf.strings.format(
+            f"{field}[{{}}] is not a PNG (no PNG signature and IHDR header)",
+            _first_false(is_png))),
+        (tf.reduce_all(of_size), tf.strings.format(
+            f"{field}[{{}}] is {{}}x{{}} pixels; the model completes "
+            f"{size}x{size}",
+            (_first_false(of_size), tf.gather(width, _first_false(of_size)),
+             tf.gather(height, _first_false(of_size))))),
+    ]
+
+  def _checked_pngs(self, image_png, mask_png):
+    """The PNG inputs, after their count and headers passed the checks."""
+    count, mask_count = tf.size(image_png), tf.size(mask_png)
+    max_batch = self.limits.max_batch
+    conditions = [
+        (_in_range(count, 1, max_batch), tf.strings.format(
+            f"image_png holds {{}} PNGs; a request takes 1 to {max_batch} "
+            "(dcgan-export --max_batch)", count)),
+        (tf.equal(mask_count, count), tf.strings.format(
+            "mask_png holds {} PNGs but image_png {}: one mask per image",
+            (mask_count, count))),
+    ]
+    conditions += self._png_conditions("image_png", image_png)
+    conditions += self._png_conditions("mask_png", mask_png)
+    with tf.control_dependencies([_assert_all(conditions)]):
+      return tf.identity(image_png), tf.identity(mask_png)
 
   def _decode(self, png, channels):
     pixels = tf.io.decode_png(png, channels=channels)
     return tf.cast(pixels, tf.float32) / 127.5 - 1.0
 
   def _complete_png(self, image_png, mask_png):
+    # No PNG is decoded before its header passed: a small PNG can claim a
+    # huge image (20000x20000 gray: 400 MB decoded).
+    image_png, mask_png = self._checked_pngs(image_png, mask_png)
     images = tf.map_fn(lambda p: self._decode(p, self.channels), image_png,
                        fn_output_signature=tf.TensorSpec(None, tf.float32))
     masks = tf.map_fn(lambda p: self._decode(p, 1), mask_png,
@@ -143,3 +323,15 @@ class CompleterModule(tf.Module):
 
     return {"blended_png": encode(out["blended"]),
             "completed_png": encode(out["completed"])}
+
+
+def _within_limits(config: SearchConfig, limits: ServingLimits
+                   ) -> SearchConfig:
+  """`config` with steps and restarts lowered to the limits, if above."""
+  served = dataclasses.replace(
+      config, steps=min(config.steps, limits.max_steps),
+      restarts=min(config.restarts, limits.max_restarts))
+  if served != config:
+    logging.info("Served search defaults lowered to the limits: steps %d, "
+                 "restarts %d", served.steps, served.restarts)
+  return served

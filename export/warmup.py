@@ -14,6 +14,9 @@ from tensorflow_serving.apis import predict_pb2
 from tensorflow_serving.apis import prediction_log_pb2
 
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
+# Enough to run every op of the search loop once; the server's limits may
+# lower it (to 1, at the least).
+WARMUP_STEPS = 2
 
 
 def _request(model_name, signature, inputs):
@@ -26,7 +29,7 @@ def _request(model_name, signature, inputs):
       predict_log=prediction_log_pb2.PredictLog(request=request))
 
 
-def warmup_requests(model_name, image_size, channels):
+def warmup_requests(model_name, image_size, channels, steps=WARMUP_STEPS):
   """One request per signature: a batch of one, a centre hole, few steps."""
   image = np.zeros((1, image_size, image_size, channels), np.float32)
   mask = np.ones((1, image_size, image_size, 1), np.float32)
@@ -40,7 +43,7 @@ def warmup_requests(model_name, image_size, channels):
                                                "masks": mask}),
       _request(model_name, "complete_options",
                {"images": image, "masks": mask,
-                "steps": np.int32(2), "restarts": np.int32(1),
+                "steps": np.int32(steps), "restarts": np.int32(1),
                 "seed": np.int64(0)}),
       _request(model_name, "complete_png",
                {"image_png": np.array([png_image], object),
@@ -48,10 +51,11 @@ def warmup_requests(model_name, image_size, channels):
   ]
 
 
-def write_warmup_file(saved_model_dir, model_name, image_size, channels):
+def write_warmup_file(saved_model_dir, model_name, image_size, channels,
+                      steps=WARMUP_STEPS):
   path = os.path.join(saved_model_dir, WARMUP_FILE)
   os.makedirs(os.path.dirname(path), exist_ok=True)
   with tf.io.TFRecordWriter(path) as writer:
-    for log in warmup_requests(model_name, image_size, channels):
+    for log in warmup_requests(model_name, image_size, channels, steps):
       writer.write(log.SerializeToString())
   return path

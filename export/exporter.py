@@ -5,27 +5,39 @@ Layout (TensorFlow Serving's):
   E/discriminator/N/   serving_default: images -> logits
   E/completer/N/       images + masks -> completed images (export/completer.py),
                        with TF Serving warm-up requests in assets.extra/
-  E/models.config      model_config_list for `tensorflow_model_server`
+  E/models.config      model_config_list for `tensorflow_model_server`,
+                       pinned to the latest complete version
+Each E/<name>/N/ also holds assets.extra/dcgan_export.json (export/versions.py).
+
+A version appears whole: the SavedModels are written to a staging folder in
+E, then renamed into place one by one. A kill between two renames leaves a
+partial version that readers skip (`complete_versions`), that models.config
+does not name, and that the next export removes along with the staging
+folder.
 """
 
 import dataclasses
 import json
 import os
 import shutil
-import tempfile
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 from absl import logging
+from google.protobuf import text_format
 import tensorflow as tf
+from tensorflow_serving.config import model_server_config_pb2
 
 from export import signatures, versions, warmup
-from export.completer import CompleterModule
+from export.completer import CompleterModule, ServingLimits
 from export.versions import ExportError
-from models.config import ModelConfig
+from inpainting import files
+from inpainting.saved_models import EXPORTED_MODELS, complete_versions
 from inpainting.search import SearchConfig
+from models.config import ConfigError, ModelConfig
 from models.networks import build_networks
 
-MODEL_NAMES = ("generator", "discriminator", "completer")
+# In the order they are moved into place.
+MODEL_NAMES = EXPORTED_MODELS
 CONFIG_FILE = "models.config"
 # Where `docker run -v E:/models tensorflow/serving` sees the export dir.
 DEFAULT_SERVING_BASE = "/models"
@@ -37,30 +49,68 @@ class ExportResult:
   paths: Dict[str, str]  # model name -> E/name/N
   step: int  # training step of the exported checkpoint
   serving_config: str
+  # The version models.config pins: the latest complete one (`version`
+  # unless an explicit --version was below an existing one).
+  serving_version: int = 0
+  # What killed exports had left and this one removed.
+  removed: List[str] = dataclasses.field(default_factory=list)
 
 
 def _load_model_config(workdir: str) -> ModelConfig:
+  if not os.path.isdir(workdir):
+    what = "not a directory" if os.path.exists(workdir) else "no such directory"
+    raise ExportError(f"--workdir={workdir}: {what}")
   path = os.path.join(workdir, "config.json")
   if not os.path.exists(path):
     raise ExportError(f"{path}: not found; --workdir must be a training "
                       "workdir")
-  with open(path) as f:
-    return ModelConfig.from_dict(json.load(f)["model"])
+  try:
+    with open(path) as f:
+      values = json.load(f)
+  except ValueError as e:  # JSONDecodeError, or bytes that are not UTF-8
+    raise ExportError(f"{path}: not valid JSON ({e})") from None
+  except OSError as e:
+    raise ExportError(f"{path}: cannot read ({e.strerror})") from None
+  model = values.get("model") if isinstance(values, dict) else None
+  if not isinstance(model, dict):
+    raise ExportError(f"{path}: no \"model\" section; --workdir must be a "
+                      "training workdir")
+  try:
+    return ModelConfig.from_dict(model)
+  except (ConfigError, TypeError) as e:
+    raise ExportError(f"{path}: model: {e}") from None
 
 
 def _checkpoint_path(workdir: str, checkpoint: Optional[str]) -> str:
   if checkpoint:
     if not tf.io.gfile.exists(checkpoint + ".index"):
-      raise ExportError(f"--checkpoint={checkpoint}: not found")
+      raise ExportError(f"--checkpoint={checkpoint}: not found (no "
+                        f"{checkpoint}.index)")
     return checkpoint
-  latest = tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
+  directory = os.path.join(workdir, "checkpoints")
+  try:
+    latest = tf.train.latest_checkpoint(directory)
+  except (tf.errors.OpError, ValueError, text_format.ParseError) as e:
+    raise ExportError(f"{directory}/checkpoint: unreadable "
+                      f"({_first_line(e)}); name one with --checkpoint"
+                      ) from None
   if not latest:
-    raise ExportError(f"{workdir}/checkpoints: no checkpoint to export")
+    raise ExportError(f"{directory}: no checkpoint to export")
   return latest
 
 
+def _first_line(error: BaseException, limit: int = 200) -> str:
+  text = str(error).strip().splitlines()
+  return text[0][:limit] if text else type(error).__name__
+
+
 def restore_networks(workdir: str, checkpoint: Optional[str] = None):
-  """Returns (generator, discriminator, step) restored from a checkpoint."""
+  """Returns (generator, discriminator, step) restored from a checkpoint.
+
+  Raises:
+    ExportError: naming the workdir, config.json or checkpoint that is
+      missing, unreadable or of another model.
+  """
   config = _load_model_config(workdir)
   path = _checkpoint_path(workdir, checkpoint)
   # float32 whatever the global policy: a float16 policy would otherwise leak
@@ -68,74 +118,157 @@ def restore_networks(workdir: str, checkpoint: Optional[str] = None):
   # every policy).
   generator, discriminator = build_networks(config, dtype_policy="float32")
   step = tf.Variable(0, dtype=tf.int64)
-  # Only the networks: optimizer slots and the z generator stay behind.
-  tf.train.Checkpoint(generator=generator, discriminator=discriminator,
-                      step=step).restore(path).expect_partial(
-                      ).assert_existing_objects_matched()
+  try:
+    # Only the networks: optimizer slots and the z generator stay behind.
+    tf.train.Checkpoint(generator=generator, discriminator=discriminator,
+                        step=step).restore(path).expect_partial(
+                        ).assert_existing_objects_matched()
+  except (tf.errors.OpError, ValueError, AssertionError) as e:
+    flag = "--checkpoint=" if checkpoint else ""
+    raise ExportError(f"{flag}{path}: cannot restore the networks "
+                      f"({_first_line(e)}); damaged, or of another model?"
+                      ) from None
   logging.info("Restored %s (step %d)", path, int(step))
   return generator, discriminator, int(step)
 
 
-def serving_config(base_path: str) -> str:
-  """models.config text for `tensorflow_model_server --model_config_file`."""
-  entries = "".join(
-      f"  config {{\n    name: \"{name}\"\n"
-      f"    base_path: \"{base_path.rstrip('/')}/{name}\"\n"
-      f"    model_platform: \"tensorflow\"\n  }}\n"
-      for name in MODEL_NAMES)
-  return f"model_config_list {{\n{entries}}}\n"
+def serving_config(base_path: str, version: int) -> str:
+  """models.config text for `tensorflow_model_server --model_config_file`.
+
+  Every model is pinned to `version`: with the default policy (the latest
+  version) the server would load a newer version of one model that a
+  killed export left without the others.
+  """
+  config = model_server_config_pb2.ModelServerConfig()
+  for name in MODEL_NAMES:
+    entry = config.model_config_list.config.add(
+        name=name, base_path=f"{base_path.rstrip('/')}/{name}",
+        model_platform="tensorflow")
+    entry.model_version_policy.specific.versions.append(version)
+  return text_format.MessageToString(config)
 
 
-def _write_text_atomically(path: str, text: str):
-  tmp = path + ".tmp"
-  with open(tmp, "w") as f:
-    f.write(text)
-  os.replace(tmp, path)
+def _check_export_dir(export_dir: str):
+  if os.path.exists(export_dir) and not os.path.isdir(export_dir):
+    raise ExportError(f"--export_dir={export_dir}: not a directory")
+
+
+def _make_export_dir(export_dir: str) -> bool:
+  """Creates export_dir if needed; True if this call created it."""
+  if os.path.isdir(export_dir):
+    return False
+  try:
+    os.makedirs(export_dir)
+  except OSError as e:
+    raise ExportError(f"--export_dir={export_dir}: cannot create it "
+                      f"({e.strerror})") from None
+  return True
+
+
+def _save_all(staging: str, modules: Dict, version: int, step: int,
+              limits: ServingLimits, search_config: SearchConfig,
+              image_size: int, channels: int):
+  """Writes every SavedModel, its marker and the warm-up file to staging."""
+  for name, module in modules.items():
+    tf.saved_model.save(module, os.path.join(staging, name),
+                        signatures=module.signatures())
+  warmup.write_warmup_file(os.path.join(staging, "completer"), "completer",
+                           image_size, channels,
+                           steps=min(warmup.WARMUP_STEPS, limits.max_steps))
+  for name in modules:
+    extra = {}
+    if name == "completer":
+      extra = {"limits": dataclasses.asdict(limits),
+               "search_defaults": dataclasses.asdict(search_config)}
+    versions.write_marker(os.path.join(staging, name),
+                          versions.make_marker(name, version, step, staging,
+                                               **extra))
+
+
+def _move_into_place(staging: str, export_dir: str, version: int
+                     ) -> Dict[str, str]:
+  """Renames staging/<name> to E/<name>/<version>, each model in turn.
+
+  On an error the models already moved are taken back out (a version that
+  some models lack is invisible to readers but would still hold its
+  number), and so are the model dirs this call created.
+  """
+  paths, created = {}, []
+  try:
+    for name in MODEL_NAMES:
+      target = os.path.join(export_dir, name, str(version))
+      if not os.path.isdir(os.path.dirname(target)):
+        os.makedirs(os.path.dirname(target))
+        created.append(os.path.dirname(target))
+      if os.path.exists(target):
+        raise ExportError(f"{target} appeared while exporting (another "
+                          "export?); it is left as it is")
+      os.rename(os.path.join(staging, name), target)
+      paths[name] = target
+  except BaseException:
+    for path in list(paths.values()) + created:
+      shutil.rmtree(path, ignore_errors=True)
+    raise
+  return paths
 
 
 def export_models(workdir: str, export_dir: str, version: Optional[int] = None,
                   checkpoint: Optional[str] = None,
                   serving_base: str = DEFAULT_SERVING_BASE,
-                  search_config: SearchConfig = SearchConfig()
-                  ) -> ExportResult:
+                  search_config: SearchConfig = SearchConfig(),
+                  limits: ServingLimits = ServingLimits()) -> ExportResult:
   """Exports a training run as version `version` (or the next one).
 
   The generator, the discriminator, and the completer (which runs the latent
-  search with `search_config` as its defaults).
+  search with `search_config` as its defaults and refuses requests beyond
+  `limits`).
 
-  Every SavedModel is written under a temporary name inside export_dir and
-  renamed into place only when all of them are complete, so TensorFlow
-  Serving never loads a half-written version and a failed export leaves
-  nothing behind. An existing version is never overwritten.
+  Every SavedModel is written to a staging folder inside export_dir and
+  renamed into place once all of them are complete; a version counts for
+  readers and for models.config only once every model holds it, so neither
+  TensorFlow Serving nor `load_exported_gan` ever uses a half-written
+  version. An existing version is never overwritten. Staging folders and
+  partial versions of exports that were killed are removed first (only
+  ours: see export/versions.py).
+
+  Raises:
+    ExportError: a bad workdir, config.json, checkpoint, export dir or
+      version; nothing is written then.
   """
+  _check_export_dir(export_dir)
+  if version is not None and version < 1:
+    raise ExportError(f"--version={version} must be an integer >= 1")
   generator, discriminator, step = restore_networks(workdir, checkpoint)
-  os.makedirs(export_dir, exist_ok=True)
+  created = _make_export_dir(export_dir)
+  removed = versions.remove_abandoned(export_dir, MODEL_NAMES)
   if version is None:
     version = versions.next_version(export_dir, MODEL_NAMES)
-  versions.check_version_is_free(export_dir, MODEL_NAMES, version)
-
-  modules = {"generator": signatures.GeneratorModule(generator),
-             "discriminator": signatures.DiscriminatorModule(discriminator),
-             "completer": CompleterModule(generator, discriminator,
-                                          search_config)}
-  staging = tempfile.mkdtemp(prefix=".export-", dir=export_dir)
+  staging = os.path.join(export_dir, files.owned_name(
+      versions.STAGING_PREFIX))
   try:
-    for name, module in modules.items():
-      tf.saved_model.save(module, os.path.join(staging, name),
-                          signatures=module.signatures())
-    warmup.write_warmup_file(os.path.join(staging, "completer"), "completer",
-                             generator.image_size, generator.channels)
-    paths = {}
-    for name in modules:
-      target = os.path.join(export_dir, name, str(version))
-      os.makedirs(os.path.dirname(target), exist_ok=True)
-      os.rename(os.path.join(staging, name), target)
-      paths[name] = target
-  finally:
+    versions.check_version_is_free(export_dir, MODEL_NAMES, version)
+    completer = CompleterModule(generator, discriminator, search_config,
+                                limits)
+    modules = {"generator": signatures.GeneratorModule(generator),
+               "discriminator": signatures.DiscriminatorModule(discriminator),
+               "completer": completer}
+    # Our own PID's name: a leftover of an earlier call in this process.
     shutil.rmtree(staging, ignore_errors=True)
+    os.makedirs(staging)
+    _save_all(staging, modules, version, step, limits, completer.config,
+              generator.image_size, generator.channels)
+    paths = _move_into_place(staging, export_dir, version)
+  except BaseException:
+    shutil.rmtree(staging, ignore_errors=True)
+    if created:
+      shutil.rmtree(export_dir, ignore_errors=True)
+    raise
+  shutil.rmtree(staging, ignore_errors=True)  # empty by now
 
-  config_text = serving_config(serving_base)
-  _write_text_atomically(os.path.join(export_dir, CONFIG_FILE), config_text)
-  logging.info("Exported step %d as version %d to %s", step, version,
-               export_dir)
-  return ExportResult(version, paths, step, config_text)
+  serving_version = complete_versions(export_dir, MODEL_NAMES)[-1]
+  config_text = serving_config(serving_base, serving_version)
+  files.atomic_write(os.path.join(export_dir, CONFIG_FILE), config_text)
+  logging.info("Exported step %d as version %d to %s; models.config serves "
+               "version %d", step, version, export_dir, serving_version)
+  return ExportResult(version, paths, step, config_text, serving_version,
+                      removed)

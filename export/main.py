@@ -3,8 +3,12 @@ r"""Exports a training run's generator and discriminator as SavedModels.
   dcgan-export --workdir=/tmp/mnist32 --export_dir=/tmp/export
   docker run -p 8501:8501 -v /tmp/export:/models tensorflow/serving \
       --model_config_file=/models/models.config
+
+Bad flags and files are one line `dcgan-export: error: ...` and exit 2,
+with nothing written.
 """
 
+import os
 import sys
 
 from inpainting import cpu_env  # noqa: F401  (must precede TensorFlow)
@@ -23,30 +27,78 @@ _CHECKPOINT = flags.DEFINE_string(
 _SERVING_BASE = flags.DEFINE_string(
     "serving_base", "/models",
     "Path at which TensorFlow Serving sees --export_dir (models.config).")
+# The served completer's limits per request (export/completer.py
+# ServingLimits); bounds are checked in main, not by absl, whose error is
+# several lines.
+_MAX_BATCH = flags.DEFINE_integer(
+    "max_batch", 64, "Served completer: most images (or PNGs) per request.")
+_MAX_STEPS = flags.DEFINE_integer(
+    "max_steps", 2000, "Served completer: largest `steps` of a request.")
+_MAX_RESTARTS = flags.DEFINE_integer(
+    "max_restarts", 16, "Served completer: largest `restarts` of a request.")
+_MAX_PNG_BYTES = flags.DEFINE_integer(
+    "max_png_bytes", 1 << 20, "Served completer: largest PNG, in bytes.")
+_LIMIT_FLAGS = (_MAX_BATCH, _MAX_STEPS, _MAX_RESTARTS, _MAX_PNG_BYTES)
 
 PROG = "dcgan-export"
+_INT32_MAX = 2**31 - 1
+
+
+def check_flags(argv):
+  """What can be checked before TensorFlow loads; ConfigError naming it."""
+  if len(argv) > 1:
+    raise ConfigError(f"unexpected arguments: {' '.join(argv[1:])}")
+  for flag in (_WORKDIR, _EXPORT_DIR):
+    if not flag.value:
+      raise ConfigError(f"--{flag.name} is required")
+  if not os.path.isdir(_WORKDIR.value):
+    what = ("not a directory" if os.path.exists(_WORKDIR.value)
+            else "no such directory")
+    raise ConfigError(f"--workdir={_WORKDIR.value}: {what}")
+  if os.path.exists(_EXPORT_DIR.value) and not os.path.isdir(
+      _EXPORT_DIR.value):
+    raise ConfigError(f"--export_dir={_EXPORT_DIR.value}: not a directory")
+  if _VERSION.value is not None and _VERSION.value < 1:
+    raise ConfigError(f"--version={_VERSION.value} must be an integer >= 1")
+  for flag in _LIMIT_FLAGS:
+    if not 1 <= flag.value <= _INT32_MAX:
+      raise ConfigError(f"--{flag.name}={flag.value} must be an integer "
+                        f"between 1 and {_INT32_MAX}")
+
+
+def _fail(message):
+  print(f"{PROG}: error: {message}", file=sys.stderr)
+  sys.exit(2)
 
 
 def main(argv):
-  from export import exporter  # pylint: disable=import-outside-toplevel
   try:
-    if len(argv) > 1:
-      raise ConfigError(f"unexpected arguments: {' '.join(argv[1:])}")
-    for flag in (_WORKDIR, _EXPORT_DIR):
-      if not flag.value:
-        raise ConfigError(f"--{flag.name} is required")
+    check_flags(argv)
+  except ConfigError as e:
+    _fail(e)
+  from export import completer, exporter  # pylint: disable=import-outside-toplevel
+  try:
+    limits = completer.ServingLimits(
+        **{flag.name: flag.value for flag in _LIMIT_FLAGS})
     result = exporter.export_models(_WORKDIR.value, _EXPORT_DIR.value,
                                     _VERSION.value, _CHECKPOINT.value,
-                                    _SERVING_BASE.value)
+                                    _SERVING_BASE.value, limits=limits)
   except (ConfigError, exporter.ExportError) as e:
-    print(f"{PROG}: error: {e}", file=sys.stderr)
-    sys.exit(2)
+    _fail(e)
   for name, path in result.paths.items():
     print(f"{name}: {path}")
 
 
+def parse_flags(argv):
+  """absl's parsing, but a bad flag is our one line and exit 2."""
+  try:
+    return flags.FLAGS(argv)
+  except flags.Error as e:
+    _fail(" ".join(str(e).split()))
+
+
 def run():
-  app.run(main)
+  app.run(main, flags_parser=parse_flags)
 
 
 if __name__ == "__main__":

@@ -1,18 +1,27 @@
 """Masks: float32 [H, W, 1], 1 = known pixel, 0 = missing.
 
 Specs (the --mask flag; one per image, or one for all):
-  center[:SCALE]          a centred square hole, SCALE of the side (0.5)
-  random[:FRACTION]       each pixel missing with probability FRACTION (0.8)
+  center[:SCALE]          a centred square hole, SCALE of the side, in (0, 1)
+                          (0.5)
+  random[:FRACTION]       each pixel missing with probability FRACTION, in
+                          (0, 1) (0.8)
   half[:SIDE]             SIDE = left (default), right, top or bottom missing
   grid[:PERIOD]           every other PERIOD-pixel cell missing, a checker
-                          board of holes (PERIOD defaults to 1/8 of the side)
-  irregular[:STROKES]     STROKES seeded free-form brush strokes (4)
+                          board of holes; 1 <= PERIOD < the image side
+                          (PERIOD defaults to 1/8 of the side)
+  irregular[:STROKES]     STROKES seeded free-form brush strokes, 1 to 64 (4)
   file:PATH               a PNG or JPEG the image's size: black (< 128) =
                           missing, white = known (like saving the mask tensor)
+
+A spec is checked in two steps: `parse_spec` checks everything that does not
+depend on the image size (pure Python, so an entry point can reject a typo
+before TensorFlow loads); building the mask checks the rest (grid period, the
+file's size, a mask left with no known or no missing pixel).
 """
 
+import dataclasses
 import os
-from typing import List, Sequence
+from typing import Dict, List, Sequence, Union
 
 import numpy as np
 
@@ -20,11 +29,93 @@ from inpainting.errors import InputError
 
 MASK_TYPES = ("center", "random", "half", "grid", "irregular", "file")
 HALF_SIDES = ("left", "right", "top", "bottom")
+# Each stroke costs a few size x size passes; the bound keeps a typo such as
+# irregular:4000000 from running for hours (64 strokes cover any image).
+MAX_STROKES = 64
+# Kinds that draw from the per-image random generator.
+RANDOM_KINDS = ("random", "irregular")
+
+
+@dataclasses.dataclass(frozen=True)
+class MaskSpec:
+  """One parsed spec.
+
+  Attributes:
+    text: The spec as given, e.g. "center:0.3" (for messages).
+    kind: One of MASK_TYPES.
+    arg: The checked argument; None means the kind's default.
+  """
+  text: str
+  kind: str
+  arg: Union[None, float, int, str] = None
+
+
+def _fail(text: str, problem: str):
+  raise InputError(f"--mask={text}: {problem}")
+
+
+def _number(text: str, kind: str, arg: str, cast):
+  try:
+    return cast(arg)
+  except ValueError:
+    raise InputError(f"--mask={text}: {arg!r} is not a valid {kind} "
+                     "argument") from None
+
+
+def _check_file(text: str, path: str) -> str:
+  # Only a regular file: reading a named pipe or a device would block.
+  if not path:
+    _fail(text, "give the mask image's path after 'file:'")
+  if not os.path.exists(path):
+    _fail(text, "no such file")
+  if not os.path.isfile(path):
+    _fail(text, "not a regular file")
+  if not os.access(path, os.R_OK):
+    _fail(text, "cannot read the file (permission denied)")
+  return path
+
+
+def parse_spec(text: str) -> MaskSpec:
+  """Checks one spec as far as possible without the image size.
+
+  Raises:
+    InputError: naming the spec and what is wrong with it.
+  """
+  kind, _, arg = text.partition(":")
+  if kind not in MASK_TYPES:
+    _fail(text, f"unknown mask type {kind!r}; choose from "
+          f"{', '.join(MASK_TYPES)}")
+  if kind == "file":
+    return MaskSpec(text, kind, _check_file(text, arg))
+  if arg == "":
+    return MaskSpec(text, kind)
+  if kind == "half":
+    if arg not in HALF_SIDES:
+      _fail(text, f"side must be one of {', '.join(HALF_SIDES)}")
+    return MaskSpec(text, kind, arg)
+  if kind in ("center", "random"):
+    value = _number(text, kind, arg, float)
+    if not 0 < value < 1:  # Also false for nan.
+      name = "scale" if kind == "center" else "fraction"
+      _fail(text, f"{name} must be in (0, 1)")
+    return MaskSpec(text, kind, value)
+  value = _number(text, kind, arg, int)
+  if kind == "grid" and value < 1:
+    _fail(text, "period must be >= 1")
+  if kind == "irregular" and not 1 <= value <= MAX_STROKES:
+    _fail(text, f"strokes must be in [1, {MAX_STROKES}]")
+  return MaskSpec(text, kind, value)
+
+
+def parse_specs(texts: Sequence[str]) -> List[MaskSpec]:
+  """Checks the --mask list; an empty list or an empty entry is an error."""
+  if not texts or any(not text for text in texts):
+    raise InputError(f"--mask={','.join(texts)}: empty mask spec; choose "
+                     f"from {', '.join(MASK_TYPES)}")
+  return [parse_spec(text) for text in texts]
 
 
 def center(size, scale=0.5):
-  if not 0 < scale < 1:
-    raise InputError(f"--mask=center:{scale}: scale must be in (0, 1)")
   mask = np.ones((size, size, 1), np.float32)
   hole = max(1, int(round(size * scale)))
   start = (size - hole) // 2
@@ -33,16 +124,11 @@ def center(size, scale=0.5):
 
 
 def random_pixels(size, fraction=0.8, rng=None):
-  if not 0 < fraction < 1:
-    raise InputError(f"--mask=random:{fraction}: fraction must be in (0, 1)")
   rng = rng or np.random.default_rng(0)
   return (rng.random((size, size, 1)) >= fraction).astype(np.float32)
 
 
 def half(size, side="left"):
-  if side not in HALF_SIDES:
-    raise InputError(f"--mask=half:{side}: side must be one of "
-                     f"{', '.join(HALF_SIDES)}")
   mask = np.ones((size, size, 1), np.float32)
   mid = size // 2
   region = {"left": np.s_[:, :mid], "right": np.s_[:, mid:],
@@ -51,10 +137,7 @@ def half(size, side="left"):
   return mask
 
 
-def grid(size, period=None):
-  period = period or max(1, size // 8)
-  if period < 1 or period >= size:
-    raise InputError(f"--mask=grid:{period}: period must be in [1, {size})")
+def grid(size, period):
   cells = np.arange(size) // period
   checker = (cells[:, None] + cells[None, :]) % 2 == 1
   return np.where(checker, 0.0, 1.0).astype(np.float32)[..., None]
@@ -62,8 +145,6 @@ def grid(size, period=None):
 
 def irregular(size, strokes=4, rng=None):
   """Free-form brush strokes: random walks of thick line segments."""
-  if strokes < 1:
-    raise InputError(f"--mask=irregular:{strokes}: strokes must be >= 1")
   rng = rng or np.random.default_rng(0)
   yy, xx = np.mgrid[:size, :size]
   hole = np.zeros((size, size), bool)
@@ -81,48 +162,49 @@ def irregular(size, strokes=4, rng=None):
   return np.where(hole, 0.0, 1.0).astype(np.float32)[..., None]
 
 
-def from_file(path, size):
+def from_file(path, size, text=None):
+  """The mask image at `path`; `text` is the spec named in errors."""
   from inpainting import image_io  # pylint: disable=import-outside-toplevel
-  pixels = image_io.read_image(path, channels=1)
+  text = text or f"file:{path}"
+  try:
+    pixels = image_io.read_image(path, channels=1)
+  except InputError:
+    _fail(text, "not a readable PNG/JPEG image")
   if pixels.shape[:2] != (size, size):
-    raise InputError(f"--mask=file:{path}: mask is {pixels.shape[1]}x"
-                     f"{pixels.shape[0]} but the model completes {size}x{size}"
-                     " images")
+    _fail(text, f"mask is {pixels.shape[1]}x{pixels.shape[0]} but the model "
+          f"completes {size}x{size} images")
   return (pixels >= 128).astype(np.float32)
 
 
-def _argument(spec, kind, text, cast, default):
-  if text == "":
-    return default
-  try:
-    return cast(text)
-  except ValueError:
-    raise InputError(f"--mask={spec}: {text!r} is not a valid {kind} "
-                     "argument") from None
-
-
-def make_mask(spec: str, size: int, rng=None) -> np.ndarray:
-  """One mask [size, size, 1] from a spec; random kinds draw from rng."""
-  kind, _, arg = spec.partition(":")
+def build(spec: MaskSpec, size: int, rng=None) -> np.ndarray:
+  """The mask of a parsed spec at `size`; random kinds draw from rng."""
+  kind, arg = spec.kind, spec.arg
   if kind == "center":
-    mask = center(size, _argument(spec, kind, arg, float, 0.5))
+    mask = center(size, 0.5 if arg is None else arg)
   elif kind == "random":
-    mask = random_pixels(size, _argument(spec, kind, arg, float, 0.8), rng)
+    mask = random_pixels(size, 0.8 if arg is None else arg, rng)
   elif kind == "half":
     mask = half(size, arg or "left")
   elif kind == "grid":
-    mask = grid(size, _argument(spec, kind, arg, int, None))
+    period = max(1, size // 8) if arg is None else arg
+    if period >= size:
+      _fail(spec.text, f"period must be in [1, {size}) for the model's "
+            f"{size}x{size} images")
+    mask = grid(size, period)
   elif kind == "irregular":
-    mask = irregular(size, _argument(spec, kind, arg, int, 4), rng)
-  elif kind == "file":
-    if not arg or not os.path.isfile(arg):
-      raise InputError(f"--mask={spec}: no such file")
-    mask = from_file(arg, size)
+    mask = irregular(size, 4 if arg is None else arg, rng)
   else:
-    raise InputError(f"--mask={spec}: unknown mask type {kind!r}; choose "
-                     f"from {', '.join(MASK_TYPES)}")
-  check_mask(mask, spec)
+    mask = from_file(arg, size, spec.text)
+  check_mask(mask, f"--mask={spec.text}")
   return mask
+
+
+def make_mask(spec: Union[str, MaskSpec], size: int,
+              rng=None) -> np.ndarray:
+  """One mask [size, size, 1] from a spec; random kinds draw from rng."""
+  if isinstance(spec, str):
+    spec = parse_spec(spec)
+  return build(spec, size, rng)
 
 
 def check_mask(mask, name):
@@ -132,15 +214,23 @@ def check_mask(mask, name):
     raise InputError(f"{name}: the mask has no missing pixel")
 
 
-def make_masks(specs: Sequence[str], count: int, size: int,
+def make_masks(specs: Sequence[Union[str, MaskSpec]], count: int, size: int,
                seed: int = 0) -> np.ndarray:
   """[count, size, size, 1]: specs cycle over the images (one spec: all).
 
   Image i's random mask depends only on (seed, i), so adding images to a
   batch does not change the masks of the others.
   """
+  parsed = parse_specs([getattr(spec, "text", spec) for spec in specs])
+  # Masks that draw nothing random are built once (a file: mask is read once).
+  fixed: Dict[str, np.ndarray] = {}
   masks: List[np.ndarray] = []
   for i in range(count):
-    rng = np.random.default_rng([seed, i])
-    masks.append(make_mask(specs[i % len(specs)], size, rng))
+    spec = parsed[i % len(parsed)]
+    if spec.kind in RANDOM_KINDS:
+      masks.append(build(spec, size, np.random.default_rng([seed, i])))
+    else:
+      if spec.text not in fixed:
+        fixed[spec.text] = build(spec, size)
+      masks.append(fixed[spec.text])
   return np.stack(masks)

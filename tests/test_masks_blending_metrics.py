@@ -1,5 +1,8 @@
 """Masks, importance weights, Poisson blending, metrics and baselines."""
 
+import os
+import re
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -82,11 +85,55 @@ def test_per_image_masks_in_one_batch():
 
 @pytest.mark.parametrize("spec, message", [
     ("blob", "unknown mask type"), ("center:2", "scale must be in"),
+    ("center:0", "scale must be in"), ("center:1", "scale must be in"),
+    ("center:nan", "scale must be in"), ("center:abc", "not a valid"),
     ("half:diagonal", "side must be one of"), ("random:lots", "not a valid"),
-    ("file:/nonexistent.png", "no such file")])
-def test_bad_mask_specs(spec, message):
+    ("random:nan", "fraction must be in"), ("random:1.5", "fraction must be"),
+    ("grid:0", "period must be >= 1"), ("grid:-2", "period must be >= 1"),
+    ("irregular:0", r"strokes must be in \[1, 64\]"),
+    ("irregular:100000000", r"strokes must be in \[1, 64\]"),
+    ("file:", "give the mask image's path"),
+    ("file:/nonexistent.png", "no such file"), ("file:/tmp", "not a regular")])
+def test_bad_mask_specs_fail_before_the_size_is_known(spec, message):
+  with pytest.raises(InputError, match=f"^--mask={re.escape(spec)}: "):
+    masks.parse_spec(spec)
   with pytest.raises(InputError, match=message):
     masks.make_mask(spec, 16)
+
+
+@pytest.mark.parametrize("specs", [[], [""], ["center", ""]])
+def test_an_empty_mask_list_or_entry_is_an_error(specs):
+  with pytest.raises(InputError, match="empty mask spec"):
+    masks.parse_specs(specs)
+
+
+def test_size_dependent_mask_errors(tmp_path):
+  with pytest.raises(InputError, match=r"grid:16: period must be in \[1, 16\)"):
+    masks.make_mask("grid:16", 16)
+  masks.make_mask("grid:15", 16)
+  with pytest.raises(InputError, match="center:0.99: the mask has no known"):
+    masks.make_mask("center:0.99", 16)
+  junk = tmp_path / "junk.png"
+  junk.write_bytes(b"not an image")
+  with pytest.raises(InputError, match="junk.png: not a readable PNG/JPEG"):
+    masks.make_mask(f"file:{junk}", 16)
+  fifo = tmp_path / "pipe.png"
+  os.mkfifo(fifo)  # Reading it would block: refused as not a regular file.
+  with pytest.raises(InputError, match="pipe.png: not a regular file"):
+    masks.make_masks([f"file:{fifo}"], 2, 16)
+  white = str(tmp_path / "white.png")
+  write_image(white, np.full((16, 16, 1), 255, np.uint8))
+  with pytest.raises(InputError, match="white.png: the mask has no missing"):
+    masks.make_masks(["center", f"file:{white}"], 2, 16)
+
+
+def test_default_grid_and_irregular_bound():
+  np.testing.assert_array_equal(masks.make_mask("grid", 16),
+                                masks.make_mask("grid:2", 16))
+  assert masks.parse_spec(f"irregular:{masks.MAX_STROKES}").arg == 64
+  # The most strokes may cover a small image: a clear error, not a hang.
+  with pytest.raises(InputError, match="irregular:64: the mask has no known"):
+    masks.make_mask("irregular:64", 16)
 
 
 def _batch(seed=0, size=16, channels=3):

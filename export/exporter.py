@@ -95,8 +95,25 @@ def _checkpoint_path(workdir: str, checkpoint: Optional[str]) -> str:
                       f"({_first_line(e)}); name one with --checkpoint"
                       ) from None
   if not latest:
+    others = _checkpoints_in(directory)
+    if others:
+      # The state file is damaged or names a deleted checkpoint.
+      raise ExportError(f"{directory}/checkpoint names no checkpoint; pick "
+                        f"one with --checkpoint (found: {', '.join(others)})")
     raise ExportError(f"{directory}: no checkpoint to export")
   return latest
+
+
+def _checkpoints_in(directory: str) -> List[str]:
+  """Prefixes of the checkpoints in directory, newest (highest) first."""
+  prefixes = [p[:-len(".index")] for p in tf.io.gfile.glob(
+      os.path.join(directory, "*.index"))]
+
+  def number(prefix):
+    tail = prefix.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else -1
+
+  return sorted(prefixes, key=number, reverse=True)
 
 
 def _first_line(error: BaseException, limit: int = 200) -> str:
@@ -123,10 +140,16 @@ def restore_networks(workdir: str, checkpoint: Optional[str] = None):
     tf.train.Checkpoint(generator=generator, discriminator=discriminator,
                         step=step).restore(path).expect_partial(
                         ).assert_existing_objects_matched()
-  except (tf.errors.OpError, ValueError, AssertionError) as e:
+  except Exception as e:  # pylint: disable=broad-except
+    # Only reading the user's file happens here; a damaged one fails in
+    # many ways (OpError, IndexError "Read less bytes", ValueError on
+    # shapes, AssertionError when nothing matches).
     flag = "--checkpoint=" if checkpoint else ""
-    raise ExportError(f"{flag}{path}: cannot restore the networks "
-                      f"({_first_line(e)}); damaged, or of another model?"
+    others = [p for p in _checkpoints_in(os.path.dirname(path)) if p != path]
+    hint = (f"; other checkpoints, for --checkpoint: {', '.join(others)}"
+            if others and not checkpoint else "")
+    raise ExportError(f"{flag}{path}: cannot restore the networks, damaged "
+                      f"or of another model ({_first_line(e)}){hint}"
                       ) from None
   logging.info("Restored %s (step %d)", path, int(step))
   return generator, discriminator, int(step)

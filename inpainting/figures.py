@@ -1,5 +1,6 @@
 """Comparison figures: one row per image, one column per stage or method."""
 
+import io
 import os
 from typing import Dict, Sequence
 
@@ -7,7 +8,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from inpainting import image_io
+from inpainting import files, image_io
 
 
 def masked_view(images, masks):
@@ -17,7 +18,10 @@ def masked_view(images, masks):
 
 def comparison_figure(path: str, columns: Dict[str, np.ndarray],
                       row_labels: Sequence[str] = (), cell_inches=1.0):
-  """Writes a PNG grid: columns = {title: [N, H, W, C] in [-1, 1]}."""
+  """Writes a PNG grid: columns = {title: [N, H, W, C] in [-1, 1]}.
+
+  The file appears whole or not at all (a rerun replaces it only then).
+  """
   titles = list(columns)
   rows = len(next(iter(columns.values())))
   figure = Figure(figsize=(cell_inches * len(titles) + 0.6,
@@ -40,7 +44,7 @@ def comparison_figure(path: str, columns: Dict[str, np.ndarray],
       if col == 0 and row < len(row_labels):
         ax.set_ylabel(row_labels[row], fontsize=7)
   figure.tight_layout(pad=0.3)
+  encoded = io.BytesIO()
+  figure.savefig(encoded, format="png", dpi=100)
   os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-  tmp = path + ".tmp"
-  figure.savefig(tmp, format="png", dpi=100)
-  os.replace(tmp, path)
+  files.atomic_write(path, encoded.getvalue(), "wb")

@@ -1,18 +1,18 @@
 """Completion of image batches and files with an exported GAN."""
 
 import dataclasses
+import errno
 import json
 import os
 import shutil
-import tempfile
 import time
-from typing import Dict, Optional, Sequence
+from typing import Callable, Dict, Sequence
 
 from absl import logging
 import numpy as np
 import tensorflow as tf
 
-from inpainting import blending, figures, image_io, masks as masks_lib
+from inpainting import blending, figures, files, image_io, masks as masks_lib
 from inpainting import metrics as metrics_lib
 from inpainting.errors import InputError
 from inpainting.saved_models import ExportedGan
@@ -20,6 +20,8 @@ from inpainting.search import LatentSearch, SearchConfig
 
 # The figure shows the first images only; every image is written as files.
 FIGURE_ROWS = 16
+# Names the staging directory beside --out (files.owned_name).
+STAGING_PREFIX = ".dcgan-complete-"
 
 
 @dataclasses.dataclass
@@ -105,71 +107,125 @@ def summarize(per_image: Dict[str, np.ndarray]) -> Dict[str, float]:
 
 
 def load_image_files(paths: Sequence[str], size: int, channels: int):
-  return np.stack([image_io.to_model_size(image_io.read_image(p, channels),
-                                          size) for p in paths])
+  """[N, size, size, channels] in [-1, 1]; InputError names a bad file."""
+  try:
+    return np.stack([image_io.to_model_size(
+        image_io.read_image(p, channels), size) for p in paths])
+  except InputError as e:
+    raise InputError(f"--images: {e}") from None
+
+
+def _report(gan: ExportedGan, inputs: Sequence[image_io.ImageFile],
+            mask_specs: Sequence[str], config: SearchConfig, seconds: float,
+            loss, per_image: Dict[str, np.ndarray]) -> Dict:
+  """The metrics.json content; images are named by their relative names."""
+  report = {"model_version": gan.version, "masks": list(mask_specs),
+            "search": dataclasses.asdict(config), "seconds": seconds,
+            "images": []}
+  for i, image in enumerate(inputs):
+    entry = {"name": image.name, "file": image.path, "loss": float(loss[i])}
+    entry.update({k: float(v[i]) for k, v in per_image.items()})
+    report["images"].append(entry)
+  if per_image:
+    report["mean"] = summarize(per_image)
+  return report
+
+
+def _write_results(folder: str, inputs: Sequence[image_io.ImageFile],
+                   images, masks, result: Completion, report: Dict):
+  """Writes every output file into `folder` (the staging directory)."""
+  for i, image in enumerate(inputs):
+    for kind, batch in (("completed", result.completed),
+                        ("blended", result.blended),
+                        ("generated", result.generated),
+                        ("masks", masks * 2.0 - 1.0)):
+      image_io.write_png(
+          os.path.join(folder, kind, *image.name.split("/")) + ".png",
+          batch[i])
+  rows = slice(0, FIGURE_ROWS)
+  figures.comparison_figure(
+      os.path.join(folder, "figure.png"),
+      {"original": images[rows],
+       "masked": figures.masked_view(images, masks)[rows],
+       "G(z*)": result.generated[rows], "blended": result.blended[rows]},
+      row_labels=[image.name for image in inputs[rows]])
+  files.atomic_write(os.path.join(folder, "metrics.json"),
+                     json.dumps(report, indent=2) + "\n")
+
+
+def publish(out_dir: str, write: Callable[[str], None]):
+  """Runs `write(staging)`, then renames the staging directory to out_dir.
+
+  The staging directory, files.owned_name(STAGING_PREFIX), sits beside
+  out_dir (same file system), so one rename(2) moves the whole result into
+  place: a killed run leaves out_dir as it was, never half-written or mixed.
+  rename(2) replaces only a missing or empty directory, so results that
+  appeared in out_dir meanwhile are never overwritten. Staging directories
+  of dead processes there are removed first; nothing else is deleted.
+
+  Raises:
+    InputError: the results could not be written or moved into place
+      (nothing is left behind).
+  """
+  target = os.path.realpath(out_dir)
+  parent = os.path.dirname(target)
+  try:
+    os.makedirs(parent, exist_ok=True)
+    files.remove_abandoned(parent, STAGING_PREFIX)
+    staging = os.path.join(parent, files.owned_name(STAGING_PREFIX))
+    os.mkdir(staging)
+  except OSError as e:
+    raise InputError(f"--out={out_dir}: cannot write in {parent} "
+                     f"({e.strerror or e})") from None
+  try:
+    write(staging)
+    os.rename(staging, target)
+  except OSError as e:
+    shutil.rmtree(staging, ignore_errors=True)
+    if e.errno in (errno.ENOTEMPTY, errno.EEXIST):
+      raise InputError(f"--out={out_dir}: something was written there during "
+                       "the run; nothing replaced, results discarded") from None
+    raise InputError(f"--out={out_dir}: could not write the results "
+                     f"({e.strerror or e})") from None
+  except BaseException:
+    shutil.rmtree(staging, ignore_errors=True)
+    raise
 
 
 def complete_files(gan: ExportedGan, image_pattern: str,
                    mask_specs: Sequence[str], out_dir: str,
                    config: SearchConfig = SearchConfig(),
                    with_metrics: bool = True, batch_size: int = 64) -> Dict:
-  """Completes image files and writes the results into out_dir.
+  """Completes image files and writes the results as a new out_dir.
 
   Writes completed/NAME.png, blended/NAME.png, generated/NAME.png,
-  masks/NAME.png, figure.png and metrics.json. Everything is checked and
-  computed first, then written into a temporary directory and moved into
-  out_dir, so a bad input leaves nothing behind.
+  masks/NAME.png, figure.png and metrics.json, where NAME is the input's
+  path relative to the --images folder (or the glob's fixed directory;
+  a single file: its name) without the extension. out_dir must be new or an
+  empty directory outside the images' folder. Everything is checked and
+  computed first, then written into a staging directory and renamed to
+  out_dir (`publish`), so a bad input or a killed run leaves nothing behind.
 
   Returns:
     The metrics.json content.
+
+  Raises:
+    InputError: a bad input, mask or out_dir, before any search.
   """
-  paths = image_io.find_images(image_pattern)
-  images = load_image_files(paths, gan.image_size, gan.channels)
-  masks = masks_lib.make_masks(mask_specs, len(images), gan.image_size,
+  inputs = image_io.find_image_files(image_pattern)
+  image_io.check_out_dir(out_dir, inputs)
+  specs = masks_lib.parse_specs(mask_specs)
+  images = load_image_files(inputs.paths, gan.image_size, gan.channels)
+  masks = masks_lib.make_masks(specs, len(images), gan.image_size,
                                seed=config.seed)
   started = time.perf_counter()
   result = Completer(gan, config, batch_size)(images, masks)
   seconds = time.perf_counter() - started
   logging.info("Completed %d images in %.1f s", len(images), seconds)
 
-  names = [os.path.splitext(os.path.basename(p))[0] for p in paths]
-  report = {"model_version": gan.version, "masks": list(mask_specs),
-            "search": dataclasses.asdict(config), "seconds": seconds,
-            "images": []}
   per_image = evaluate(images, result.blended, masks) if with_metrics else {}
-  for i, (name, path) in enumerate(zip(names, paths)):
-    entry = {"name": name, "file": path, "loss": float(result.loss[i])}
-    entry.update({k: float(v[i]) for k, v in per_image.items()})
-    report["images"].append(entry)
-  if with_metrics:
-    report["mean"] = summarize(per_image)
-
-  parent = os.path.dirname(os.path.abspath(out_dir))
-  os.makedirs(parent, exist_ok=True)
-  staging = tempfile.mkdtemp(prefix=".complete-", dir=parent)
-  try:
-    for i, name in enumerate(names):
-      for kind, batch in (("completed", result.completed),
-                          ("blended", result.blended),
-                          ("generated", result.generated),
-                          ("masks", masks * 2.0 - 1.0)):
-        image_io.write_png(os.path.join(staging, kind, f"{name}.png"),
-                           batch[i])
-    rows = slice(0, FIGURE_ROWS)
-    figures.comparison_figure(
-        os.path.join(staging, "figure.png"),
-        {"original": images[rows],
-         "masked": figures.masked_view(images, masks)[rows],
-         "G(z*)": result.generated[rows], "blended": result.blended[rows]},
-        row_labels=names[rows])
-    with open(os.path.join(staging, "metrics.json"), "w") as f:
-      json.dump(report, f, indent=2)
-    os.makedirs(out_dir, exist_ok=True)
-    for entry in os.listdir(staging):
-      target = os.path.join(out_dir, entry)
-      if os.path.isdir(target):
-        shutil.rmtree(target)
-      os.replace(os.path.join(staging, entry), target)
-  finally:
-    shutil.rmtree(staging, ignore_errors=True)
+  report = _report(gan, inputs.files, mask_specs, config, seconds,
+                   result.loss, per_image)
+  publish(out_dir, lambda folder: _write_results(
+      folder, inputs.files, images, masks, result, report))
   return report

@@ -6,11 +6,15 @@ r"""Completes images with exported DCGAN SavedModels (Yeh et al. 2017).
 
 Masks (one, or a comma-separated list cycled over the images): center[:SCALE],
 random[:FRACTION], half[:left|right|top|bottom], grid[:PERIOD],
-irregular[:STROKES], file:PATH (black = missing). Writes completed/, blended/,
-generated/, masks/, figure.png and metrics.json (PSNR/SSIM against the input
-image, in the hole and overall) to --out.
+irregular[:STROKES] (at most 64), file:PATH (black = missing). Writes
+completed/, blended/, generated/, masks/ (each keeping the inputs' paths
+relative to the --images folder or the glob's directory), figure.png and
+metrics.json (PSNR/SSIM against the input image, in the hole and overall) as
+a new --out directory: --out must not exist or be empty, and lie outside the
+folder --images reads. A killed run leaves --out as it was.
 """
 
+import os
 import sys
 
 from inpainting import cpu_env  # noqa: F401  (must precede TensorFlow)
@@ -19,12 +23,16 @@ from absl import app
 from absl import flags
 from absl import logging
 
+from inpainting import image_io, masks
+from inpainting.errors import InputError
+
 _MODEL_DIR = flags.DEFINE_string(
     "model_dir", None, "Export dir holding generator/ and discriminator/.")
 _VERSION = flags.DEFINE_integer("version", None, "Model version (latest).")
 _IMAGES = flags.DEFINE_string("images", None, "Image file, folder or glob.")
 _MASK = flags.DEFINE_list("mask", ["center"], "Mask spec(s), see above.")
-_OUT = flags.DEFINE_string("out", None, "Output directory.")
+_OUT = flags.DEFINE_string(
+    "out", None, "Output directory; must be new or empty.")
 _STEPS = flags.DEFINE_integer("steps", None, "Adam steps on z.")
 _RESTARTS = flags.DEFINE_integer("restarts", None, "Starting points per image.")
 _AVERAGE_BEST = flags.DEFINE_integer(
@@ -40,34 +48,74 @@ _METRICS = flags.DEFINE_bool(
     "metrics", True, "Score against the input (when its hole is intact).")
 
 PROG = "dcgan-complete"
+# SearchConfig fields that have a flag of the same name.
+_SEARCH_FLAGS = (_STEPS, _RESTARTS, _AVERAGE_BEST, _PRIOR_WEIGHT,
+                 _LEARNING_RATE, _POOL_SIZE, _SEED)
+
+
+def fail(message: str):
+  """One line on stderr and exit status 2: a user error, not a crash."""
+  print(f"{PROG}: error: {' '.join(str(message).split())}", file=sys.stderr)
+  sys.exit(2)
+
+
+def parse_flags(argv):
+  """absl's parser, with a bad flag value reported like any other error."""
+  try:
+    return flags.FLAGS(argv)
+  except flags.Error as e:
+    fail(e)
+
+
+def check_flags(argv):
+  """Checks everything that needs no TensorFlow, so a typo fails at once.
+
+  Raises:
+    InputError: naming the flag or file.
+  """
+  if len(argv) > 1:
+    raise InputError(f"unexpected arguments: {' '.join(argv[1:])}")
+  for flag in (_MODEL_DIR, _IMAGES, _OUT):
+    if not flag.value:
+      raise InputError(f"--{flag.name} is required")
+  if _BATCH_SIZE.value < 1:
+    raise InputError(f"--batch_size={_BATCH_SIZE.value} must be an integer "
+                     ">= 1")
+  if _VERSION.value is not None and _VERSION.value < 1:
+    raise InputError(f"--version={_VERSION.value} must be an integer >= 1")
+  # A remote model_dir (gs://...) is left to the loader's tf.io.gfile.
+  if "://" not in _MODEL_DIR.value and not os.path.isdir(_MODEL_DIR.value):
+    problem = ("not a directory" if os.path.exists(_MODEL_DIR.value)
+               else "no such directory")
+    raise InputError(f"--model_dir={_MODEL_DIR.value}: {problem}")
+  masks.parse_specs(_MASK.value)
+  image_io.check_out_dir(_OUT.value, image_io.find_image_files(_IMAGES.value))
+
+
+def search_config():
+  """SearchConfig from the search flags; its errors name the flag."""
+  import dataclasses  # pylint: disable=import-outside-toplevel
+  from inpainting import search  # pylint: disable=import-outside-toplevel
+  overrides = {flag.name: flag.value for flag in _SEARCH_FLAGS
+               if flag.value is not None}
+  try:
+    return dataclasses.replace(search.SearchConfig(), **overrides)
+  except InputError as e:
+    # SearchConfig says "FIELD=VALUE ..."; the flag of a field has its name.
+    raise InputError(f"--{e}") from None
 
 
 def main(argv):
-  import dataclasses  # pylint: disable=import-outside-toplevel
-  from inpainting import complete, saved_models, search  # pylint: disable=import-outside-toplevel
-  from inpainting.errors import InputError  # pylint: disable=import-outside-toplevel
   try:
-    if len(argv) > 1:
-      raise InputError(f"unexpected arguments: {' '.join(argv[1:])}")
-    for flag in (_MODEL_DIR, _IMAGES, _OUT):
-      if not flag.value:
-        raise InputError(f"--{flag.name} is required")
-    overrides = {name: flag.value for name, flag in (
-        ("steps", _STEPS), ("restarts", _RESTARTS),
-        ("average_best", _AVERAGE_BEST),
-        ("prior_weight", _PRIOR_WEIGHT), ("learning_rate", _LEARNING_RATE),
-        ("pool_size", _POOL_SIZE), ("seed", _SEED)) if flag.value is not None}
-    for name in ("steps", "restarts", "average_best"):
-      if overrides.get(name, 1) < 1:
-        raise InputError(f"--{name} must be >= 1")
-    config = dataclasses.replace(search.SearchConfig(), **overrides)
+    check_flags(argv)
+    config = search_config()
+    from inpainting import complete, saved_models  # pylint: disable=import-outside-toplevel
     gan = saved_models.load_exported_gan(_MODEL_DIR.value, _VERSION.value)
     report = complete.complete_files(gan, _IMAGES.value, _MASK.value,
                                      _OUT.value, config, _METRICS.value,
                                      _BATCH_SIZE.value)
   except InputError as e:
-    print(f"{PROG}: error: {e}", file=sys.stderr)
-    sys.exit(2)
+    fail(e)
   mean = report.get("mean")
   if mean:
     logging.info("hole PSNR %.2f dB, hole SSIM %.3f over %d images",
@@ -76,7 +124,7 @@ def main(argv):
 
 
 def run():
-  app.run(main)
+  app.run(main, flags_parser=parse_flags)
 
 
 if __name__ == "__main__":

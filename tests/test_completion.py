@@ -190,7 +190,8 @@ def test_cli_bad_inputs_are_one_line_and_write_nothing(tiny_export, tmp_path):
     assert last.startswith("dcgan-complete: error: ") and message in last, (
         flags, last)
     assert not out.exists()
-    assert not [p for p in os.listdir(tmp_path) if p.startswith(".complete")]
+    assert not [p for p in os.listdir(tmp_path)
+                if p.startswith(complete.STAGING_PREFIX)]
 
 
 def test_completion_never_imports_models_or_training(tiny_export, tmp_path):

@@ -7,20 +7,35 @@ r"""Builds TensorFlow Serving requests for the completer from image files.
 Formats: `b64` (REST, PNG bytes, signature complete_png), `instances` (REST,
 float arrays, serving_default) and `grpc` (a PredictRequest, printed as text;
 send it with a PredictionService stub). Masks: black = missing.
+
+The files are checked before a request is built (PNG signature, chunks and
+their CRCs, size and channels from the header): a bad one is one line
+`export.client: error: ...` naming the flag and file, and exit 2. The
+`b64` format needs neither NumPy nor TensorFlow at run time.
 """
 
 import base64
 import json
+import os
+import struct
 import sys
+import zlib
 
 from absl import app
 from absl import flags
-import numpy as np
-import tensorflow as tf
-from tensorflow_serving.apis import model_pb2
-from tensorflow_serving.apis import predict_pb2
 
 MODEL_NAME = "completer"
+PROG = "export.client"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# IHDR colour type -> colour channels, alpha aside (TensorFlow's decode_png
+# drops alpha for channels=1 or 3). Palette images convert to either.
+_COLOR_CHANNELS = {0: 1, 2: 3, 3: None, 4: 1, 6: 3}
+_COLOR_NAMES = {0: "grayscale", 2: "RGB", 3: "palette",
+                4: "grayscale with alpha", 6: "RGBA"}
+
+
+class ClientError(ValueError):
+  """A file or flag that cannot make a request; the message names it."""
 
 
 def _read_bytes(path):
@@ -28,12 +43,81 @@ def _read_bytes(path):
     return f.read()
 
 
+def _check_chunks(data: bytes) -> str:
+  """'' if the PNG's chunks are whole (lengths, CRCs, IEND), else why not."""
+  pos = len(PNG_SIGNATURE)
+  while pos + 12 <= len(data):
+    length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+    end = pos + 8 + length
+    if end + 4 > len(data):
+      return f"{kind.decode('latin-1')} chunk cut short"
+    if zlib.crc32(data[pos + 4:end]) != int.from_bytes(data[end:end + 4],
+                                                       "big"):
+      return f"{kind.decode('latin-1')} chunk fails its CRC"
+    if kind == b"IEND":
+      return ""
+    pos = end + 4
+  return "no IEND chunk (truncated?)"
+
+
+def png_info(data: bytes, flag: str, path: str):
+  """(width, height, colour type) from a PNG's header; ClientError if it is
+  no whole PNG."""
+  if (len(data) < 33 or not data.startswith(PNG_SIGNATURE) or
+      data[12:16] != b"IHDR"):
+    raise ClientError(f"--{flag}={path}: not a PNG file")
+  width, height = struct.unpack(">II", data[16:24])
+  color_type = data[25]
+  if color_type not in _COLOR_CHANNELS:
+    raise ClientError(f"--{flag}={path}: damaged PNG (colour type "
+                      f"{color_type})")
+  problem = _check_chunks(data)
+  if problem:
+    raise ClientError(f"--{flag}={path}: damaged PNG ({problem})")
+  return width, height, color_type
+
+
+def read_png(flag: str, path: str) -> bytes:
+  """The bytes of the PNG file that --flag names; ClientError if unusable."""
+  if not os.path.exists(path):
+    raise ClientError(f"--{flag}={path}: no such file")
+  if os.path.isdir(path):
+    raise ClientError(f"--{flag}={path}: a directory, not a PNG file")
+  try:
+    data = _read_bytes(path)
+  except OSError as e:
+    raise ClientError(f"--{flag}={path}: cannot read ({e.strerror})"
+                      ) from None
+  png_info(data, flag, path)
+  return data
+
+
+def check_pair(image_png: bytes, mask_png: bytes, image_path: str,
+               mask_path: str, channels: int, size=None):
+  """The image has `channels` (and `size`); the mask the image's size."""
+  width, height, color_type = png_info(image_png, "image", image_path)
+  has = _COLOR_CHANNELS[color_type]
+  if has is not None and has != channels:
+    raise ClientError(f"--image={image_path} is {_COLOR_NAMES[color_type]} "
+                      f"({has} channel{'s' if has > 1 else ''}); the model "
+                      f"takes --channels={channels}")
+  if size is not None and (width, height) != (size, size):
+    raise ClientError(f"--image={image_path} is {width}x{height}; the model "
+                      f"takes --size={size} ({size}x{size})")
+  mask_width, mask_height, _ = png_info(mask_png, "mask", mask_path)
+  if (mask_width, mask_height) != (width, height):
+    raise ClientError(f"--mask={mask_path} is {mask_width}x{mask_height} but "
+                      f"--image is {width}x{height}")
+
+
 def png_pixels(png_bytes, channels):
+  import tensorflow as tf  # pylint: disable=import-outside-toplevel
   return tf.io.decode_png(png_bytes, channels=channels).numpy()
 
 
 def to_model_input(image_pixels, mask_pixels):
   """uint8 image [H, W, C] and mask [H, W, 1] -> float32 [-1, 1], {0, 1}."""
+  import numpy as np  # pylint: disable=import-outside-toplevel
   images = image_pixels.astype(np.float32)[None] / 127.5 - 1.0
   masks = (mask_pixels[None] >= 128).astype(np.float32)
   return images, masks
@@ -55,6 +139,11 @@ def rest_instances_request(images, masks):
 
 def grpc_request(images, masks, signature="serving_default"):
   """A PredictRequest for PredictionServiceStub.Predict."""
+  # pylint: disable=import-outside-toplevel
+  import tensorflow as tf
+  from tensorflow_serving.apis import model_pb2
+  from tensorflow_serving.apis import predict_pb2
+  # pylint: enable=import-outside-toplevel
   request = predict_pb2.PredictRequest(model_spec=model_pb2.ModelSpec(
       name=MODEL_NAME, signature_name=signature))
   request.inputs["images"].CopyFrom(tf.make_tensor_proto(images, tf.float32))
@@ -66,26 +155,70 @@ _IMAGE = flags.DEFINE_string("image", None, "PNG image of the model's size.")
 _MASK = flags.DEFINE_string("mask", None, "PNG mask: black = missing.")
 _FORMAT = flags.DEFINE_enum("format", "b64", ["b64", "instances", "grpc"],
                             "Request format.")
-_CHANNELS = flags.DEFINE_integer("channels", 1, "Image channels of the model.")
+_CHANNELS = flags.DEFINE_integer("channels", 1,
+                                 "Image channels of the model: 1 or 3.")
+_SIZE = flags.DEFINE_integer(
+    "size", None, "Image size of the model; if set, the image must be "
+    "SIZExSIZE (default: not checked; the server checks it).")
+
+
+def check_flags(argv):
+  if len(argv) > 1:
+    raise ClientError(f"unexpected arguments: {' '.join(argv[1:])}")
+  if not _IMAGE.value or not _MASK.value:
+    raise ClientError("--image and --mask are required")
+  if _CHANNELS.value not in (1, 3):
+    raise ClientError(f"--channels={_CHANNELS.value} must be 1 or 3")
+  if _SIZE.value is not None and _SIZE.value < 1:
+    raise ClientError(f"--size={_SIZE.value} must be >= 1")
+
+
+def build_request(image_path, mask_path, request_format, channels,
+                  size=None) -> str:
+  """The request text for the files; ClientError naming a bad one."""
+  image_png = read_png("image", image_path)
+  mask_png = read_png("mask", mask_path)
+  check_pair(image_png, mask_png, image_path, mask_path, channels, size)
+  if request_format == "b64":
+    return json.dumps(rest_b64_request(image_png, mask_png))
+  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  pixels = {}
+  for flag, path, data, wanted in (("image", image_path, image_png, channels),
+                                   ("mask", mask_path, mask_png, 1)):
+    try:
+      pixels[flag] = png_pixels(data, wanted)
+    except tf.errors.OpError as e:
+      raise ClientError(f"--{flag}={path}: damaged PNG "
+                        f"({str(e).strip().splitlines()[0][:200]})"
+                        ) from None
+  images, masks = to_model_input(pixels["image"], pixels["mask"])
+  if request_format == "instances":
+    return json.dumps(rest_instances_request(images, masks))
+  return str(grpc_request(images, masks))
+
+
+def _fail(message):
+  print(f"{PROG}: error: {message}", file=sys.stderr)
+  sys.exit(2)
 
 
 def main(argv):
-  del argv
-  if not _IMAGE.value or not _MASK.value:
-    print("export.client: error: --image and --mask are required",
-          file=sys.stderr)
-    sys.exit(2)
-  image_png, mask_png = _read_bytes(_IMAGE.value), _read_bytes(_MASK.value)
-  if _FORMAT.value == "b64":
-    print(json.dumps(rest_b64_request(image_png, mask_png)))
-    return
-  images, masks = to_model_input(png_pixels(image_png, _CHANNELS.value),
-                                 png_pixels(mask_png, 1))
-  if _FORMAT.value == "instances":
-    print(json.dumps(rest_instances_request(images, masks)))
-  else:
-    print(grpc_request(images, masks))
+  try:
+    check_flags(argv)
+    text = build_request(_IMAGE.value, _MASK.value, _FORMAT.value,
+                         _CHANNELS.value, _SIZE.value)
+  except ClientError as e:
+    _fail(e)
+  print(text)
+
+
+def parse_flags(argv):
+  """absl's parsing, but a bad flag is our one line and exit 2."""
+  try:
+    return flags.FLAGS(argv)
+  except flags.Error as e:
+    _fail(" ".join(str(e).split()))
 
 
 if __name__ == "__main__":
-  app.run(main)
+  app.run(main, flags_parser=parse_flags)

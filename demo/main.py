@@ -3,10 +3,13 @@ r"""The offline demo: `make demo`, or `dcgan-demo --workdir=runs/demo`.
 Trains mnist32 on the embedded digits (resuming if WORKDIR/train has a
 checkpoint), exports SavedModels, completes held-out digits under center,
 random, half and irregular masks, compares with Telea, Navier-Stokes and
-biharmonic inpainting, and writes WORKDIR/report/report.md.
+biharmonic inpainting, and writes WORKDIR/report/report.md. A rerun replaces
+only the report files the demo writes (report.md, report.json, details.json,
+figure.png); anything else in WORKDIR/report is left alone.
 """
 
 import dataclasses
+import os
 import sys
 
 from inpainting import cpu_env  # noqa: F401  (must precede TensorFlow)
@@ -21,20 +24,55 @@ _IMAGES_PER_DIGIT = flags.DEFINE_integer(
 _SEARCH_STEPS = flags.DEFINE_integer("search_steps", None, "Adam steps on z.")
 
 PROG = "dcgan-demo"
+# The held-out split keeps 50 images of each digit.
+MAX_IMAGES_PER_DIGIT = 50
+# What the demo creates under --workdir.
+WORKDIR_PARTS = ("train", "export", "report")
 
 
 def fail(message):
-  print(f"{PROG}: error: {message}", file=sys.stderr)
+  print(f"{PROG}: error: {' '.join(str(message).split())}", file=sys.stderr)
   sys.exit(2)
 
 
-def main(argv):
-  # Flags are checked before the TensorFlow import that `demo.run` brings.
+def parse_flags(argv):
+  """absl's parser, with a bad flag value reported like any other error."""
+  try:
+    return flags.FLAGS(argv)
+  except flags.Error as e:
+    fail(e)
+
+
+def check_workdir(workdir: str):
+  """Fails unless the demo can create its folders under `workdir`."""
+  if not workdir:
+    fail("--workdir is required")
+  for path in [workdir] + [os.path.join(workdir, p) for p in WORKDIR_PARTS]:
+    if os.path.lexists(path) and not os.path.isdir(path):
+      fail(f"--workdir={workdir}: {path} exists and is not a directory")
+  ancestor = os.path.abspath(workdir)
+  while not os.path.lexists(ancestor):
+    ancestor = os.path.dirname(ancestor)
+  if not os.path.isdir(ancestor):
+    fail(f"--workdir={workdir}: {ancestor} is not a directory")
+
+
+def check_flags(argv):
+  """Checks the flags before the TensorFlow import that `demo.run` brings."""
   if len(argv) > 1:
     fail(f"unexpected arguments: {' '.join(argv[1:])}")
+  for flag in (_TRAIN_STEPS, _SEARCH_STEPS):
+    if flag.value is not None and flag.value < 1:
+      fail(f"--{flag.name}={flag.value} must be an integer >= 1")
   if (_IMAGES_PER_DIGIT.value is not None and
-      not 1 <= _IMAGES_PER_DIGIT.value <= 50):
-    fail("--images_per_digit must be in [1, 50]")
+      not 1 <= _IMAGES_PER_DIGIT.value <= MAX_IMAGES_PER_DIGIT):
+    fail(f"--images_per_digit={_IMAGES_PER_DIGIT.value} must be in "
+         f"[1, {MAX_IMAGES_PER_DIGIT}]")
+  check_workdir(_WORKDIR.value)
+
+
+def main(argv):
+  check_flags(argv)
   from demo import run  # pylint: disable=import-outside-toplevel
   config = run.DemoConfig()
   if _TRAIN_STEPS.value is not None:
@@ -45,12 +83,16 @@ def main(argv):
   if _SEARCH_STEPS.value is not None:
     config = dataclasses.replace(config, search=dataclasses.replace(
         config.search, steps=_SEARCH_STEPS.value))
-  path = run.run_demo(_WORKDIR.value, config)
+  try:
+    path = run.run_demo(_WORKDIR.value, config)
+  except run.USER_ERRORS as e:
+    # e.g. WORKDIR/train holds an incompatible run or has a live trainer.
+    fail(e)
   print(f"Report: {path}")
 
 
 def run_cli():
-  app.run(main)
+  app.run(main, flags_parser=parse_flags)
 
 
 if __name__ == "__main__":

@@ -3,16 +3,23 @@
 import json
 import os
 
+import pytest
+
 from demo import run
 from inpainting.search import SearchConfig
+from tests.conftest import cli
 
 
 def test_demo_writes_report_json_markdown_and_figure(tmp_path, capsys):
   config = run.DemoConfig(train_steps=2, images_per_digit=1,
                           search=SearchConfig(steps=3, restarts=1,
                                               pool_size=16))
-  path = run.run_demo(str(tmp_path), config)
   report_dir = tmp_path / "report"
+  # A report of an earlier demo run is replaced; nothing else is touched.
+  os.makedirs(report_dir)
+  (report_dir / "report.md").write_text("old report")
+  (report_dir / "notes.txt").write_text("mine")
+  path = run.run_demo(str(tmp_path), config)
   assert path == str(report_dir / "report.md")
   results = json.loads((report_dir / "report.json").read_text())
   assert sorted(results) == ["center", "half", "irregular", "random"]
@@ -25,5 +32,37 @@ def test_demo_writes_report_json_markdown_and_figure(tmp_path, capsys):
   assert "| center | 10 |" in text and "![completions](figure.png)" in text
   assert (report_dir / "figure.png").read_bytes()[:4] == b"\x89PNG"
   assert os.path.isdir(tmp_path / "export" / "generator" / "1")
+  assert (report_dir / "notes.txt").read_text() == "mine"
+  assert sorted(os.listdir(report_dir)) == [
+      "details.json", "figure.png", "notes.txt", "report.json", "report.md"]
   printed = capsys.readouterr().out
   assert "center: hole PSNR ours" in printed and "report:" in printed
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--train_steps=0"], "--train_steps=0 must be an integer >= 1"),
+    (["--search_steps=-1"], "--search_steps=-1 must be an integer >= 1"),
+    (["--images_per_digit=0"], "--images_per_digit=0 must be in [1, 50]"),
+    (["--images_per_digit=51"], "--images_per_digit=51 must be in [1, 50]"),
+    (["--train_steps=x"], "flag --train_steps=x: invalid literal"),
+    (["extra"], "unexpected arguments: extra"),
+    (["--workdir=WORKDIR/file"], "WORKDIR/file exists and is not a directory"),
+    (["--workdir=WORKDIR/file/sub"], "WORKDIR/file is not a directory"),
+    (["--workdir=WORKDIR/demo"],
+     "WORKDIR/demo/report exists and is not a directory"),
+])
+def test_cli_bad_flags_are_one_line_before_tensorflow(tmp_path, flags,
+                                                      message):
+  (tmp_path / "file").write_text("")
+  os.makedirs(tmp_path / "demo")
+  (tmp_path / "demo" / "report").write_text("")
+  flags = [f.replace("WORKDIR", str(tmp_path)) for f in flags]
+  if not any(f.startswith("--workdir") for f in flags):
+    flags.append(f"--workdir={tmp_path / 'new'}")
+  result = cli("demo.main", *flags, timeout=120)
+  assert result.returncode == 2, result.stderr[-2000:]
+  # One line: the checks come before TensorFlow, whose log lines would show.
+  lines = result.stderr.splitlines()
+  assert len(lines) == 1 and lines[0].startswith("dcgan-demo: error: "), lines
+  assert message.replace("WORKDIR", str(tmp_path)) in lines[0]
+  assert not (tmp_path / "new").exists()

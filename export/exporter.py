@@ -275,9 +275,7 @@ def export_models(workdir: str, export_dir: str, version: Optional[int] = None,
     modules = {"generator": signatures.GeneratorModule(generator),
                "discriminator": signatures.DiscriminatorModule(discriminator),
                "completer": completer}
-    # Our own PID's name: a leftover of an earlier call in this process.
-    shutil.rmtree(staging, ignore_errors=True)
-    os.makedirs(staging)
+    os.makedirs(staging, exist_ok=True)
     _save_all(staging, modules, version, step, limits, completer.config,
               generator.image_size, generator.channels)
     paths = _move_into_place(staging, export_dir, version)

@@ -6,10 +6,14 @@ value before paying for the TensorFlow import.
 
 import dataclasses
 import json
+import math
 import os
 from typing import Any, Dict
 
 from models.config import CELEBA64, MNIST32, ConfigError, ModelConfig
+from training.errors import WorkdirError
+
+CONFIG_FILE = "config.json"
 
 PRECISION_POLICIES = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 STRATEGIES = ("auto", "default", "mirrored", "multi_worker", "tpu")
@@ -83,9 +87,15 @@ class TrainConfig:
                         f"{', '.join(STRATEGIES)}")
     if self.strategy == "tpu" and not self.tpu:
       raise ConfigError("strategy='tpu' needs a TPU name or address (--tpu)")
-    if not self.collective_timeout_s > 0:
-      raise ConfigError(f"collective_timeout_s={self.collective_timeout_s!r} "
-                        "must be > 0")
+    for name in ("collective_timeout_s", "learning_rate"):
+      value = getattr(self, name)
+      if not (isinstance(value, (int, float)) and math.isfinite(value) and
+              value > 0):
+        raise ConfigError(f"{name}={value!r} must be a finite number > 0")
+    # keras.utils.set_random_seed and NumPy take seeds in [0, 2**32).
+    if not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+      raise ConfigError(f"seed={self.seed!r} must be an integer in "
+                        "[0, 4294967295]")
     if not isinstance(self.frechet_every, int) or self.frechet_every < 0:
       raise ConfigError(f"frechet_every={self.frechet_every!r} must be >= 0")
     for name in ("batch_size", "max_steps", "log_every", "sample_every",
@@ -93,9 +103,7 @@ class TrainConfig:
       value = getattr(self, name)
       if not isinstance(value, int) or value < 1:
         raise ConfigError(f"{name}={value!r} must be a positive integer")
-    if not self.learning_rate > 0:
-      raise ConfigError(f"learning_rate={self.learning_rate!r} must be > 0")
-    if not 0 <= self.beta1 < 1:
+    if not (isinstance(self.beta1, (int, float)) and 0 <= self.beta1 < 1):
       raise ConfigError(f"beta1={self.beta1!r} must be in [0, 1)")
     if int(self.num_samples**0.5)**2 != self.num_samples:
       raise ConfigError(f"num_samples={self.num_samples!r} must be a square")
@@ -125,6 +133,37 @@ class TrainConfig:
     return cls(model=model, **values)
 
 
+def check_workdir(config: TrainConfig, workdir: str):
+  """Refuses a workdir that cannot hold this run; reads, never writes.
+
+  Pure Python, so the entry point checks it before TensorFlow loads.
+
+  Raises:
+    WorkdirError: The workdir is a file, or its config.json is unreadable
+      or describes a model of another shape.
+  """
+  if os.path.exists(workdir) and not os.path.isdir(workdir):
+    raise WorkdirError(f"--workdir={workdir}: exists and is not a directory")
+  path = os.path.join(workdir, CONFIG_FILE)
+  if not os.path.exists(path):
+    return
+  try:
+    with open(path) as f:
+      saved = json.load(f)
+  except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+    raise WorkdirError(f"{path}: unreadable ({e}); it records the run in "
+                       "this workdir: restore it, or use a new --workdir"
+                       ) from e
+  saved_model = saved.get("model") if isinstance(saved, dict) else None
+  if not isinstance(saved_model, dict):
+    raise WorkdirError(f"{path}: has no 'model' entry; restore it, or use a "
+                       "new --workdir")
+  if saved_model != config.model.to_dict():
+    raise WorkdirError(
+        f"{path}: the run in this workdir has model {saved_model}, "
+        f"not {config.model.to_dict()}; use a new --workdir")
+
+
 PRESETS = {
     # The embedded default: 4,500 training digits, 1,500 steps of 64.
     "mnist32": TrainConfig(),
@@ -151,16 +190,19 @@ def get_config(name: str, **overrides) -> TrainConfig:
   return PRESETS[name].replace(**overrides)
 
 
-def check_tf_config():
+def check_tf_config(required: bool = True):
   """Raises ConfigError unless TF_CONFIG describes a cluster and this task.
 
-  Pure Python, so `--strategy=multi_worker` without a cluster fails before
-  TensorFlow loads.
+  Pure Python, so a bad cluster fails before TensorFlow loads. With
+  `required=False` an unset TF_CONFIG passes, but a set one must be valid:
+  a malformed TF_CONFIG is an error, never a silent single-worker run.
   """
   raw = os.environ.get("TF_CONFIG")
   if not raw:
-    raise ConfigError("--strategy=multi_worker needs the TF_CONFIG "
-                      "environment variable (cluster and task)")
+    if required:
+      raise ConfigError("--strategy=multi_worker needs the TF_CONFIG "
+                        "environment variable (cluster and task)")
+    return
   try:
     config = json.loads(raw)
   except json.JSONDecodeError as e:
@@ -168,3 +210,19 @@ def check_tf_config():
   if not isinstance(config, dict) or "cluster" not in config or (
       "task" not in config):
     raise ConfigError("TF_CONFIG must have 'cluster' and 'task' entries")
+  cluster, task = config["cluster"], config["task"]
+  if not isinstance(cluster, dict) or not all(
+      isinstance(v, list) and v and all(isinstance(a, str) for a in v)
+      for v in cluster.values()) or not cluster:
+    raise ConfigError("TF_CONFIG 'cluster' must map job names to non-empty "
+                      "lists of 'host:port' addresses")
+  task_type = task.get("type") if isinstance(task, dict) else None
+  if task_type not in cluster:
+    raise ConfigError(f"TF_CONFIG 'task' type {task_type!r} is not a job "
+                      f"of the cluster ({', '.join(cluster)})")
+  index = task.get("index", 0)
+  if not isinstance(index, int) or not 0 <= index < len(
+      cluster[task["type"]]):
+    raise ConfigError(f"TF_CONFIG 'task' index {index!r} is not in [0, "
+                      f"{len(cluster[task['type']])}) for job "
+                      f"{task['type']!r}")

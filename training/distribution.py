@@ -6,9 +6,13 @@ chief writes to the workdir; the others write to a scratch directory that is
 deleted afterwards, as TensorFlow's multi-worker guide prescribes.
 """
 
+import contextlib
 import json
 import os
 import shutil
+import sys
+import threading
+import time
 
 from absl import logging
 import tensorflow as tf
@@ -18,11 +22,9 @@ from training.errors import ConfigError
 
 
 def cluster_task_count() -> int:
-  """Tasks named in TF_CONFIG (0 when unset or unreadable)."""
-  try:
-    cluster = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {})
-  except json.JSONDecodeError:
-    return 0
+  """Tasks named in TF_CONFIG (0 when unset); ConfigError if malformed."""
+  config_lib.check_tf_config(required=False)
+  cluster = json.loads(os.environ.get("TF_CONFIG") or "{}").get("cluster", {})
   return sum(len(tasks) for tasks in cluster.values())
 
 
@@ -46,8 +48,44 @@ def _mirrored_devices():
   return [d.name for d in (gpus or tf.config.list_logical_devices("CPU"))]
 
 
+# Seconds between "still waiting" log lines while a strategy connects.
+_WAIT_LOG_INTERVAL_S = 10.0
+
+
+@contextlib.contextmanager
+def deadline(what: str, timeout_s: float):
+  """Bounds a TensorFlow call that can block forever in C++.
+
+  MultiWorkerMirroredStrategy waits for every peer to register and TPU
+  initialisation waits for the TPU, without a timeout of their own. A
+  watchdog thread logs the wait every few seconds and, past `timeout_s`,
+  prints one error line and ends the process: a blocked C++ call cannot be
+  interrupted from Python, and nothing has been written yet at this point.
+  """
+  done = threading.Event()
+  started = time.monotonic()
+
+  def watch():
+    while not done.wait(min(_WAIT_LOG_INTERVAL_S, timeout_s)):
+      waited = time.monotonic() - started
+      if waited >= timeout_s:
+        print(f"dcgan-train: error: {what}: no answer after {waited:.0f} s "
+              "(--collective_timeout_s)", file=sys.stderr, flush=True)
+        os._exit(2)  # pylint: disable=protected-access
+      logging.info("Waiting for %s (%.0f s of %.0f s)", what, waited,
+                   timeout_s)
+
+  threading.Thread(target=watch, daemon=True, name="deadline").start()
+  try:
+    yield
+  finally:
+    done.set()
+
+
 def make_strategy(name: str, tpu=None, collective_timeout_s: float = 600.0):
   """Builds the named strategy (a name resolve_strategy_name returned).
+
+  Connecting to peers or to a TPU is bounded by `collective_timeout_s`.
 
   Raises:
     ConfigError: TF_CONFIG is missing or malformed for multi_worker.
@@ -63,14 +101,21 @@ def make_strategy(name: str, tpu=None, collective_timeout_s: float = 600.0):
     # collective could wait forever.
     options = tf.distribute.experimental.CommunicationOptions(
         timeout_seconds=collective_timeout_s)
-    return tf.distribute.MultiWorkerMirroredStrategy(
-        communication_options=options)
+    with deadline("the other workers of TF_CONFIG's cluster to start",
+                  collective_timeout_s):
+      return tf.distribute.MultiWorkerMirroredStrategy(
+          communication_options=options)
   if name != "tpu":
     raise ValueError(f"strategy {name!r} is not resolved; see "
                      "resolve_strategy_name")
-  resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
-  tf.config.experimental_connect_to_cluster(resolver)
-  tf.tpu.experimental.initialize_tpu_system(resolver)
+  with deadline(f"--tpu={tpu}", collective_timeout_s):
+    try:
+      resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
+      tf.config.experimental_connect_to_cluster(resolver)
+      tf.tpu.experimental.initialize_tpu_system(resolver)
+    except (ValueError, RuntimeError, tf.errors.OpError) as e:
+      raise ConfigError(f"--tpu={tpu}: cannot connect "
+                        f"({' '.join(str(e).split())[:200]})") from e
   return tf.distribute.TPUStrategy(resolver)
 
 

@@ -11,6 +11,10 @@ class WorkdirError(ValueError):
   """A workdir that holds an incompatible run."""
 
 
+class StorageError(OSError):
+  """A write to the workdir failed (disk full, ...); names the path."""
+
+
 class NonFiniteLossError(FloatingPointError):
   """A loss became NaN or infinite; names the step."""
 
@@ -20,5 +24,5 @@ class PeerLostError(RuntimeError):
 
 
 # What the entry point turns into `error: ...` and a non-zero exit.
-USER_ERRORS = (ConfigError, DataError, WorkdirError, NonFiniteLossError,
-               PeerLostError)
+USER_ERRORS = (ConfigError, DataError, WorkdirError, StorageError,
+               NonFiniteLossError, PeerLostError)

@@ -88,8 +88,10 @@ def resolve_config() -> config_lib.TrainConfig:
       mixed_precision=_MIXED_PRECISION.value, strategy=_STRATEGY.value,
       tpu=_TPU.value, collective_timeout_s=_COLLECTIVE_TIMEOUT_S.value)
   data_sources.check_dataset_spec(config.dataset)
-  if config.strategy == "multi_worker":
-    config_lib.check_tf_config()
+  # A malformed TF_CONFIG is an error whatever the strategy: `auto` would
+  # otherwise quietly train alone.
+  config_lib.check_tf_config(required=config.strategy == "multi_worker")
+  config_lib.check_workdir(config, _WORKDIR.value)
   return config
 
 

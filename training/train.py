@@ -1,9 +1,11 @@
 """The training loop: `train(config, workdir)` runs or resumes a DCGAN job.
 
 Workdir layout:
-  config.json           the resolved TrainConfig
+  config.json           the resolved TrainConfig (written once the run starts)
+  trainer.lock          the running trainer's host and PID (one per workdir)
   checkpoints/          tf.train.CheckpointManager: both models, both
-                        optimizers, the step and the z generator's state
+                        optimizers, the step and the z generator's state;
+                        damaged/ holds checkpoints that failed to restore
   events.out.tfevents*  TensorBoard scalars, sample grids and hparams
   samples/step_N.png    sample grids from a fixed z
 """
@@ -11,7 +13,6 @@ Workdir layout:
 import collections
 import contextlib
 import dataclasses
-import json
 import math
 import os
 import time
@@ -22,14 +23,15 @@ import keras
 import tensorflow as tf
 
 from models.networks import build_networks
-from training import distribution, frechet, input_pipeline, precision
-from training import summaries
-from training.config import TrainConfig
-from training.errors import NonFiniteLossError, PeerLostError, WorkdirError
+from inpainting.files import atomic_write
+from training import checkpoints, distribution, frechet, input_pipeline
+from training import precision, summaries
+from training.config import CONFIG_FILE, TrainConfig, check_workdir
+from training.errors import NonFiniteLossError, PeerLostError, StorageError
 from training.gan_step import GanStep, make_optimizer
 from training.stop_signal import SigintAsSigterm, StopSignal
+from training.workdir_lock import WorkdirLock
 
-CONFIG_FILE = "config.json"
 CHECKPOINT_DIR = "checkpoints"
 
 
@@ -42,19 +44,27 @@ class TrainResult:
 
 
 def _write_config(config: TrainConfig, workdir: str):
-  """Saves config.json; refuses a workdir holding a different model."""
-  path = os.path.join(workdir, CONFIG_FILE)
-  if os.path.exists(path):
-    with open(path) as f:
-      saved = json.load(f)
-    if saved.get("model") != config.model.to_dict():
-      raise WorkdirError(
-          f"{path}: the run in this workdir has model {saved.get('model')}, "
-          f"not {config.model.to_dict()}; use a new --workdir")
-  tmp = path + ".tmp"
-  with open(tmp, "w") as f:
-    f.write(config.to_json())
-  os.replace(tmp, path)
+  """Saves config.json (check_workdir has already accepted the workdir)."""
+  atomic_write(os.path.join(workdir, CONFIG_FILE), config.to_json())
+
+
+def _make_dirs(path: str):
+  """makedirs; returns the directories it created, deepest first."""
+  created = []
+  while path and not os.path.exists(path):
+    created.append(path)
+    path = os.path.dirname(path)
+  for directory in reversed(created):
+    os.makedirs(directory, exist_ok=True)
+  return created
+
+
+def _remove_if_empty(directories):
+  for directory in directories:
+    try:
+      os.rmdir(directory)
+    except OSError:
+      return
 
 
 class TrainState:
@@ -106,23 +116,40 @@ def checkpoint_manager(state: TrainState, directory: str,
       checkpoint_name="ckpt")
 
 
-def restore_latest(state: TrainState, directory: str) -> Optional[str]:
-  """Restores the newest checkpoint in `directory`, if any; returns its path.
+def _restore_into(state: TrainState, path: str) -> int:
+  """Restores one checkpoint prefix into `state`; returns its step.
 
   A checkpoint saved without loss scaling restores into a loss-scaled state
   (the scale starts afresh) and the other way round.
   """
-  path = tf.train.latest_checkpoint(directory)
-  if not path:
-    return None
   saved = {name.split("/")[0] for name, _ in tf.train.list_variables(path)}
   if state.has_loss_scale and "loss_scale" in saved:
     status = state.checkpoint.restore(path)
   else:
     status = state.core_checkpoint.restore(path)
   status.assert_existing_objects_matched().expect_partial()
-  logging.info("Resumed from %s (step %d)", path, int(state.step.numpy()))
-  return path
+  return int(state.step.numpy())
+
+
+def restore_newest(state: TrainState,
+                   directory: str) -> Optional[checkpoints.Restored]:
+  """Restores the newest checkpoint in `directory` that loads, if any.
+
+  Raises:
+    WorkdirError: checkpoints exist but none restores, or one holds another
+      model.
+  """
+  restored = checkpoints.restore_newest(
+      lambda path: _restore_into(state, path), directory)
+  if restored:
+    logging.info("Resumed from %s (step %d)", restored.path, restored.step)
+  return restored
+
+
+def restore_latest(state: TrainState, directory: str) -> Optional[str]:
+  """Restores the newest checkpoint that loads; returns its path or None."""
+  restored = restore_newest(state, directory)
+  return restored.path if restored else None
 
 
 def _format_eta(seconds: float) -> str:
@@ -178,8 +205,22 @@ class Trainer:
                  self.strategy.num_replicas_in_sync, self.policy,
                  "" if self.is_chief else f"; scratch dir {self.write_dir}")
 
-    os.makedirs(self.write_dir, exist_ok=True)
-    _write_config(config, self.write_dir)
+    check_workdir(config, workdir)
+    # Directories this job created, removed again if it fails before its
+    # first step, so a failed start leaves nothing behind.
+    self._created_dirs = _make_dirs(self.write_dir)
+    # One trainer per workdir; in a multi-worker job the chief holds it.
+    self._lock = WorkdirLock(self.write_dir) if self.is_chief else None
+    try:
+      if self._lock:
+        self._lock.acquire()
+      self._build_and_restore()
+    except BaseException:
+      self._release(started=False)
+      raise
+
+  def _build_and_restore(self):
+    config = self.config
     keras.utils.set_random_seed(config.seed)  # weight initializers
     if config.deterministic:
       tf.config.experimental.enable_op_determinism()
@@ -187,23 +228,47 @@ class Trainer:
       self.state = TrainState(
           config, self.policy,
           sync_batch_norm=self.strategy.num_replicas_in_sync > 1)
+    # Every worker restores from the chief's checkpoints (the workdir must
+    # be on a file system all workers share).
+    chief_checkpoints = os.path.join(self.workdir, CHECKPOINT_DIR)
+    restored = restore_newest(self.state, chief_checkpoints)
+    if restored and self.is_chief:
+      checkpoints.repair(chief_checkpoints, restored)
+    # Built after the repair, so its retention list holds intact ones only.
     self.manager = checkpoint_manager(
         self.state, os.path.join(self.write_dir, CHECKPOINT_DIR),
         config.keep_checkpoints)
-    # Every worker restores from the chief's checkpoints (the workdir must
-    # be on a file system all workers share).
-    restore_latest(self.state, os.path.join(workdir, CHECKPOINT_DIR))
+
+  def _release(self, started: bool):
+    if self._lock:
+      self._lock.release()
+    if not started:
+      _remove_if_empty(self._created_dirs)
 
   def run(self) -> TrainResult:
-    config, state = self.config, self.state
-    start_step = int(state.step.numpy())
-    if start_step >= config.max_steps:
-      logging.info("Step %d already reached --max_steps=%d; nothing to do",
-                   start_step, config.max_steps)
-      return TrainResult(start_step, {}, self._latest_checkpoint())
+    """Trains to max_steps; releases the workdir lock whatever happens."""
+    started = False
+    try:
+      start_step = int(self.state.step.numpy())
+      if start_step >= self.config.max_steps:
+        logging.info("Step %d already reached --max_steps=%d; nothing to do",
+                     start_step, self.config.max_steps)
+        return TrainResult(start_step, {}, self._latest_checkpoint())
+      source = input_pipeline.image_source(
+          self.config.dataset, self.config.model, self.config.tfds_data_dir,
+          seed=self.config.seed)
+      # The run really starts here: a run that failed before (bad data
+      # set, another model's workdir) has written nothing that blocks the
+      # next one.
+      started = True
+      with _out_of_space_as_errors(self.write_dir):
+        _write_config(self.config, self.write_dir)
+        return self._run(source, start_step)
+    finally:
+      self._release(started)
 
-    source = input_pipeline.image_source(
-        config.dataset, config.model, config.tfds_data_dir, seed=config.seed)
+  def _run(self, source, start_step) -> TrainResult:
+    config = self.config
     logging.info("Training on %s", source.description)
     batches = self.strategy.distribute_datasets_from_function(
         lambda context: input_pipeline.training_batches(
@@ -214,7 +279,7 @@ class Trainer:
             shard_index=context.input_pipeline_id))
 
     scorer = _frechet_scorer(config) if self.is_chief else None
-    gan_step = state.make_step(self.strategy)
+    gan_step = self.state.make_step(self.strategy)
     writer = (tf.summary.create_file_writer(self.workdir) if self.is_chief
               else tf.summary.create_noop_writer())
     try:
@@ -297,7 +362,7 @@ class Trainer:
           tf.summary.scalar("quality/frechet_distance", distance, step=step)
           logging.info("step %d  Fréchet distance %.3f", step, distance)
         if step % config.checkpoint_every == 0:
-          manager.save(checkpoint_number=step)
+          checkpoints.save(manager, step)
           last_saved = step
         if preemption:
           preemption.save_checkpoint_if_preempted(checkpoint_number=step)
@@ -305,13 +370,28 @@ class Trainer:
           break
 
     if step != last_saved:
-      manager.save(checkpoint_number=step)
+      checkpoints.save(manager, step)
     if stop.received:
       logging.info("%s received: saved checkpoint at step %d and stopped",
                    stop.received, step)
     logging.info("Checkpoint %s", manager.latest_checkpoint)
     return TrainResult(step, metrics, self._latest_checkpoint(),
                        stop.received)
+
+
+@contextlib.contextmanager
+def _out_of_space_as_errors(workdir: str):
+  """A full disk anywhere in the workdir (samples, events, config.json)
+  becomes one StorageError line naming the file."""
+  try:
+    yield
+  except (OSError, tf.errors.OpError) as e:
+    if isinstance(e, StorageError) or not checkpoints.is_out_of_space(e):
+      raise
+    where = getattr(e, "filename", None) or workdir
+    raise StorageError(f"{where}: no space left on the device; the last "
+                       "checkpoint is intact, free some space and rerun the "
+                       "same command to resume") from e
 
 
 @contextlib.contextmanager

@@ -183,8 +183,8 @@ def publish(out_dir: str, write: Callable[[str], None]):
   except OSError as e:
     shutil.rmtree(staging, ignore_errors=True)
     if e.errno in (errno.ENOTEMPTY, errno.EEXIST):
-      raise InputError(f"--out={out_dir}: something was written there during "
-                       "the run; nothing replaced, results discarded") from None
+      raise InputError(f"--out={out_dir}: became non-empty during the run; "
+                       "left as it is, these results discarded") from None
     raise InputError(f"--out={out_dir}: could not write the results "
                      f"({e.strerror or e})") from None
   except BaseException:

@@ -225,3 +225,20 @@ def test_a_killed_run_leaves_out_as_it_was_and_the_next_run_cleans_up(
   assert rerun.returncode == 0, rerun.stderr[-2000:]
   assert _staging(tmp_path) == []  # The dead run's staging is gone.
   assert sorted(_files(out / "completed")) == ["a/x.png", "b/x.png"]
+
+
+def test_publish_never_replaces_results_that_appeared_meanwhile(tmp_path):
+  out = tmp_path / "out"
+  # Not a staging name of a dead process: never removed.
+  os.makedirs(tmp_path / f"{complete.STAGING_PREFIX}notes")
+
+  def write_while_another_run_finishes(folder):
+    with open(os.path.join(folder, "metrics.json"), "w") as f:
+      f.write("ours")
+    os.makedirs(out)
+    (out / "metrics.json").write_text("theirs")
+
+  with pytest.raises(InputError, match="became non-empty during the run"):
+    complete.publish(str(out), write_while_another_run_finishes)
+  assert _files(out) == {"metrics.json": b"theirs"}
+  assert _staging(tmp_path) == [f"{complete.STAGING_PREFIX}notes"]

@@ -265,3 +265,41 @@ def test_client_bad_files_and_flags_are_one_line(tmp_path):
   ok = cli("export.client", f"--image={gray}", f"--mask={gray}",
            f"--size={SIZE}")
   assert ok.returncode == 0 and '"complete_png"' in ok.stdout
+
+
+def test_limits_come_from_the_export_flags(tiny_export, tmp_path):
+  from export import versions  # pylint: disable=import-outside-toplevel
+  from export.warmup import WARMUP_FILE  # pylint: disable=import-outside-toplevel
+  from tensorflow_serving.apis import prediction_log_pb2  # pylint: disable=import-outside-toplevel
+  export_dir = tmp_path / "e"
+  result = cli("export.main", f"--workdir={tiny_export[0]}",
+               f"--export_dir={export_dir}", "--max_batch=2",
+               "--max_steps=1", "--max_restarts=1", "--max_png_bytes=200")
+  assert result.returncode == 0, result.stderr[-3000:]
+  path = str(export_dir / "completer" / "1")
+  marker = versions.read_marker(path)
+  assert marker["limits"] == {"max_batch": 2, "max_steps": 1,
+                              "max_restarts": 1, "max_png_bytes": 200}
+  # The served defaults (300 steps, 2 restarts) were lowered to the limits.
+  assert (marker["search_defaults"]["steps"],
+          marker["search_defaults"]["restarts"]) == (1, 1)
+  served = tf.saved_model.load(path)
+  # The warm-up requests fit the limits.
+  for record in tf.data.TFRecordDataset(os.path.join(path, WARMUP_FILE)):
+    request = prediction_log_pb2.PredictionLog.FromString(
+        record.numpy()).predict_log.request
+    served.signatures[request.model_spec.signature_name](**{
+        k: tf.make_ndarray(v) for k, v in request.inputs.items()})
+  images, masks = _good(3)
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match="batch=3 must be between 1 and 2 images"):
+    _call(served, "serving_default", images, masks)
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match="steps=2 must be between 0 and 1"):
+    _call(served, "complete_options", images[:1], masks[:1], steps=2)
+  png = tf.io.encode_png(np.random.default_rng(0).integers(
+      0, 256, (SIZE, SIZE, 1), np.uint8)).numpy()
+  assert len(png) > 200
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match=r"image_png\[0\] is \d+ bytes; at most 200"):
+    _png_call(served, [png], [_gray_png(SIZE, SIZE)])

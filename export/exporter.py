@@ -282,7 +282,10 @@ def export_models(workdir: str, export_dir: str, version: Optional[int] = None,
   except BaseException:
     shutil.rmtree(staging, ignore_errors=True)
     if created:
-      shutil.rmtree(export_dir, ignore_errors=True)
+      try:
+        os.rmdir(export_dir)  # only if empty: what appeared is not ours
+      except OSError:
+        pass
     raise
   shutil.rmtree(staging, ignore_errors=True)  # empty by now
 

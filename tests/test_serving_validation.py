@@ -12,7 +12,10 @@ import zlib
 import numpy as np
 import pytest
 import tensorflow as tf
+from tensorflow_serving.apis import prediction_log_pb2
 
+from export import versions
+from export.warmup import WARMUP_FILE
 from inpainting import masks as masks_lib
 from inpainting.errors import InputError
 from inpainting.saved_models import load_exported_gan
@@ -268,9 +271,6 @@ def test_client_bad_files_and_flags_are_one_line(tmp_path):
 
 
 def test_limits_come_from_the_export_flags(tiny_export, tmp_path):
-  from export import versions  # pylint: disable=import-outside-toplevel
-  from export.warmup import WARMUP_FILE  # pylint: disable=import-outside-toplevel
-  from tensorflow_serving.apis import prediction_log_pb2  # pylint: disable=import-outside-toplevel
   export_dir = tmp_path / "e"
   result = cli("export.main", f"--workdir={tiny_export[0]}",
                f"--export_dir={export_dir}", "--max_batch=2",

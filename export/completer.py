@@ -73,8 +73,9 @@ class ServingLimits:
 
 def _first_false(ok):
   """Index of the first False in the vector `ok`; its length if none."""
-  return tf.argmin(tf.concat([tf.cast(ok, tf.int32), [0]], 0),
-                   output_type=tf.int32)
+  # Not argmin: which of several equal minima it returns is unspecified.
+  n = tf.size(ok)
+  return tf.reduce_min(tf.concat([tf.where(ok, n, tf.range(n)), [n]], 0))
 
 
 def _assert_all(conditions):

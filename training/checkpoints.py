@@ -23,6 +23,7 @@ from typing import List, Optional, Tuple
 from absl import logging
 import tensorflow as tf
 
+from inpainting.files import atomic_write
 from training.errors import StorageError, WorkdirError
 
 PREFIX = "ckpt"
@@ -135,12 +136,18 @@ def repair(directory: str, restored: Restored):
             if state else None)
   if listed != names or os.path.basename(
       state.model_checkpoint_path) != names[-1]:
-    # Relative names, as CheckpointManager writes them.
-    tf.compat.v1.train.update_checkpoint_state(
-        directory, names[-1], names, save_relative_paths=True)
+    _write_state_file(directory, names)
     logging.info("Rewrote %s: %d intact checkpoint(s), latest %s",
                  os.path.join(directory, STATE_FILE), len(names),
                  restored.path)
+
+
+def _write_state_file(directory: str, names: List[str]):
+  """The CheckpointState text proto CheckpointManager reads, with relative
+  names as it writes them (TF's own writer for it is deprecated)."""
+  lines = [f'model_checkpoint_path: "{names[-1]}"']
+  lines += [f'all_model_checkpoint_paths: "{name}"' for name in names]
+  atomic_write(os.path.join(directory, STATE_FILE), "\n".join(lines) + "\n")
 
 
 def is_out_of_space(error: BaseException) -> bool:

@@ -10,9 +10,8 @@ import contextlib
 import json
 import os
 import shutil
+import subprocess
 import sys
-import threading
-import time
 
 from absl import logging
 import tensorflow as tf
@@ -48,38 +47,49 @@ def _mirrored_devices():
   return [d.name for d in (gpus or tf.config.list_logical_devices("CPU"))]
 
 
-# Seconds between "still waiting" log lines while a strategy connects.
+# Seconds between "still waiting" lines while a strategy connects.
 _WAIT_LOG_INTERVAL_S = 10.0
+
+# The watchdog process (see `deadline`). Its stdin is a pipe from the
+# trainer: end of file means the trainer finished the call or died.
+_WATCHDOG = r"""
+import os, select, signal, sys, time
+parent, timeout, interval, what = (int(sys.argv[1]), float(sys.argv[2]),
+                                   float(sys.argv[3]), sys.argv[4])
+started = time.monotonic()
+while time.monotonic() - started < timeout:
+  left = timeout - (time.monotonic() - started)
+  if select.select([sys.stdin], [], [], min(interval, left))[0]:
+    sys.exit(0)
+  waited = time.monotonic() - started
+  if waited < timeout:
+    print(f"dcgan-train: waiting for {what} ({waited:.0f} s of "
+          f"{timeout:.0f} s)", file=sys.stderr, flush=True)
+print(f"dcgan-train: error: {what}: no answer after {timeout:.0f} s "
+      "(--collective_timeout_s)", file=sys.stderr, flush=True)
+os.kill(parent, signal.SIGKILL)
+"""
 
 
 @contextlib.contextmanager
 def deadline(what: str, timeout_s: float):
   """Bounds a TensorFlow call that can block forever in C++.
 
-  MultiWorkerMirroredStrategy waits for every peer to register and TPU
-  initialisation waits for the TPU, without a timeout of their own. A
-  watchdog thread logs the wait every few seconds and, past `timeout_s`,
-  prints one error line and ends the process: a blocked C++ call cannot be
-  interrupted from Python, and nothing has been written yet at this point.
+  MultiWorkerMirroredStrategy waits for every peer to register, and TPU
+  initialisation for the TPU, with no timeout of their own, inside C++ calls
+  that hold the GIL (so no Python thread or signal handler runs meanwhile).
+  A small watchdog process prints a line every few seconds and, past
+  `timeout_s`, one error line, then ends the trainer. Nothing has been
+  written to the workdir at this point, so nothing is left half-done.
   """
-  done = threading.Event()
-  started = time.monotonic()
-
-  def watch():
-    while not done.wait(min(_WAIT_LOG_INTERVAL_S, timeout_s)):
-      waited = time.monotonic() - started
-      if waited >= timeout_s:
-        print(f"dcgan-train: error: {what}: no answer after {waited:.0f} s "
-              "(--collective_timeout_s)", file=sys.stderr, flush=True)
-        os._exit(2)  # pylint: disable=protected-access
-      logging.info("Waiting for %s (%.0f s of %.0f s)", what, waited,
-                   timeout_s)
-
-  threading.Thread(target=watch, daemon=True, name="deadline").start()
+  watchdog = subprocess.Popen(  # pylint: disable=consider-using-with
+      [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(timeout_s),
+       str(_WAIT_LOG_INTERVAL_S), what], stdin=subprocess.PIPE)
   try:
     yield
   finally:
-    done.set()
+    watchdog.stdin.close()
+    watchdog.wait()
 
 
 def make_strategy(name: str, tpu=None, collective_timeout_s: float = 600.0):

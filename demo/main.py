@@ -10,12 +10,12 @@ figure.png); anything else in WORKDIR/report is left alone.
 
 import dataclasses
 import os
-import sys
 
 from inpainting import cpu_env  # noqa: F401  (must precede TensorFlow)
 
-from absl import app
 from absl import flags
+
+from inpainting import cli
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/demo", "Where everything goes.")
 _TRAIN_STEPS = flags.DEFINE_integer("train_steps", None, "Training steps.")
@@ -31,16 +31,7 @@ WORKDIR_PARTS = ("train", "export", "report")
 
 
 def fail(message):
-  print(f"{PROG}: error: {' '.join(str(message).split())}", file=sys.stderr)
-  sys.exit(2)
-
-
-def parse_flags(argv):
-  """absl's parser, with a bad flag value reported like any other error."""
-  try:
-    return flags.FLAGS(argv)
-  except flags.Error as e:
-    fail(e)
+  cli.fail(PROG, message)
 
 
 def check_workdir(workdir: str):
@@ -92,7 +83,7 @@ def main(argv):
 
 
 def run_cli():
-  app.run(main, flags_parser=parse_flags)
+  cli.run(PROG, main)
 
 
 if __name__ == "__main__":

@@ -18,11 +18,11 @@ import base64
 import json
 import os
 import struct
-import sys
 import zlib
 
-from absl import app
 from absl import flags
+
+from inpainting import cli
 
 MODEL_NAME = "completer"
 PROG = "export.client"
@@ -198,8 +198,7 @@ def build_request(image_path, mask_path, request_format, channels,
 
 
 def _fail(message):
-  print(f"{PROG}: error: {message}", file=sys.stderr)
-  sys.exit(2)
+  cli.fail(PROG, message)
 
 
 def main(argv):
@@ -212,13 +211,5 @@ def main(argv):
   print(text)
 
 
-def parse_flags(argv):
-  """absl's parsing, but a bad flag is our one line and exit 2."""
-  try:
-    return flags.FLAGS(argv)
-  except flags.Error as e:
-    _fail(" ".join(str(e).split()))
-
-
 if __name__ == "__main__":
-  app.run(main, flags_parser=parse_flags)
+  cli.run(PROG, main)

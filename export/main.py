@@ -9,13 +9,12 @@ with nothing written.
 """
 
 import os
-import sys
 
 from inpainting import cpu_env  # noqa: F401  (must precede TensorFlow)
 
-from absl import app
 from absl import flags
 
+from inpainting import cli
 from models.config import ConfigError
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Training workdir.")
@@ -67,8 +66,7 @@ def check_flags(argv):
 
 
 def _fail(message):
-  print(f"{PROG}: error: {message}", file=sys.stderr)
-  sys.exit(2)
+  cli.fail(PROG, message)
 
 
 def main(argv):
@@ -89,16 +87,8 @@ def main(argv):
     print(f"{name}: {path}")
 
 
-def parse_flags(argv):
-  """absl's parsing, but a bad flag is our one line and exit 2."""
-  try:
-    return flags.FLAGS(argv)
-  except flags.Error as e:
-    _fail(" ".join(str(e).split()))
-
-
 def run():
-  app.run(main, flags_parser=parse_flags)
+  cli.run(PROG, main)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Process environment for training; import before TensorFlow.
+"""Process environment for every entry point; import before TensorFlow.
 
 oneDNN: TensorFlow leaves its oneDNN CPU kernels off on this class of CPU,
 and turning them on made DCGAN training steps 1.6-2x faster on the project's

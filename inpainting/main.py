@@ -15,14 +15,13 @@ folder --images reads. A killed run leaves --out as it was.
 """
 
 import os
-import sys
 
 from inpainting import cpu_env  # noqa: F401  (must precede TensorFlow)
 
-from absl import app
 from absl import flags
 from absl import logging
 
+from inpainting import cli
 from inpainting import image_io, masks
 from inpainting.errors import InputError
 
@@ -54,17 +53,7 @@ _SEARCH_FLAGS = (_STEPS, _RESTARTS, _AVERAGE_BEST, _PRIOR_WEIGHT,
 
 
 def fail(message: str):
-  """One line on stderr and exit status 2: a user error, not a crash."""
-  print(f"{PROG}: error: {' '.join(str(message).split())}", file=sys.stderr)
-  sys.exit(2)
-
-
-def parse_flags(argv):
-  """absl's parser, with a bad flag value reported like any other error."""
-  try:
-    return flags.FLAGS(argv)
-  except flags.Error as e:
-    fail(e)
+  cli.fail(PROG, message)
 
 
 def check_flags(argv):
@@ -124,7 +113,7 @@ def main(argv):
 
 
 def run():
-  app.run(main, flags_parser=parse_flags)
+  cli.run(PROG, main)
 
 
 if __name__ == "__main__":

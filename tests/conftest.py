@@ -2,8 +2,12 @@
 
 import glob
 import os
+import socket
+import struct
 import subprocess
 import sys
+import time
+import zlib
 
 import numpy as np
 import pytest
@@ -35,9 +39,10 @@ def subprocess_env(**extra):
 
 def cli(module, *args, timeout=300, **popen_kwargs):
   """Runs `python -m module args` to completion; returns CompletedProcess."""
+  popen_kwargs.setdefault("env", subprocess_env())
   return subprocess.run(
       [sys.executable, "-m", module, *args], capture_output=True, text=True,
-      timeout=timeout, env=subprocess_env(), cwd=REPO, **popen_kwargs)
+      timeout=timeout, cwd=REPO, **popen_kwargs)
 
 
 def start_cli(module, *args, log_path):
@@ -46,6 +51,23 @@ def start_cli(module, *args, log_path):
   return subprocess.Popen([sys.executable, "-m", module, *args], stdout=log,
                           stderr=subprocess.STDOUT, env=subprocess_env(),
                           cwd=REPO)
+
+
+def wait_for(predicate, timeout, what):
+  """Polls `predicate` until it holds; fails the test after `timeout` s."""
+  deadline = time.monotonic() + timeout
+  while time.monotonic() < deadline:
+    if predicate():
+      return
+    time.sleep(0.02)
+  raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def free_port():
+  """A TCP port on 127.0.0.1 that nothing listens on right now."""
+  with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    return s.getsockname()[1]
 
 
 def write_image(path, array):
@@ -57,6 +79,24 @@ def write_image(path, array):
   os.makedirs(os.path.dirname(path), exist_ok=True)
   with open(path, "wb") as f:
     f.write(encoded.numpy())
+
+
+def gray_png(width, height) -> bytes:
+  """A real all-black grayscale PNG, compressed row by row without NumPy: a
+  huge one is small on disk but would take width*height bytes decoded."""
+
+  def chunk(kind, data):
+    return (struct.pack(">I", len(data)) + kind + data +
+            struct.pack(">I", zlib.crc32(kind + data)))
+
+  compressor = zlib.compressobj(9)
+  row = bytes(width + 1)  # filter byte 0, then black pixels
+  idat = b"".join([compressor.compress(row) for _ in range(height)] +
+                  [compressor.flush()])
+  return (b"\x89PNG\r\n\x1a\n" +
+          chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0,
+                                     0)) +
+          chunk(b"IDAT", idat) + chunk(b"IEND", b""))
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ import time
 
 import pytest
 
-from tests.conftest import REPO, checkpoint_step, cli, start_cli
-from tests.conftest import subprocess_env
+from tests.conftest import REPO, checkpoint_step, cli, free_port
+from tests.conftest import start_cli
+from tests.conftest import subprocess_env, wait_for
 from training import train as train_lib
 from training.errors import WorkdirError
 
@@ -161,15 +162,6 @@ def test_failed_start_writes_nothing_that_blocks_the_right_run(
   assert result.step == 2
 
 
-def _wait_for(predicate, timeout, what):
-  deadline = time.monotonic() + timeout
-  while time.monotonic() < deadline:
-    if predicate():
-      return
-    time.sleep(0.05)
-  raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 def test_second_trainer_on_a_workdir_is_refused_and_a_dead_lock_taken_over(
     tmp_path):
   workdir = str(tmp_path / "run")
@@ -178,7 +170,7 @@ def test_second_trainer_on_a_workdir_is_refused_and_a_dead_lock_taken_over(
           "--log_every=1000")
   first = start_cli("training.main", *args, log_path=tmp_path / "first.log")
   try:
-    _wait_for(lambda: os.path.exists(os.path.join(workdir, "trainer.lock"))
+    wait_for(lambda: os.path.exists(os.path.join(workdir, "trainer.lock"))
               or first.poll() is not None, 120, "the first trainer's lock")
     started = time.monotonic()
     second = cli("training.main", *args)
@@ -189,7 +181,7 @@ def test_second_trainer_on_a_workdir_is_refused_and_a_dead_lock_taken_over(
     assert f"PID {first.pid} on host" in line and "in use" in line
     assert time.monotonic() - started < 60  # at once, not after training
     assert first.poll() is None  # the first one is unharmed
-    _wait_for(lambda: os.path.exists(os.path.join(workdir, CKPT,
+    wait_for(lambda: os.path.exists(os.path.join(workdir, CKPT,
                                                   "checkpoint")),
               120, "a checkpoint")
   finally:
@@ -219,8 +211,8 @@ def test_malformed_tf_config_is_an_error(tmp_path):
 def test_peer_that_never_starts_ends_the_job_within_the_timeout(tmp_path):
   env = subprocess_env(TF_CONFIG=(
       '{"cluster": {"worker": ["127.0.0.1:%d", "127.0.0.1:%d"]}, '
-      '"task": {"type": "worker", "index": 0}}' % (_free_port(),
-                                                    _free_port())))
+      '"task": {"type": "worker", "index": 0}}' % (free_port(),
+                                                    free_port())))
   started = time.monotonic()
   result = subprocess.run(
       [sys.executable, "-m", "training.main", "--config=tiny",
@@ -236,13 +228,6 @@ def test_peer_that_never_starts_ends_the_job_within_the_timeout(tmp_path):
   assert "dcgan-train: waiting for the other workers" in result.stderr
   assert "Traceback" not in result.stderr
   assert not os.path.exists(tmp_path / "run")
-
-
-def _free_port():
-  import socket  # pylint: disable=import-outside-toplevel
-  with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    return s.getsockname()[1]
 
 
 DISK_FULL_SCRIPT = """

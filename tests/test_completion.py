@@ -5,7 +5,6 @@ import os
 import sys
 
 import numpy as np
-import pytest
 import tensorflow as tf
 
 from export import exporter
@@ -156,42 +155,6 @@ def test_cli_writes_images_figure_and_metrics(tiny_export, tmp_path):
   for key in ("hole_psnr", "hole_ssim", "psnr", "ssim"):
     assert np.isfinite(report["mean"][key])
   assert sorted(p for p in os.listdir(tmp_path) if p.startswith(".")) == []
-
-
-def _bad_inputs(tmp_path, export_dir):
-  _write_digits(str(tmp_path / "in"), 1)
-  (tmp_path / "junk.png").write_bytes(b"\x89PNG not really")
-  small = str(tmp_path / "small_mask.png")
-  write_image(small, np.full((20, 20, 1), 255, np.uint8))
-  black = str(tmp_path / "black_mask.png")
-  write_image(black, np.zeros((16, 16, 1), np.uint8))
-  good = f"--images={tmp_path / 'in'}"
-  return [
-      ([f"--model_dir={tmp_path / 'nope'}", good], "no such directory"),
-      ([f"--model_dir={tmp_path}", good], "holds no exported version"),
-      ([f"--model_dir={export_dir}", f"--images={tmp_path / 'junk.png'}"],
-       "junk.png: not a readable PNG/JPEG image"),
-      ([f"--model_dir={export_dir}", good, f"--mask=file:{small}"],
-       "mask is 20x20 but the model completes 16x16"),
-      ([f"--model_dir={export_dir}", good, f"--mask=file:{black}"],
-       "no known pixel"),
-      ([f"--model_dir={export_dir}", good, "--mask=star"],
-       "unknown mask type"),
-  ]
-
-
-def test_cli_bad_inputs_are_one_line_and_write_nothing(tiny_export, tmp_path):
-  for flags, message in _bad_inputs(tmp_path, tiny_export[1]):
-    out = tmp_path / "out"
-    result = cli("inpainting.main", *flags, f"--out={out}")
-    assert result.returncode == 2, (flags, result.stderr[-2000:])
-    assert "Traceback" not in result.stderr
-    last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("dcgan-complete: error: ") and message in last, (
-        flags, last)
-    assert not out.exists()
-    assert not [p for p in os.listdir(tmp_path)
-                if p.startswith(complete.STAGING_PREFIX)]
 
 
 def test_completion_never_imports_models_or_training(tiny_export, tmp_path):

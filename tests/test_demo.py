@@ -3,11 +3,8 @@
 import json
 import os
 
-import pytest
-
 from demo import run
 from inpainting.search import SearchConfig
-from tests.conftest import cli
 
 
 def test_demo_writes_report_json_markdown_and_figure(tmp_path, capsys):
@@ -39,30 +36,3 @@ def test_demo_writes_report_json_markdown_and_figure(tmp_path, capsys):
   assert "center: hole PSNR ours" in printed and "report:" in printed
 
 
-@pytest.mark.parametrize("flags, message", [
-    (["--train_steps=0"], "--train_steps=0 must be an integer >= 1"),
-    (["--search_steps=-1"], "--search_steps=-1 must be an integer >= 1"),
-    (["--images_per_digit=0"], "--images_per_digit=0 must be in [1, 50]"),
-    (["--images_per_digit=51"], "--images_per_digit=51 must be in [1, 50]"),
-    (["--train_steps=x"], "flag --train_steps=x: invalid literal"),
-    (["extra"], "unexpected arguments: extra"),
-    (["--workdir=WORKDIR/file"], "WORKDIR/file exists and is not a directory"),
-    (["--workdir=WORKDIR/file/sub"], "WORKDIR/file is not a directory"),
-    (["--workdir=WORKDIR/demo"],
-     "WORKDIR/demo/report exists and is not a directory"),
-])
-def test_cli_bad_flags_are_one_line_before_tensorflow(tmp_path, flags,
-                                                      message):
-  (tmp_path / "file").write_text("")
-  os.makedirs(tmp_path / "demo")
-  (tmp_path / "demo" / "report").write_text("")
-  flags = [f.replace("WORKDIR", str(tmp_path)) for f in flags]
-  if not any(f.startswith("--workdir") for f in flags):
-    flags.append(f"--workdir={tmp_path / 'new'}")
-  result = cli("demo.main", *flags, timeout=120)
-  assert result.returncode == 2, result.stderr[-2000:]
-  # One line: the checks come before TensorFlow, whose log lines would show.
-  lines = result.stderr.splitlines()
-  assert len(lines) == 1 and lines[0].startswith("dcgan-demo: error: "), lines
-  assert message.replace("WORKDIR", str(tmp_path)) in lines[0]
-  assert not (tmp_path / "new").exists()

@@ -1,6 +1,5 @@
 """Exports under faults: a kill between renames, others' files, bad input."""
 
-import json
 import os
 import shutil
 import signal
@@ -16,7 +15,7 @@ from export.versions import ExportError
 from inpainting import files
 from inpainting.errors import InputError
 from inpainting.saved_models import complete_versions, load_exported_gan
-from tests.conftest import REPO, cli, subprocess_env
+from tests.conftest import REPO, subprocess_env
 
 # dcgan-export that SIGKILLs itself right after the first model is renamed
 # out of its staging folder into E/<name>/<N>: the deterministic worst
@@ -227,48 +226,3 @@ def test_bad_inputs_raise_export_error_and_write_nothing(tiny_export,
     exporter.export_models(tiny_export[0], str(tmp_path / "file"))
 
 
-def _assert_cli_error(result, message):
-  assert result.returncode == 2, result.stderr[-2000:]
-  assert "Traceback" not in result.stderr
-  last = result.stderr.strip().splitlines()[-1]
-  assert last.startswith("dcgan-export: error: ") and message in last, last
-
-
-def test_cli_bad_flags_are_one_line_before_tensorflow(tiny_export, tmp_path):
-  workdir = tiny_export[0]
-  export_dir = tmp_path / "e"
-  (tmp_path / "file").write_text("")
-  good = [f"--workdir={workdir}", f"--export_dir={export_dir}"]
-  for flags, message in [
-      (good + ["--version=0"], "--version=0 must be an integer >= 1"),
-      (good + ["--version=-3"], "--version=-3 must be an integer >= 1"),
-      (good + ["--version=abc"], "flag --version=abc: invalid literal"),
-      (good + ["--max_batch=0"], "--max_batch=0 must be an integer between "
-       "1 and 2147483647"),
-      (good + ["--max_steps=-1"], "--max_steps=-1 must be an integer"),
-      (good + ["--max_restarts=0"], "--max_restarts=0 must be an integer"),
-      (good + ["--max_png_bytes=0"], "--max_png_bytes=0 must be an integer"),
-      (good + ["--nosuch=1"], "Unknown command line flag 'nosuch'"),
-      ([f"--workdir={tmp_path / 'file'}", f"--export_dir={export_dir}"],
-       "file: not a directory"),
-      ([f"--workdir={workdir}", f"--export_dir={tmp_path / 'file'}"],
-       "file: not a directory"),
-      ([f"--workdir={workdir}"], "--export_dir is required"),
-  ]:
-    _assert_cli_error(cli("export.main", *flags), message)
-    assert not export_dir.exists()
-
-
-def test_cli_bad_files_are_one_line(tiny_export, tmp_path):
-  workdir = tmp_path / "w"
-  workdir.mkdir()
-  (workdir / "config.json").write_text('{"model": ')
-  export_dir = tmp_path / "e"
-  _assert_cli_error(cli("export.main", f"--workdir={workdir}",
-                        f"--export_dir={export_dir}"),
-                    "config.json: not valid JSON")
-  _assert_cli_error(cli("export.main", f"--workdir={tiny_export[0]}",
-                        f"--export_dir={export_dir}",
-                        f"--checkpoint={tmp_path / 'nope'}"),
-                    "--checkpoint=")
-  assert not export_dir.exists()

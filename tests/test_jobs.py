@@ -4,31 +4,20 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 
-import pytest
 
-from tests.conftest import checkpoint_step, cli, start_cli, subprocess_env
+from tests.conftest import checkpoint_step, cli, free_port, start_cli
+from tests.conftest import subprocess_env, wait_for
 
 # Long enough that the job is still running when the test stops it.
 # (CI's machine ran the tiny config at about 190 steps/s.)
 LONG_STEPS = 1000
 LONG_RUN = ("--config=tiny", f"--max_steps={LONG_STEPS}",
             "--checkpoint_every=10", "--sample_every=1000", "--log_every=10")
-
-
-def _wait_for(predicate, timeout, what):
-  deadline = time.monotonic() + timeout
-  while time.monotonic() < deadline:
-    if predicate():
-      return
-    time.sleep(0.02)
-  raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def _checkpoint_committed(workdir):
@@ -43,7 +32,7 @@ def _latest_committed_checkpoint(workdir):
 
 
 def _first_checkpoint_then(process, workdir, signum):
-  _wait_for(lambda: _checkpoint_committed(workdir) or process.poll() is not None,
+  wait_for(lambda: _checkpoint_committed(workdir) or process.poll() is not None,
             120, "the first committed checkpoint")
   assert process.poll() is None, "the job ended before it could be stopped"
   process.send_signal(signum)
@@ -86,38 +75,6 @@ def test_sigterm_saves_a_checkpoint_and_exits_zero(tmp_path):
       os.path.join(workdir, "checkpoints", f"ckpt-{step}")) == step
 
 
-@pytest.mark.parametrize("flags, message", [
-    (["--workdir={tmp}", "--dataset=folder:/nonexistent"],
-     "folder:/nonexistent: no such directory"),
-    (["--workdir={tmp}", "--dataset=folder:{tmp}"], "no PNG or JPEG"),
-    (["--workdir={tmp}", "--config=mnist99"], "unknown preset 'mnist99'"),
-    (["--workdir={tmp}", "--image_size=48"], "image_size=48 must be a power"),
-    (["--config=tiny"], "--workdir is required"),
-    (["--workdir={tmp}", "--batch_size=0"], "batch_size=0 must be a positive"),
-    (["--workdir={tmp}", "--strategy=ring"], "strategy='ring' must be one of"),
-    (["--workdir={tmp}", "--mixed_precision=fp8"],
-     "mixed_precision='fp8' must be one of"),
-    (["--workdir={tmp}", "--strategy=tpu"], "needs a TPU name or address"),
-    (["--workdir={tmp}", "--config=tiny", "--strategy=multi_worker"],
-     "needs the TF_CONFIG environment variable"),
-])
-def test_bad_input_is_one_line_and_nonzero(tmp_path, flags, message):
-  flags = [f.format(tmp=tmp_path) for f in flags]
-  result = cli("training.main", *flags, timeout=120)
-  assert result.returncode != 0
-  assert "Traceback" not in result.stderr
-  lines = [line for line in result.stderr.splitlines() if line.strip()]
-  assert lines == [f"dcgan-train: error: {lines[-1].split('error: ', 1)[1]}"]
-  assert message in lines[0]
-  assert os.listdir(tmp_path) == []  # nothing written
-
-
-def _free_port():
-  with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    return s.getsockname()[1]
-
-
 def _get_json(url):
   with urllib.request.urlopen(url, timeout=10) as response:
     return json.load(response)
@@ -129,7 +86,7 @@ def test_tensorboard_serves_scalars_and_samples(tmp_path):
                "--max_steps=4")
   assert result.returncode == 0, result.stderr[-2000:]
 
-  port = _free_port()
+  port = free_port()
   board = subprocess.Popen(
       [sys.executable, "-m", "tensorboard.main", f"--logdir={workdir}",
        "--host=127.0.0.1", f"--port={port}", "--reload_interval=1",
@@ -144,7 +101,7 @@ def test_tensorboard_serves_scalars_and_samples(tmp_path):
       except OSError:
         return False
       return "losses/d_loss" in tags.get(".", {})
-    _wait_for(scalar_tags_loaded, 120, "TensorBoard to load the run")
+    wait_for(scalar_tags_loaded, 120, "TensorBoard to load the run")
 
     tags = _get_json(f"{base}/scalars/tags")["."]
     for tag in ("losses/g_loss", "discriminator/d_real",

@@ -123,7 +123,7 @@ def make_strategy(name: str, tpu=None, collective_timeout_s: float = 600.0):
       resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
       tf.config.experimental_connect_to_cluster(resolver)
       tf.tpu.experimental.initialize_tpu_system(resolver)
-    except (ValueError, RuntimeError, tf.errors.OpError) as e:
+    except (ValueError, RuntimeError, OSError, tf.errors.OpError) as e:
       raise ConfigError(f"--tpu={tpu}: cannot connect "
                         f"({' '.join(str(e).split())[:200]})") from e
   return tf.distribute.TPUStrategy(resolver)

@@ -15,14 +15,12 @@ of them checkpoint at the same step and exit with status 42 (restart and
 resume).
 """
 
-import sys
+from inpainting import cpu_env  # noqa: F401  (must precede TensorFlow)
 
-from training import cpu_env  # noqa: F401  (must precede TensorFlow)
-
-from absl import app
 from absl import flags
 from absl import logging
 
+from inpainting import cli
 from training import config as config_lib
 from training import data_sources
 from training import errors
@@ -109,14 +107,12 @@ def main(argv):
 
 
 def fail(message: str):
-  """One line on stderr, exit status 2, no traceback."""
-  print(f"{PROG}: error: {message}", file=sys.stderr)
-  sys.exit(2)
+  cli.fail(PROG, message)
 
 
 def run():
   """Console-script entry point."""
-  app.run(main)
+  cli.run(PROG, main)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import tensorflow as tf
 
 from export.signatures import backing_variables
 from export.versions import ExportError
-from inpainting.complete import search_and_blend
+from inpainting.completion_graph import search_and_blend
 from inpainting.search import LatentSearch, SearchConfig
 
 # Pixels may stray this far outside [-1, 1] (rounding in a client's

@@ -12,8 +12,9 @@ from absl import logging
 import numpy as np
 import tensorflow as tf
 
-from inpainting import blending, figures, files, image_io, masks as masks_lib
+from inpainting import figures, files, image_io, masks as masks_lib
 from inpainting import metrics as metrics_lib
+from inpainting.completion_graph import search_and_blend
 from inpainting.errors import InputError
 from inpainting.saved_models import ExportedGan
 from inpainting.search import LatentSearch, SearchConfig
@@ -32,20 +33,6 @@ class Completion:
   blended: np.ndarray  # known pixels + Poisson-blended G(z*)
   z: np.ndarray  # [B, z_dim]
   loss: np.ndarray  # [B]
-
-
-def search_and_blend(search: LatentSearch, images, masks, steps=None,
-                     restarts=None, seed=None):
-  """The completion as tensors: the search, then paste and Poisson blend.
-
-  The one implementation that `Completer` and the served completer
-  (export/completer.py) both run. Returns the search's outputs plus
-  "completed" (G(z*) pasted into the hole) and "blended".
-  """
-  found = search(images, masks, steps=steps, restarts=restarts, seed=seed)
-  found["completed"] = blending.paste(images, found["generated"], masks)
-  found["blended"] = blending.poisson_blend(images, found["generated"], masks)
-  return found
 
 
 class Completer:

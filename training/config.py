@@ -5,10 +5,13 @@ value before paying for the TensorFlow import.
 """
 
 import dataclasses
+import importlib.util
 import json
 import math
 import os
-from typing import Any, Dict
+import re
+import typing
+from typing import Any, Dict, List, Optional
 
 from models.config import CELEBA64, MNIST32, ConfigError, ModelConfig
 from training.errors import WorkdirError
@@ -29,7 +32,8 @@ class TrainConfig:
     tfds_data_dir: Where prepared TFDS data sets live (None: TFDS default).
     batch_size: Images per step (global batch).
     max_steps: Training stops when this many steps are done.
-    learning_rate, beta1: Adam for each network; DCGAN section 4 uses 2e-4 and
+    learning_rate: Adam's step size for each network (DCGAN section 4: 2e-4).
+    beta1: Adam's first-moment decay for each network; DCGAN section 4 uses
       0.5 (the default 0.9 "resulted in training oscillation and instability").
     seed: Seeds weights, z draws and data order.
     log_every: Steps between log lines and scalar summaries.
@@ -58,7 +62,7 @@ class TrainConfig:
   """
   model: ModelConfig = MNIST32
   dataset: str = "embedded:mnist"
-  tfds_data_dir: Any = None
+  tfds_data_dir: Optional[str] = None
   batch_size: int = 64
   max_steps: int = 1500
   learning_rate: float = 2e-4
@@ -74,7 +78,7 @@ class TrainConfig:
   deterministic: bool = False
   mixed_precision: str = "auto"
   strategy: str = "auto"
-  tpu: Any = None
+  tpu: Optional[str] = None
   collective_timeout_s: float = 600.0
 
   def __post_init__(self):
@@ -181,6 +185,9 @@ PRESETS = {
 }
 
 
+DEFAULT_PRESET = "mnist32"
+
+
 def get_config(name: str, **overrides) -> TrainConfig:
   """Returns preset `name` with `overrides` applied (None values ignored)."""
   if name not in PRESETS:
@@ -188,6 +195,125 @@ def get_config(name: str, **overrides) -> TrainConfig:
         f"unknown preset {name!r}; choose one of {', '.join(sorted(PRESETS))}")
   overrides = {k: v for k, v in overrides.items() if v is not None}
   return PRESETS[name].replace(**overrides)
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfigField:
+  """One leaf of the config tree, as `--config.PATH` sets it.
+
+  Attributes:
+    path: Dotted path from TrainConfig, e.g. `beta1` or `model.z_dim`.
+    type: The annotation: int, float, bool, str or Optional[str].
+    doc: The field's entry in its class's "Attributes:" docstring section.
+  """
+  path: str
+  type: Any
+  doc: str
+
+
+def config_fields(cls=TrainConfig, prefix: str = "") -> List[ConfigField]:
+  """Every settable field of `cls`, nested dataclasses flattened to paths.
+
+  The entry point builds its `--config.PATH` flags from this, so a new field
+  (with its docstring line) is a change to one file.
+  """
+  docs = _attribute_docs(cls)
+  result = []
+  for name, kind in typing.get_type_hints(cls).items():
+    if dataclasses.is_dataclass(kind):
+      result += config_fields(kind, f"{prefix}{name}.")
+    else:
+      result.append(ConfigField(prefix + name, kind, docs.get(name, "")))
+  return result
+
+
+def _attribute_docs(cls) -> Dict[str, str]:
+  """Parses a Google-style "Attributes:" section into {name: text}."""
+  docs, names = {}, []
+  section = (cls.__doc__ or "").partition("Attributes:")[2]
+  for line in section.splitlines():
+    entry = re.match(r"^    ([\w, ]+): (.*)$", line)
+    if entry:
+      # "learning_rate, beta1: ..." documents two fields at once.
+      names = [n.strip() for n in entry.group(1).split(",")]
+      for name in names:
+        docs[name] = entry.group(2)
+    elif line.startswith("      ") and names:
+      for name in names:
+        docs[name] += " " + line.strip()
+    elif line.strip():
+      names = []
+  return docs
+
+
+def with_overrides(config, overrides: Dict[str, Any], _prefix: str = ""):
+  """Returns `config` with dotted-path `overrides` applied, then validated.
+
+  Args:
+    config: A TrainConfig (or any config dataclass).
+    overrides: {"beta1": 0.3, "model.z_dim": 64}; a nested dict
+      ({"model": {"z_dim": 64}}) works too.
+
+  Raises:
+    ConfigError: An unknown field, or a value its __post_init__ refuses.
+  """
+  direct, nested = {}, {}
+  for path, value in overrides.items():
+    head, _, rest = path.partition(".")
+    if rest:
+      nested.setdefault(head, {})[rest] = value
+    else:
+      direct[head] = value
+  known = {f.name: f for f in dataclasses.fields(config)}
+  for name in list(direct) + list(nested):
+    if name not in known:
+      raise ConfigError(f"unknown config field '{_prefix}{name}'; "
+                        f"{type(config).__name__} has "
+                        f"{', '.join(sorted(known))}")
+  for name, value in list(direct.items()):
+    if isinstance(value, dict) and dataclasses.is_dataclass(
+        getattr(config, name)):
+      nested.setdefault(name, {}).update(direct.pop(name))
+  for name, sub in nested.items():
+    child = getattr(config, name)
+    if not dataclasses.is_dataclass(child):
+      raise ConfigError(f"config field '{_prefix}{name}' has no fields "
+                        f"({', '.join(sub)})")
+    direct[name] = with_overrides(child, sub, f"{_prefix}{name}.")
+  return dataclasses.replace(config, **direct)
+
+
+def load_config(spec: str) -> TrainConfig:
+  """`--config`: a preset name, or a Python file whose get_config() returns
+  a TrainConfig or a dict of overrides of the default preset (mnist32).
+
+  Raises:
+    ConfigError: Naming the preset or file and what is wrong.
+  """
+  if spec in PRESETS:
+    return PRESETS[spec]
+  if not spec.endswith(".py"):
+    raise ConfigError(
+        f"unknown preset {spec!r}; choose one of "
+        f"{', '.join(sorted(PRESETS))}, or a path to a .py config file")
+  if not os.path.isfile(spec):
+    raise ConfigError(f"--config={spec}: no such file")
+  module_spec = importlib.util.spec_from_file_location("_dcgan_config", spec)
+  module = importlib.util.module_from_spec(module_spec)
+  try:
+    module_spec.loader.exec_module(module)
+    made = module.get_config()
+  except ConfigError as e:
+    raise ConfigError(f"--config={spec}: {e}") from e
+  except Exception as e:  # pylint: disable=broad-except
+    # The user's own code: any failure is a bad input, named in one line.
+    raise ConfigError(f"--config={spec}: {type(e).__name__}: {e}") from e
+  if isinstance(made, dict):
+    return with_overrides(PRESETS[DEFAULT_PRESET], made)
+  if not isinstance(made, TrainConfig):
+    raise ConfigError(f"--config={spec}: get_config() returned "
+                      f"{type(made).__name__}, not a TrainConfig or a dict")
+  return made
 
 
 def check_tf_config(required: bool = True):

@@ -1,6 +1,9 @@
 r"""Trains a DCGAN; rerun the same command to resume from the last checkpoint.
 
   dcgan-train --config=mnist32 --workdir=/tmp/mnist32
+  dcgan-train --config=tiny --config.model.z_dim=64 --config.beta1=0.3 \
+      --batch_size=32 --workdir=W
+  dcgan-train --config=my_config.py --workdir=W   # get_config() inside
   dcgan-train --config=celeba64 --workdir=W --dataset=tfds:celeb_a \
       --tfds_data_dir=~/tensorflow_datasets
   dcgan-train --config=mnist32 --workdir=W --dataset=folder:~/digits
@@ -17,6 +20,9 @@ resume).
 
 from inpainting import cpu_env  # noqa: F401  (must precede TensorFlow)
 
+import json
+import typing
+
 from absl import flags
 from absl import logging
 
@@ -26,65 +32,126 @@ from training import data_sources
 from training import errors
 
 _CONFIG = flags.DEFINE_string(
-    "config", "mnist32",
-    f"Preset: {', '.join(sorted(config_lib.PRESETS))}.")
+    "config", config_lib.DEFAULT_PRESET,
+    f"A preset ({', '.join(sorted(config_lib.PRESETS))}) or a path to a .py "
+    "file whose get_config() returns a TrainConfig or a dict of overrides of "
+    f"{config_lib.DEFAULT_PRESET}. --config.FIELD=VALUE overrides one field "
+    "(--config.model.z_dim=64); the --config.* defaults shown are "
+    f"{config_lib.DEFAULT_PRESET}'s, the chosen preset's apply.")
 _WORKDIR = flags.DEFINE_string(
-    "workdir", None, "Checkpoints, TensorBoard events, config.json, samples.")
-_DATASET = flags.DEFINE_string(
-    "dataset", None, "embedded:mnist | tfds:NAME[:SPLIT] | folder:PATH "
-    "(default: the preset's).")
-_TFDS_DATA_DIR = flags.DEFINE_string(
-    "tfds_data_dir", None, "Directory of prepared TFDS data sets.")
-_BATCH_SIZE = flags.DEFINE_integer("batch_size", None, "Global batch size.")
-_MAX_STEPS = flags.DEFINE_integer("max_steps", None, "Stop after this step.")
-_CHECKPOINT_EVERY = flags.DEFINE_integer(
-    "checkpoint_every", None, "Steps between checkpoints.")
-_SAMPLE_EVERY = flags.DEFINE_integer(
-    "sample_every", None, "Steps between sample grids.")
-_LOG_EVERY = flags.DEFINE_integer(
-    "log_every", None, "Steps between log lines and scalar summaries.")
-_SEED = flags.DEFINE_integer("seed", None, "Random seed.")
-_DETERMINISTIC = flags.DEFINE_bool(
-    "deterministic", None, "Deterministic TensorFlow ops (reproducible runs).")
-_LEARNING_RATE = flags.DEFINE_float("learning_rate", None, "Adam step size.")
-# Strings, not enums: a bad value must give our one-line error, not absl's.
-_MIXED_PRECISION = flags.DEFINE_string(
-    "mixed_precision", None,
-    f"{' | '.join(config_lib.PRECISION_POLICIES)}. Keras dtype policy; auto: "
-    "mixed_float16 on GPU, mixed_bfloat16 on TPU, float32 on CPU "
-    "(default: auto).")
-_STRATEGY = flags.DEFINE_string(
-    "strategy", None,
-    f"{' | '.join(config_lib.STRATEGIES)}. tf.distribute strategy; auto: "
-    "tpu if --tpu, multi_worker if TF_CONFIG names several tasks, mirrored "
-    "if several GPUs, else default.")
-_TPU = flags.DEFINE_string("tpu", None, "TPU name or grpc:// address.")
-_COLLECTIVE_TIMEOUT_S = flags.DEFINE_float(
-    "collective_timeout_s", None,
-    "Multi-worker: seconds a collective op may wait for its peers before the "
-    "job fails (default 600).")
-_IMAGE_SIZE = flags.DEFINE_integer(
-    "image_size", None, "Override the preset's image size (power of two).")
-_CHANNELS = flags.DEFINE_integer(
-    "channels", None, "Override the preset's channels (1 or 3).")
+    "workdir", None,
+    "Required. Checkpoints, TensorBoard events, config.json, samples.")
+
+# The short flags that scripts and the README use: each sets one field, like
+# its --config.PATH twin.
+ALIASES = {
+    "dataset": "dataset", "tfds_data_dir": "tfds_data_dir",
+    "batch_size": "batch_size", "max_steps": "max_steps",
+    "learning_rate": "learning_rate", "seed": "seed",
+    "checkpoint_every": "checkpoint_every", "sample_every": "sample_every",
+    "log_every": "log_every", "deterministic": "deterministic",
+    "mixed_precision": "mixed_precision", "strategy": "strategy",
+    "tpu": "tpu", "collective_timeout_s": "collective_timeout_s",
+    "image_size": "model.image_size", "channels": "model.channels",
+}
+
+
+class _OptionalParser(flags.ArgumentParser):
+  """Optional[T]: `None` (or nothing) unsets the field, else T's parser."""
+
+  def __init__(self, parser):
+    self._parser = parser
+
+  def parse(self, argument):
+    if argument is None or argument in ("", "None"):
+      return None
+    return self._parser.parse(argument)
+
+  def flag_type(self):
+    return f"{self._parser.flag_type()} or None"
+
+
+_PARSERS = {int: flags.IntegerParser, float: flags.FloatParser,
+            str: flags.ArgumentParser}
+
+
+def _define_field_flag(name: str, field: config_lib.ConfigField,
+                       default, help_string: str):
+  """An absl flag parsing `field`'s type; its default is shown in --help."""
+  if field.type is bool:
+    return flags.DEFINE_bool(name, default, help_string)
+  kind, optional = field.type, False
+  if typing.get_origin(kind) is typing.Union:
+    args = [a for a in typing.get_args(kind) if a is not type(None)]
+    kind, optional = args[0], len(args) == 1
+  if kind not in _PARSERS:
+    # A developer error, raised at import: a new field type needs a parser.
+    raise TypeError(f"config field {field.path}: no flag parser for {kind}")
+  parser = _PARSERS[kind]()
+  if optional:
+    parser = _OptionalParser(parser)
+  return flags.DEFINE(parser, name, default, help_string,
+                      serializer=flags.ArgumentSerializer())
+
+
+def _define_config_flags():
+  """--config.PATH for every TrainConfig/ModelConfig field, plus ALIASES.
+
+  The flags' defaults are the default preset's values, so --help shows real
+  numbers; a field is overridden only when its flag is given (`.present`),
+  so another --config keeps its own values.
+  """
+  preset = config_lib.DEFAULT_PRESET
+  default = config_lib.PRESETS[preset].to_dict()
+  # absl prints a flag's default; say whose it is.
+  origin = f"Default: the --config preset's ({preset}'s below)."
+  alias_of = {path: name for name, path in ALIASES.items()}
+  holders = {}
+  for field in config_lib.config_fields():
+    value = default
+    for part in field.path.split("."):
+      value = value[part]
+    names = [f"config.{field.path}"]
+    if field.path in alias_of:
+      names.append(alias_of[field.path])
+    holders[field.path] = [
+        _define_field_flag(names[0], field, value, f"{field.doc} {origin}")]
+    holders[field.path] += [
+        _define_field_flag(alias, field, value,
+                           f"Same as --{names[0]}. {origin}")
+        for alias in names[1:]]
+  return holders
+
+
+_FIELD_FLAGS = _define_config_flags()
 
 PROG = "dcgan-train"
+
+
+def config_overrides():
+  """{path: value} of the field flags given on the command line.
+
+  Raises:
+    ConfigError: A field set twice (alias and --config.PATH) to two values.
+  """
+  overrides = {}
+  for path, holders in _FIELD_FLAGS.items():
+    given = [h for h in holders if flags.FLAGS[h.name].present]
+    if len({repr(h.value) for h in given}) > 1:
+      raise config_lib.ConfigError(
+          " and ".join(f"--{h.name}={h.value}" for h in given) +
+          " disagree; give one")
+    if given:
+      overrides[path] = given[0].value
+  return overrides
 
 
 def resolve_config() -> config_lib.TrainConfig:
   """Flags -> TrainConfig; raises ConfigError/DataError before TF loads."""
   if not _WORKDIR.value:
     raise config_lib.ConfigError("--workdir is required")
-  config = config_lib.get_config(
-      _CONFIG.value, dataset=_DATASET.value,
-      tfds_data_dir=_TFDS_DATA_DIR.value, batch_size=_BATCH_SIZE.value,
-      max_steps=_MAX_STEPS.value, checkpoint_every=_CHECKPOINT_EVERY.value,
-      sample_every=_SAMPLE_EVERY.value, log_every=_LOG_EVERY.value,
-      seed=_SEED.value, learning_rate=_LEARNING_RATE.value,
-      image_size=_IMAGE_SIZE.value, channels=_CHANNELS.value,
-      deterministic=_DETERMINISTIC.value,
-      mixed_precision=_MIXED_PRECISION.value, strategy=_STRATEGY.value,
-      tpu=_TPU.value, collective_timeout_s=_COLLECTIVE_TIMEOUT_S.value)
+  config = config_lib.with_overrides(config_lib.load_config(_CONFIG.value),
+                                     config_overrides())
   data_sources.check_dataset_spec(config.dataset)
   # A malformed TF_CONFIG is an error whatever the strategy: `auto` would
   # otherwise quietly train alone.
@@ -98,6 +165,9 @@ def main(argv):
     fail(f"unexpected arguments: {' '.join(argv[1:])}")
   try:
     config = resolve_config()
+    # One line, so `grep 'Config:'` over many runs' logs lines them up.
+    logging.info("Config (--config=%s): %s", _CONFIG.value,
+                 json.dumps(config.to_dict(), sort_keys=True))
     from training import train as train_lib  # pylint: disable=import-outside-toplevel
     result = train_lib.train(config, _WORKDIR.value)
   except errors.USER_ERRORS as e:

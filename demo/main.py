@@ -17,11 +17,17 @@ from absl import flags
 
 from inpainting import cli
 
-_WORKDIR = flags.DEFINE_string("workdir", "runs/demo", "Where everything goes.")
-_TRAIN_STEPS = flags.DEFINE_integer("train_steps", None, "Training steps.")
+# The defaults live in demo.run.DemoConfig, whose module loads TensorFlow, so
+# the help states them; tests/test_help.py checks that they agree.
+_WORKDIR = flags.DEFINE_string(
+    "workdir", "runs/demo", "Where everything goes: train/, export/, report/.")
+_TRAIN_STEPS = flags.DEFINE_integer(
+    "train_steps", None, "Training steps of mnist32 (default: 1500).")
 _IMAGES_PER_DIGIT = flags.DEFINE_integer(
-    "images_per_digit", None, "Held-out images per digit to complete (<= 50).")
-_SEARCH_STEPS = flags.DEFINE_integer("search_steps", None, "Adam steps on z.")
+    "images_per_digit", None,
+    "Held-out images per digit to complete, <= 50 (default: 10).")
+_SEARCH_STEPS = flags.DEFINE_integer(
+    "search_steps", None, "Adam steps on z per image (default: 200).")
 
 PROG = "dcgan-demo"
 # The held-out split keeps 50 images of each digit.

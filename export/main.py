@@ -17,8 +17,12 @@ from absl import flags
 from inpainting import cli
 from models.config import ConfigError
 
-_WORKDIR = flags.DEFINE_string("workdir", None, "Training workdir.")
-_EXPORT_DIR = flags.DEFINE_string("export_dir", None, "Where to export.")
+_WORKDIR = flags.DEFINE_string(
+    "workdir", None, "Required. The training run's --workdir.")
+_EXPORT_DIR = flags.DEFINE_string(
+    "export_dir", None,
+    "Required. Where to export: generator/, discriminator/, completer/ "
+    "versions and models.config.")
 _VERSION = flags.DEFINE_integer(
     "version", None, "Version number (default: one more than the highest).")
 _CHECKPOINT = flags.DEFINE_string(

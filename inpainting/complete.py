@@ -4,7 +4,7 @@ import dataclasses
 import errno
 import json
 import os
-import shutil
+import tempfile
 import time
 from typing import Callable, Dict, Sequence
 
@@ -94,10 +94,16 @@ def summarize(per_image: Dict[str, np.ndarray]) -> Dict[str, float]:
 
 
 def load_image_files(paths: Sequence[str], size: int, channels: int):
-  """[N, size, size, channels] in [-1, 1]; InputError names a bad file."""
+  """[N, size, size, channels] in [-1, 1]; InputError names a bad file.
+
+  Each file is decoded at `channels`, centre-cropped and resized by
+  inpainting/pixels.py, exactly as training's input pipeline reads it.
+  """
+  from inpainting import pixels  # pylint: disable=import-outside-toplevel
   try:
-    return np.stack([image_io.to_model_size(
-        image_io.read_image(p, channels), size) for p in paths])
+    return np.stack([pixels.to_model_image(
+        image_io.read_pixels(p, channels), size, channels).numpy()
+                     for p in paths])
   except InputError as e:
     raise InputError(f"--images: {e}") from None
 
@@ -118,24 +124,54 @@ def _report(gan: ExportedGan, inputs: Sequence[image_io.ImageFile],
   return report
 
 
+# Where --full_resolution writes the blended completion at the photo's size.
+FULL_RESOLUTION_DIR = "full_resolution"
+
+
+def _write_figure(path: str, columns, row_labels):
+  if not files.is_url(path):
+    figures.comparison_figure(path, columns, row_labels=row_labels)
+    return
+  # comparison_figure creates its folder with os.makedirs, which would make
+  # a local folder named after the URL ("gs:/..."); draw locally, copy.
+  with tempfile.TemporaryDirectory() as local:
+    drawn = os.path.join(local, os.path.basename(path))
+    figures.comparison_figure(drawn, columns, row_labels=row_labels)
+    with open(drawn, "rb") as f:
+      files.atomic_write(path, f.read(), "wb")
+
+
 def _write_results(folder: str, inputs: Sequence[image_io.ImageFile],
-                   images, masks, result: Completion, report: Dict):
-  """Writes every output file into `folder` (the staging directory)."""
+                   images, masks, result: Completion, report: Dict,
+                   full_resolution: bool = False):
+  """Writes every output file into `folder` (the staging directory).
+
+  The model-size outputs are [S, S] (the model's size); with
+  `full_resolution`, full_resolution/NAME.png is the input's own size and
+  channels: `image_io.write_back` of the blended completion.
+  """
   for i, image in enumerate(inputs):
+    parts = image.name.split("/")
     for kind, batch in (("completed", result.completed),
                         ("blended", result.blended),
                         ("generated", result.generated),
                         ("masks", masks * 2.0 - 1.0)):
+      image_io.write_png(os.path.join(folder, kind, *parts) + ".png",
+                         batch[i])
+    if full_resolution:
+      # Decoded again, one at a time, with the file's own channels, so
+      # every pixel outside the hole (alpha too) is written as it was read.
+      original = image_io.read_pixels(image.path).numpy()
       image_io.write_png(
-          os.path.join(folder, kind, *image.name.split("/")) + ".png",
-          batch[i])
+          os.path.join(folder, FULL_RESOLUTION_DIR, *parts) + ".png",
+          image_io.write_back(original, result.blended[i], masks[i]))
   rows = slice(0, FIGURE_ROWS)
-  figures.comparison_figure(
+  _write_figure(
       os.path.join(folder, "figure.png"),
       {"original": images[rows],
        "masked": figures.masked_view(images, masks)[rows],
        "G(z*)": result.generated[rows], "blended": result.blended[rows]},
-      row_labels=[image.name for image in inputs[rows]])
+      [image.name for image in inputs[rows]])
   files.atomic_write(os.path.join(folder, "metrics.json"),
                      json.dumps(report, indent=2) + "\n")
 
@@ -149,47 +185,56 @@ def publish(out_dir: str, write: Callable[[str], None]):
   rename(2) replaces only a missing or empty directory, so results that
   appeared in out_dir meanwhile are never overwritten. Staging directories
   of dead processes there are removed first; nothing else is deleted.
+  out_dir may be any TensorFlow file system's: file:// renames in one step
+  too; object stores (gs://) and ram:// move file by file
+  (`files.rename_dir`), so there a reader may see out_dir partly filled
+  while it runs.
 
   Raises:
     InputError: the results could not be written or moved into place
       (nothing is left behind).
   """
-  target = os.path.realpath(out_dir)
-  parent = os.path.dirname(target)
+  target = files.realpath(out_dir)
+  parent = files.parent(target)
   try:
-    os.makedirs(parent, exist_ok=True)
+    files.makedirs(parent)
     files.remove_abandoned(parent, STAGING_PREFIX)
     staging = os.path.join(parent, files.owned_name(STAGING_PREFIX))
-    os.mkdir(staging)
+    files.mkdir(staging)
   except OSError as e:
     raise InputError(f"--out={out_dir}: cannot write in {parent} "
                      f"({e.strerror or e})") from None
   try:
     write(staging)
-    os.rename(staging, target)
+    files.rename_dir(staging, target)
   except OSError as e:
-    shutil.rmtree(staging, ignore_errors=True)
+    files.rmtree(staging, ignore_errors=True)
     if e.errno in (errno.ENOTEMPTY, errno.EEXIST):
       raise InputError(f"--out={out_dir}: became non-empty during the run; "
                        "left as it is, these results discarded") from None
     raise InputError(f"--out={out_dir}: could not write the results "
                      f"({e.strerror or e})") from None
   except BaseException:
-    shutil.rmtree(staging, ignore_errors=True)
+    files.rmtree(staging, ignore_errors=True)
     raise
 
 
 def complete_files(gan: ExportedGan, image_pattern: str,
                    mask_specs: Sequence[str], out_dir: str,
                    config: SearchConfig = SearchConfig(),
-                   with_metrics: bool = True, batch_size: int = 64) -> Dict:
+                   with_metrics: bool = True, batch_size: int = 64,
+                   full_resolution: bool = False) -> Dict:
   """Completes image files and writes the results as a new out_dir.
 
   Writes completed/NAME.png, blended/NAME.png, generated/NAME.png,
-  masks/NAME.png, figure.png and metrics.json, where NAME is the input's
+  masks/NAME.png (all at the model's size: the input's centred square,
+  resized), figure.png and metrics.json, where NAME is the input's
   path relative to the --images folder (or the glob's fixed directory;
-  a single file: its name) without the extension. out_dir must be new or an
-  empty directory outside the images' folder. Everything is checked and
+  a single file: its name) without the extension. With `full_resolution`
+  also full_resolution/NAME.png: the input at its own size and channels
+  with only the hole replaced (`image_io.write_back`). Every path may be
+  any TensorFlow file system's (gs://, file://, ram://). out_dir must be new
+  or an empty directory outside the images' folder. Everything is checked and
   computed first, then written into a staging directory and renamed to
   out_dir (`publish`), so a bad input or a killed run leaves nothing behind.
 
@@ -214,5 +259,5 @@ def complete_files(gan: ExportedGan, image_pattern: str,
   report = _report(gan, inputs.files, mask_specs, config, seconds,
                    result.loss, per_image)
   publish(out_dir, lambda folder: _write_results(
-      folder, inputs.files, images, masks, result, report))
+      folder, inputs.files, images, masks, result, report, full_resolution))
   return report

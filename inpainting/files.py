@@ -14,9 +14,11 @@ Where file systems differ:
   and for file://. Object stores (gs://, s3://) have no folders to rename:
   TensorFlow copies each object, and ram:// renames only the folder entry,
   leaving its files behind. On those, `rename_dir` moves the files one by
-  one, so a reader can see a partly moved folder while it runs (a killed
-  run leaves the files not yet moved in the staging folder, which the next
-  run's `remove_abandoned` deletes).
+  one, deepest folders first and the top folder's own files last (a
+  SavedModel's saved_model.pb after its variables/), so a reader can see a
+  partly moved folder while it runs (a killed run leaves the files not yet
+  moved in the staging folder, which the next run's `remove_abandoned`
+  deletes).
 - `rmtree` removes files then folders itself: ram://'s recursive delete
   leaves the files.
 
@@ -214,9 +216,9 @@ def rename_dir(source: str, target: str):
     with _as_os_error(target):
       _gfile().rename(source, target, overwrite=False)
     return
-  # See the module docstring: one file at a time.
+  # See the module docstring: one file at a time, the top folder's last.
   source = source.rstrip("/")
-  for directory, _, names in list(walk(source)):
+  for directory, _, names in list(walk(source))[::-1]:
     moved = target + directory[len(source):]
     makedirs(moved)
     for name in names:

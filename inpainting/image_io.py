@@ -1,13 +1,16 @@
 """Image files: finding inputs, naming outputs, reading and writing.
 
-uint8 on disk, float32 [-1, 1] in memory. Finding files and checking the
-output directory are pure Python, so `dcgan-complete` can reject a wrong
---images or --out in a second; TensorFlow is imported only by the functions
-that decode, resize or encode.
+uint8 on disk, float32 [-1, 1] in memory. Paths may be local or any
+TensorFlow file system's URL (gs://, file://, ram://; see inpainting/files.py).
+For local paths, finding files and checking the output directory are pure
+Python, so `dcgan-complete` can reject a wrong --images or --out in a second;
+TensorFlow is imported by the functions that decode, resize or encode, and
+by the file functions for a URL. Pixels <-> [-1, 1] and the centre crop and
+resize are inpainting/pixels.py's, the same code training's input pipeline
+runs.
 """
 
 import dataclasses
-import glob
 import os
 import re
 from typing import List, Optional
@@ -56,6 +59,7 @@ class ImageSet:
 
 def glob_base(pattern: str) -> str:
   """The directory of `pattern` before its first wildcard ("." if none)."""
+  # "/" is os.sep here and every URL's separator: gs://b/x/*.png -> gs://b/x.
   parts = pattern.split(os.sep)
   fixed = []
   for part in parts[:-1]:
@@ -69,18 +73,28 @@ def glob_base(pattern: str) -> str:
 
 
 def _folder_images(folder: str) -> List[str]:
-  # os.path.isfile is true only for regular files (after symlinks): a named
-  # pipe would block the read forever, so it is never a candidate.
-  return [os.path.join(d, f) for d, _, names in os.walk(folder)
+  # Locally only regular files (after symlinks): a named pipe would block
+  # the read forever, so it is never a candidate. A URL's walk lists objects
+  # only, and a stat per object would cost a request each.
+  url = files.is_url(folder)
+  return [os.path.join(d, f) for d, _, names in files.walk(folder)
           for f in names if f.lower().endswith(IMAGE_EXTENSIONS)
-          and os.path.isfile(os.path.join(d, f))]
+          and (url or os.path.isfile(os.path.join(d, f)))]
+
+
+def _relative(path: str, base: str) -> str:
+  if not files.is_url(path):
+    return os.path.relpath(path, base)
+  # os.path.relpath would normalise gs://b into gs:/b; a URL is a string.
+  prefix = base.rstrip("/") + "/"
+  return path[len(prefix):] if path.startswith(prefix) else os.pardir
 
 
 def _named(pattern: str, base: Optional[str], paths) -> ImageSet:
   """Gives each path its output name; refuses two inputs with one name."""
   found, owners = [], {}
   for path in sorted(set(paths)):
-    relative = os.path.relpath(path, base) if base else os.path.basename(path)
+    relative = _relative(path, base) if base else os.path.basename(path)
     if relative.split(os.sep)[0] == os.pardir:
       raise InputError(f"--images={pattern}: {path} lies outside {base}")
     name = os.path.splitext(relative)[0].replace(os.sep, "/")
@@ -105,19 +119,23 @@ def find_image_files(pattern: str) -> ImageSet:
   """
   if not pattern:
     raise InputError("--images is required")
-  if os.path.isdir(pattern):
-    images = _named(pattern, pattern, _folder_images(pattern))
-    if not images.files:
-      raise InputError(f"--images={pattern}: no PNG/JPEG image files found "
-                       "in this folder")
-    return images
-  if os.path.isfile(pattern):
-    return _named(pattern, None, [pattern])
-  if os.path.exists(pattern):
-    raise InputError(f"--images={pattern}: not a regular file or folder")
-  if not _GLOB_MAGIC.search(pattern):
-    raise InputError(f"--images={pattern}: no such file or directory")
-  matches = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
+  try:
+    if files.isdir(pattern):
+      images = _named(pattern, pattern, _folder_images(pattern))
+      if not images.files:
+        raise InputError(f"--images={pattern}: no PNG/JPEG image files "
+                         "found in this folder")
+      return images
+    if files.isfile(pattern):
+      return _named(pattern, None, [pattern])
+    if files.exists(pattern):
+      raise InputError(f"--images={pattern}: not a regular file or folder")
+    if not _GLOB_MAGIC.search(pattern):
+      raise InputError(f"--images={pattern}: no such file or directory")
+    matches = [p for p in files.glob(pattern) if files.isfile(p)]
+  except OSError as e:
+    raise InputError(f"--images={pattern}: cannot read it "
+                     f"({e.strerror or e})") from None
   if not matches:
     raise InputError(f"--images={pattern}: no image files found")
   return _named(pattern, glob_base(pattern), matches)
@@ -129,7 +147,9 @@ def find_images(pattern: str) -> List[str]:
 
 
 def _is_within(path: str, folder: str) -> bool:
-  path, folder = os.path.realpath(path), os.path.realpath(folder)
+  if files.is_url(path) != files.is_url(folder):
+    return False  # A local folder never holds a URL (file:// aside).
+  path, folder = files.realpath(path), files.realpath(folder)
   return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
@@ -152,21 +172,29 @@ def check_out_dir(out_dir: str, images: Optional[ImageSet] = None):
   """
   if not out_dir:
     raise InputError("--out is required")
-  if os.path.lexists(out_dir) and not os.path.isdir(out_dir):
-    raise InputError(f"--out={out_dir}: exists and is not a directory")
+  try:
+    if files.exists(out_dir) and not files.isdir(out_dir):
+      raise InputError(f"--out={out_dir}: exists and is not a directory")
+  except OSError as e:
+    raise InputError(f"--out={out_dir}: cannot read it ({e.strerror or e})"
+                     ) from None
   if images is not None and images.base and _is_within(out_dir, images.base):
     raise InputError(f"--out={out_dir}: is inside {images.base}, the folder "
                      f"--images={images.pattern} reads; give a directory "
                      "outside it")
-  if os.path.isdir(out_dir):
+  if files.isdir(out_dir):
     try:
-      entries = os.listdir(out_dir)
+      entries = files.listdir(out_dir)
     except OSError as e:
       raise InputError(
           f"--out={out_dir}: cannot list it ({e.strerror})") from None
     if entries:
       raise InputError(f"--out={out_dir}: is not empty (earlier results are "
                        "never replaced); give a new or empty directory")
+  if files.is_url(out_dir):
+    # No permission bits to ask on other file systems: staging in the
+    # parent fails with one line naming --out if it cannot be written.
+    return
   parent = _nearest_existing(os.path.dirname(os.path.realpath(out_dir)))
   if not os.path.isdir(parent):
     raise InputError(f"--out={out_dir}: {parent} is not a directory")
@@ -174,32 +202,76 @@ def check_out_dir(out_dir: str, images: Optional[ImageSet] = None):
     raise InputError(f"--out={out_dir}: cannot write in {parent}")
 
 
-def read_image(path: str, channels: int) -> np.ndarray:
-  """uint8 [H, W, channels]; InputError naming the file if it won't decode."""
+def read_pixels(path: str, channels: Optional[int] = None):
+  """uint8 tf.Tensor [H, W, channels] (None: the file's own, 1 to 4).
+
+  Raises:
+    InputError: naming the file if it cannot be read or decoded.
+  """
   import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  from inpainting import pixels  # pylint: disable=import-outside-toplevel
   try:
-    data = tf.io.read_file(path)
-    return tf.io.decode_image(data, channels=channels,
-                              expand_animations=False).numpy()
+    # tf.io.read_file reads every TensorFlow file system.
+    return pixels.decode(tf.io.read_file(path), channels or 0)
   except tf.errors.OpError as e:
     raise InputError(f"{path}: not a readable PNG/JPEG image") from e
 
 
-def to_model_size(image: np.ndarray, size: int) -> np.ndarray:
-  """uint8 [h, w, C] -> float32 [size, size, C] in [-1, 1], centre-cropped."""
-  import tensorflow as tf  # pylint: disable=import-outside-toplevel
-  height, width = image.shape[:2]
-  side = min(height, width)
-  top, left = (height - side) // 2, (width - side) // 2
-  square = image[top:top + side, left:left + side].astype(np.float32)
-  if side != size:
-    square = tf.image.resize(square, (size, size), antialias=True).numpy()
-  return np.clip(square, 0, 255) / 127.5 - 1.0
+def read_image(path: str, channels: int) -> np.ndarray:
+  """uint8 [H, W, channels]; InputError naming the file if it won't decode."""
+  return read_pixels(path, channels).numpy()
+
+
+def to_model_size(image, size: int) -> np.ndarray:
+  """uint8 [h, w, C] -> float32 [size, size, C] in [-1, 1], centre-cropped
+  and resized (`pixels.to_model_image`, what training does to a file)."""
+  from inpainting import pixels  # pylint: disable=import-outside-toplevel
+  return pixels.to_model_image(image, size, image.shape[-1]).numpy()
 
 
 def to_uint8(images) -> np.ndarray:
-  return np.round((np.clip(np.asarray(images), -1, 1) + 1) * 127.5).astype(
-      np.uint8)
+  """float [-1, 1] -> uint8 NumPy (`pixels.to_uint8`)."""
+  from inpainting import pixels  # pylint: disable=import-outside-toplevel
+  return pixels.to_uint8(np.asarray(images, np.float32)).numpy()
+
+
+def crop_box(height: int, width: int):
+  """(top, left, side) of the centred square `pixels.center_square` cuts."""
+  side = min(height, width)
+  return (height - side) // 2, (width - side) // 2, side
+
+
+def write_back(original, completed, mask) -> np.ndarray:
+  """The completion written into the original photo at its own resolution.
+
+  The model completed the photo's centred square, resized to the model's
+  size. Here the hole (the model-size mask upsampled to the square's side,
+  nearest neighbour) takes the completed pixels upsampled bilinearly; every
+  other pixel, the parts outside the square included, stays the input's
+  byte for byte, and so does an alpha channel.
+
+  Args:
+    original: uint8 [H, W, c] as decoded with the file's own channels.
+    completed: float [S, S, C] in [-1, 1] (the blended completion).
+    mask: [S, S, 1], 1 = known.
+
+  Returns:
+    uint8 [H, W, c].
+  """
+  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  from inpainting import pixels  # pylint: disable=import-outside-toplevel
+  original = np.asarray(original)
+  top, left, side = crop_box(*original.shape[:2])
+  hole = tf.image.resize(tf.constant(mask, tf.float32), (side, side),
+                         method="nearest").numpy()[..., 0] < 0.5
+  content = tf.image.resize(tf.constant(completed, tf.float32), (side, side),
+                            method="bilinear")
+  colour = original.shape[-1] - (1 if original.shape[-1] in (2, 4) else 0)
+  content = pixels.to_channels(pixels.to_uint8(content), colour).numpy()
+  out = original.copy()
+  square = out[top:top + side, left:left + side, :colour]
+  square[hole] = content[hole]
+  return out
 
 
 def write_png(path: str, image):
@@ -208,5 +280,5 @@ def write_png(path: str, image):
   image = np.asarray(image)
   if image.dtype != np.uint8:
     image = to_uint8(image)
-  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+  files.makedirs(os.path.dirname(path) or ".")
   files.atomic_write(path, tf.io.encode_png(image).numpy(), "wb")

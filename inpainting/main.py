@@ -6,12 +6,17 @@ r"""Completes images with exported DCGAN SavedModels (Yeh et al. 2017).
 
 Masks (one, or a comma-separated list cycled over the images): center[:SCALE],
 random[:FRACTION], half[:left|right|top|bottom], grid[:PERIOD],
-irregular[:STROKES] (at most 64), file:PATH (black = missing). Writes
-completed/, blended/, generated/, masks/ (each keeping the inputs' paths
-relative to the --images folder or the glob's directory), figure.png and
+irregular[:STROKES] (at most 64), file:PATH (black = missing; any size: it
+is centre-cropped and resized like the images, so a mask drawn on the photo
+works). Images of any size are completed in their centred square, resized to
+the model's size. Writes completed/, blended/, generated/, masks/ (the
+model's size; each keeping the inputs' paths relative to the --images folder
+or the glob's directory), with --full_resolution also full_resolution/ (each
+input at its own size with only the hole replaced), figure.png and
 metrics.json (PSNR/SSIM against the input image, in the hole and overall) as
 a new --out directory: --out must not exist or be empty, and lie outside the
-folder --images reads. A killed run leaves --out as it was.
+folder --images reads. A killed run leaves --out as it was. Every path may be
+any TensorFlow file system's (gs://bucket/..., file://..., ...).
 """
 
 import os
@@ -45,6 +50,10 @@ _SEED = flags.DEFINE_integer("seed", None, "Seed of the search and masks.")
 _BATCH_SIZE = flags.DEFINE_integer("batch_size", 64, "Images per call.")
 _METRICS = flags.DEFINE_bool(
     "metrics", True, "Score against the input (when its hole is intact).")
+_FULL_RESOLUTION = flags.DEFINE_bool(
+    "full_resolution", False, "Also write full_resolution/NAME.png: each "
+    "input at its own size, only the hole replaced by the blended "
+    "completion (upsampled).")
 
 PROG = "dcgan-complete"
 # SearchConfig fields that have a flag of the same name.
@@ -102,7 +111,8 @@ def main(argv):
     gan = saved_models.load_exported_gan(_MODEL_DIR.value, _VERSION.value)
     report = complete.complete_files(gan, _IMAGES.value, _MASK.value,
                                      _OUT.value, config, _METRICS.value,
-                                     _BATCH_SIZE.value)
+                                     _BATCH_SIZE.value,
+                                     _FULL_RESOLUTION.value)
   except InputError as e:
     fail(e)
   mean = report.get("mean")

@@ -10,13 +10,19 @@ Specs (the --mask flag; one per image, or one for all):
                           board of holes; 1 <= PERIOD < the image side
                           (PERIOD defaults to 1/8 of the side)
   irregular[:STROKES]     STROKES seeded free-form brush strokes, 1 to 64 (4)
-  file:PATH               a PNG or JPEG the image's size: black (< 128) =
-                          missing, white = known (like saving the mask tensor)
+  file:PATH               a PNG or JPEG of any size, e.g. drawn on the
+                          photo itself: black (< 128) = missing, white =
+                          known. It is centre-cropped and resized to the
+                          model's size as the images are (nearest neighbour,
+                          then >= 128 is known), so a mask the photo's size
+                          marks the same pixels in both. PATH may be any
+                          TensorFlow file system's (gs://, file://, ...)
 
 A spec is checked in two steps: `parse_spec` checks everything that does not
-depend on the image size (pure Python, so an entry point can reject a typo
-before TensorFlow loads); building the mask checks the rest (grid period, the
-file's size, a mask left with no known or no missing pixel).
+depend on the image size (pure Python for local paths, so an entry point can
+reject a typo before TensorFlow loads); building the mask checks the rest
+(grid period, whether the file decodes, a mask left with no known or no
+missing pixel).
 """
 
 import dataclasses
@@ -25,6 +31,7 @@ from typing import Dict, List, Sequence, Union
 
 import numpy as np
 
+from inpainting import files
 from inpainting.errors import InputError
 
 MASK_TYPES = ("center", "random", "half", "grid", "irregular", "file")
@@ -66,11 +73,15 @@ def _check_file(text: str, path: str) -> str:
   # Only a regular file: reading a named pipe or a device would block.
   if not path:
     _fail(text, "give the mask image's path after 'file:'")
-  if not os.path.exists(path):
-    _fail(text, "no such file")
-  if not os.path.isfile(path):
-    _fail(text, "not a regular file")
-  if not os.access(path, os.R_OK):
+  try:
+    if not files.exists(path):
+      _fail(text, "no such file")
+    if not files.isfile(path):
+      _fail(text, "not a regular file")
+  except OSError as e:
+    _fail(text, f"cannot read it ({e.strerror or e})")
+  # Permission bits exist only locally; elsewhere the read says it.
+  if not files.is_url(path) and not os.access(path, os.R_OK):
     _fail(text, "cannot read the file (permission denied)")
   return path
 
@@ -163,17 +174,24 @@ def irregular(size, strokes=4, rng=None):
 
 
 def from_file(path, size, text=None):
-  """The mask image at `path`; `text` is the spec named in errors."""
-  from inpainting import image_io  # pylint: disable=import-outside-toplevel
+  """The mask image at `path` as [size, size, 1]; `text` is the spec named
+  in errors.
+
+  Any size: centre-cropped like the images (`pixels.center_square`), resized
+  with nearest neighbour (no grey edge pixels to misread), then >= 128 is
+  known. A mask drawn on the full photo thus marks the pixels of the model's
+  view of it, and a mask already size x size is used as it is.
+  """
+  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  from inpainting import image_io, pixels  # pylint: disable=import-outside-toplevel
   text = text or f"file:{path}"
   try:
-    pixels = image_io.read_image(path, channels=1)
+    gray = image_io.read_pixels(path, channels=1)
   except InputError:
     _fail(text, "not a readable PNG/JPEG image")
-  if pixels.shape[:2] != (size, size):
-    _fail(text, f"mask is {pixels.shape[1]}x{pixels.shape[0]} but the model "
-          f"completes {size}x{size} images")
-  return (pixels >= 128).astype(np.float32)
+  square = tf.image.resize(pixels.center_square(gray), (size, size),
+                           method="nearest")
+  return (square.numpy() >= 128).astype(np.float32)
 
 
 def build(spec: MaskSpec, size: int, rng=None) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""tf.Modules whose `serving_default` signatures TensorFlow Serving runs."""
+"""tf.Modules with the signatures that TensorFlow Serving runs."""
 
 import tensorflow as tf
 
@@ -14,23 +14,59 @@ def backing_variables(*models):
   return [weight.value for model in models for weight in model.weights]
 
 
-class GeneratorModule(tf.Module):
-  """serving_default: `z` float32 [None, z_dim] -> `images` in [-1, 1]."""
+# Most images one `sample` request may ask for: the completer's default
+# --max_batch, so a request cannot allocate without bound.
+MAX_SAMPLE_COUNT = 64
 
-  def __init__(self, generator):
+
+class GeneratorModule(tf.Module):
+  """The generator's signatures.
+
+  serving_default: `z` float32 [None, z_dim] -> `images` in [-1, 1].
+  sample: `count` int32 scalar, `seed` int64 scalar -> `z` [count, z_dim]
+    drawn uniformly from [-1, 1) (the prior the generator was trained on,
+    z ~ U(-1, 1)) and `images` = G(z). The same seed gives the same images.
+
+  Args:
+    generator: The trained Keras generator.
+    max_count: Largest `count` of `sample`; larger is INVALID_ARGUMENT.
+  """
+
+  def __init__(self, generator, max_count: int = MAX_SAMPLE_COUNT):
     super().__init__(name="generator_module")
     self.generator = generator
     self.model_variables = backing_variables(generator)
+    self.max_count = max_count
     self.generate = tf.function(
         self._generate,
         input_signature=[tf.TensorSpec([None, generator.z_dim], tf.float32,
                                        name="z")])
+    self.sample = tf.function(
+        self._sample,
+        input_signature=[tf.TensorSpec([], tf.int32, name="count"),
+                         tf.TensorSpec([], tf.int64, name="seed")])
 
   def signatures(self):
-    return {"serving_default": self.generate}
+    return {"serving_default": self.generate, "sample": self.sample}
 
   def _generate(self, z):
     return {"images": self.generator(z, training=False)}
+
+  def _sample(self, count, seed):
+    ok = tf.debugging.Assert(
+        tf.logical_and(count >= 1, count <= self.max_count),
+        [tf.strings.format(f"count={{}} must be between 1 and "
+                           f"{self.max_count} images", count)])
+    # The draw depends on the check: a huge count never allocates.
+    with tf.control_dependencies([ok]):
+      count = tf.identity(count)
+    # Stateless: the served model holds no random state, so one seed gives
+    # one z on every server and replica.
+    z = tf.random.stateless_uniform(
+        tf.stack([count, self.generator.z_dim]),
+        seed=tf.stack([seed, tf.constant(0, tf.int64)]),
+        minval=-1.0, maxval=1.0, dtype=tf.float32)
+    return {"images": self.generator(z, training=False), "z": z}
 
 
 class DiscriminatorModule(tf.Module):

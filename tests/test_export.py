@@ -1,14 +1,18 @@
 """Exported SavedModels: layout, versions, signatures, reload equality."""
 
+import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from export import exporter
+from export.signatures import MAX_SAMPLE_COUNT
 from export.versions import ExportError
-from tests.conftest import cli
+from tests.conftest import REPO, cli, subprocess_env
 
 
 def test_layout_and_signatures(tiny_export):
@@ -74,13 +78,84 @@ def test_export_cli_errors(tmp_path):
 def test_generator_and_discriminator_run_in_tf1_session(tiny_export):
   # TensorFlow Serving loads SavedModels like this, not like tf.saved_model.
   export_dir = tiny_export[1]
-  for name, feeds in (("generator", {"z": np.zeros((2, 8), np.float32)}),
-                      ("discriminator",
-                       {"images": np.zeros((2, 16, 16, 1), np.float32)})):
+  for name, signature_name, feeds, batch in (
+      ("generator", "serving_default", {"z": np.zeros((2, 8), np.float32)},
+       2),
+      ("generator", "sample", {"count": np.int32(3), "seed": np.int64(4)}, 3),
+      ("discriminator", "serving_default",
+       {"images": np.zeros((2, 16, 16, 1), np.float32)}, 2)):
     with tf.compat.v1.Session(graph=tf.Graph()) as sess:
       meta = tf.compat.v1.saved_model.loader.load(
           sess, ["serve"], os.path.join(export_dir, name, "1"))
-      signature = meta.signature_def["serving_default"]
+      signature = meta.signature_def[signature_name]
       out = sess.run({k: v.name for k, v in signature.outputs.items()},
                      {signature.inputs[k].name: v for k, v in feeds.items()})
       assert all(np.all(np.isfinite(v)) for v in out.values())
+      assert all(len(v) == batch for v in out.values()), signature_name
+
+
+@pytest.fixture(scope="module")
+def generator(tiny_export):
+  return tf.saved_model.load(os.path.join(tiny_export[1], "generator", "1"))
+
+
+def test_sample_draws_z_uniform_in_the_prior(generator):
+  sample = generator.signatures["sample"]
+  specs = sample.structured_input_signature[1]
+  assert (specs["count"].dtype, specs["count"].shape.rank) == (tf.int32, 0)
+  assert (specs["seed"].dtype, specs["seed"].shape.rank) == (tf.int64, 0)
+  first = sample(count=tf.constant(MAX_SAMPLE_COUNT),
+                 seed=tf.constant(7, tf.int64))
+  again = sample(count=tf.constant(MAX_SAMPLE_COUNT),
+                 seed=tf.constant(7, tf.int64))
+  other = sample(count=tf.constant(MAX_SAMPLE_COUNT),
+                 seed=tf.constant(8, tf.int64))
+  np.testing.assert_array_equal(first["images"].numpy(),
+                                again["images"].numpy())
+  assert not np.array_equal(first["z"].numpy(), other["z"].numpy())
+  z = first["z"].numpy()
+  assert z.shape == (MAX_SAMPLE_COUNT, 8) and z.dtype == np.float32
+  assert z.min() >= -1.0 and z.max() <= 1.0
+  # Spread over the whole interval, not a corner of it (64 x 8 draws).
+  assert z.min() < -0.9 and z.max() > 0.9 and abs(z.mean()) < 0.1
+  # images = G(z): the same as serving_default on the returned z.
+  np.testing.assert_allclose(
+      first["images"].numpy(),
+      generator.signatures["serving_default"](z=first["z"])["images"].numpy(),
+      atol=1e-5)
+
+
+@pytest.mark.parametrize("count", [0, -1, MAX_SAMPLE_COUNT + 1, 2**31 - 1])
+def test_sample_refuses_a_bad_count(generator, count):
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match=f"count={count} must be between 1 and "
+                           f"{MAX_SAMPLE_COUNT} images"):
+    generator.signatures["sample"](count=tf.constant(count, tf.int32),
+                                   seed=tf.constant(0, tf.int64))
+
+
+IMPORT_CHECK = """
+import json
+import sys
+import tensorflow  # noqa: F401  (what TensorFlow itself imports is not ours)
+before = set(sys.modules)
+import export.exporter, export.main  # noqa: E401,F401
+added = set(sys.modules) - before
+heavy = sorted(m for m in added
+               if m.split(".")[0] in ("matplotlib", "cv2", "skimage"))
+ours = sorted(m for m in ("inpainting.complete", "inpainting.figures",
+                          "inpainting.baselines", "inpainting.evaluation",
+                          "inpainting.metrics", "inpainting.image_io")
+              if m in sys.modules)
+print(json.dumps([heavy, ours]))
+"""
+
+
+def test_export_imports_only_the_pure_tf_part_of_inpainting():
+  # A fresh process: this one has imported everything already.
+  result = subprocess.run([sys.executable, "-c", IMPORT_CHECK],
+                          capture_output=True, text=True, cwd=REPO,
+                          env=subprocess_env(), timeout=300)
+  assert result.returncode == 0, result.stderr[-3000:]
+  heavy, ours = json.loads(result.stdout.strip().splitlines()[-1])
+  assert heavy == [] and ours == [], (heavy, ours)

@@ -1,0 +1,101 @@
+"""`PROG --help` of every installed command lists that command's own flags.
+
+absl's --help lists the flags of the __main__ module, which for a console
+script is the generated wrapper; inpainting/cli.py answers --help itself.
+These run the console scripts that setup.py installs, as a user would.
+"""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO, subprocess_env
+from training import config as config_lib
+
+BIN = os.path.dirname(sys.executable)
+COMMANDS = {
+    "dcgan-train": ("--config", "--workdir", "--config.beta1",
+                    "--config.model.z_dim", "--batch_size", "--max_steps",
+                    "--dataset", "--image_size"),
+    "dcgan-export": ("--workdir", "--export_dir", "--version", "--max_batch"),
+    "dcgan-complete": ("--model_dir", "--images", "--mask", "--out",
+                       "--steps"),
+    "dcgan-demo": ("--workdir", "--train_steps", "--images_per_digit",
+                   "--search_steps"),
+}
+
+
+def run_help(*command):
+  return subprocess.run(list(command) + ["--help"], capture_output=True,
+                        text=True, timeout=60, cwd=REPO,
+                        env=subprocess_env())
+
+
+def flag_help(text, name):
+  """The help block of flag `name` (absl's layout: `  --name: ...`)."""
+  match = re.search(rf"^  --(?:\[no\])?{re.escape(name)}: .*?(?=^  --|\n\n)",
+                    text, re.M | re.S)
+  assert match, f"--{name} not in the help:\n{text}"
+  return match.group(0)
+
+
+@pytest.fixture(scope="module")
+def train_help():
+  result = run_help(os.path.join(BIN, "dcgan-train"))
+  assert result.returncode == 0, result.stderr
+  return result.stdout
+
+
+@pytest.mark.parametrize("prog", sorted(COMMANDS))
+def test_help_lists_the_commands_own_flags(prog):
+  result = run_help(os.path.join(BIN, prog))
+  assert result.returncode == 0, result.stderr
+  assert result.stdout.startswith(f"USAGE: {prog} [flags]")
+  for flag in COMMANDS[prog]:
+    flag_help(result.stdout, flag.lstrip("-"))
+  # absl's own flags stay behind --helpfull.
+  for absl_flag in ("--logtostderr", "--verbosity", "--flagfile",
+                    "--only_check_flags"):
+    assert absl_flag not in result.stdout
+  assert "Traceback" not in result.stderr
+
+
+def test_train_help_shows_effective_defaults(train_help):
+  # 64 is the default preset's batch size; the flag's own default is that
+  # value, and the text says that it comes from the preset.
+  for name in ("batch_size", "config.batch_size"):
+    block = flag_help(train_help, name)
+    assert "(default: '64')" in block
+    assert "--config preset's (mnist32's below)" in " ".join(block.split())
+  assert "(default: '0.5')" in flag_help(train_help, "config.beta1")
+  assert "(default: '100')" in flag_help(train_help, "config.model.z_dim")
+  assert "(default: 'mnist32')" in flag_help(train_help, "config")
+
+
+def test_train_help_lists_every_config_field(train_help):
+  for field in config_lib.config_fields():
+    block = flag_help(train_help, f"config.{field.path}")
+    # Its doc comes from the dataclass docstring.
+    assert field.doc.split()[0] in block
+
+
+def test_help_under_python_dash_m(train_help):
+  result = subprocess.run([sys.executable, "-m", "training.main", "--help"],
+                          capture_output=True, text=True, timeout=60,
+                          cwd=REPO, env=subprocess_env())
+  assert result.returncode == 0, result.stderr
+  assert result.stdout == train_help
+
+
+def test_demo_help_states_demo_config_defaults():
+  from demo import run  # pylint: disable=import-outside-toplevel
+  result = run_help(os.path.join(BIN, "dcgan-demo"))
+  defaults = run.DemoConfig()
+  for name, value in (("train_steps", defaults.train_steps),
+                      ("images_per_digit", defaults.images_per_digit),
+                      ("search_steps", defaults.search.steps)):
+    assert f"(default: {value})" in " ".join(
+        flag_help(result.stdout, name).split())

@@ -14,12 +14,17 @@ E, then renamed into place one by one. A kill between two renames leaves a
 partial version that readers skip (`complete_versions`), that models.config
 does not name, and that the next export removes along with the staging
 folder.
+
+The workdir and E may be any TensorFlow file system's (gs://, file://,
+ram://): every access goes through inpainting/files.py. On object stores
+and ram:// a model's rename moves its files one by one (`files.rename_dir`),
+top-level files last, so saved_model.pb, by which readers judge a version,
+arrives after the variables it needs.
 """
 
 import dataclasses
 import json
 import os
-import shutil
 from typing import Dict, List, Optional
 
 from absl import logging
@@ -57,16 +62,15 @@ class ExportResult:
 
 
 def _load_model_config(workdir: str) -> ModelConfig:
-  if not os.path.isdir(workdir):
-    what = "not a directory" if os.path.exists(workdir) else "no such directory"
+  if not files.isdir(workdir):
+    what = "not a directory" if files.exists(workdir) else "no such directory"
     raise ExportError(f"--workdir={workdir}: {what}")
   path = os.path.join(workdir, "config.json")
-  if not os.path.exists(path):
+  if not files.exists(path):
     raise ExportError(f"{path}: not found; --workdir must be a training "
                       "workdir")
   try:
-    with open(path) as f:
-      values = json.load(f)
+    values = json.loads(files.read(path))
   except ValueError as e:  # JSONDecodeError, or bytes that are not UTF-8
     raise ExportError(f"{path}: not valid JSON ({e})") from None
   except OSError as e:
@@ -172,16 +176,16 @@ def serving_config(base_path: str, version: int) -> str:
 
 
 def _check_export_dir(export_dir: str):
-  if os.path.exists(export_dir) and not os.path.isdir(export_dir):
+  if files.exists(export_dir) and not files.isdir(export_dir):
     raise ExportError(f"--export_dir={export_dir}: not a directory")
 
 
 def _make_export_dir(export_dir: str) -> bool:
   """Creates export_dir if needed; True if this call created it."""
-  if os.path.isdir(export_dir):
+  if files.isdir(export_dir):
     return False
   try:
-    os.makedirs(export_dir)
+    files.makedirs(export_dir)
   except OSError as e:
     raise ExportError(f"--export_dir={export_dir}: cannot create it "
                       f"({e.strerror})") from None
@@ -195,9 +199,8 @@ def _save_all(staging: str, modules: Dict, version: int, step: int,
   for name, module in modules.items():
     tf.saved_model.save(module, os.path.join(staging, name),
                         signatures=module.signatures())
-  warmup.write_warmup_file(os.path.join(staging, "completer"), "completer",
-                           image_size, channels,
-                           steps=min(warmup.WARMUP_STEPS, limits.max_steps))
+  _write_warmup_file(os.path.join(staging, "completer"), image_size, channels,
+                     steps=min(warmup.WARMUP_STEPS, limits.max_steps))
   for name in modules:
     extra = {}
     if name == "completer":
@@ -206,6 +209,21 @@ def _save_all(staging: str, modules: Dict, version: int, step: int,
     versions.write_marker(os.path.join(staging, name),
                           versions.make_marker(name, version, step, staging,
                                                **extra))
+
+
+def _write_warmup_file(saved_model_dir, image_size, channels, steps):
+  """warmup.write_warmup_file's records, its folder made with files.makedirs.
+
+  warmup.write_warmup_file makes assets.extra/ with os.makedirs, which for
+  a URL export dir would create a local folder named after it ("gs:/...").
+  """
+  path = os.path.join(saved_model_dir, warmup.WARMUP_FILE)
+  files.makedirs(os.path.dirname(path))
+  with tf.io.TFRecordWriter(path) as writer:
+    for log in warmup.warmup_requests("completer", image_size, channels,
+                                      steps):
+      writer.write(log.SerializeToString())
+  return path
 
 
 def _move_into_place(staging: str, export_dir: str, version: int
@@ -220,17 +238,17 @@ def _move_into_place(staging: str, export_dir: str, version: int
   try:
     for name in MODEL_NAMES:
       target = os.path.join(export_dir, name, str(version))
-      if not os.path.isdir(os.path.dirname(target)):
-        os.makedirs(os.path.dirname(target))
+      if not files.isdir(os.path.dirname(target)):
+        files.makedirs(os.path.dirname(target))
         created.append(os.path.dirname(target))
-      if os.path.exists(target):
+      if files.exists(target):
         raise ExportError(f"{target} appeared while exporting (another "
                           "export?); it is left as it is")
-      os.rename(os.path.join(staging, name), target)
+      files.rename_dir(os.path.join(staging, name), target)
       paths[name] = target
   except BaseException:
     for path in list(paths.values()) + created:
-      shutil.rmtree(path, ignore_errors=True)
+      files.rmtree(path, ignore_errors=True)
     raise
   return paths
 
@@ -275,19 +293,19 @@ def export_models(workdir: str, export_dir: str, version: Optional[int] = None,
     modules = {"generator": signatures.GeneratorModule(generator),
                "discriminator": signatures.DiscriminatorModule(discriminator),
                "completer": completer}
-    os.makedirs(staging, exist_ok=True)
+    files.makedirs(staging)
     _save_all(staging, modules, version, step, limits, completer.config,
               generator.image_size, generator.channels)
     paths = _move_into_place(staging, export_dir, version)
   except BaseException:
-    shutil.rmtree(staging, ignore_errors=True)
+    files.rmtree(staging, ignore_errors=True)
     if created:
       try:
-        os.rmdir(export_dir)  # only if empty: what appeared is not ours
+        files.rmdir(export_dir)  # only if empty: what appeared is not ours
       except OSError:
         pass
     raise
-  shutil.rmtree(staging, ignore_errors=True)  # empty by now
+  files.rmtree(staging, ignore_errors=True)  # empty by now
 
   serving_version = complete_versions(export_dir, MODEL_NAMES)[-1]
   config_text = serving_config(serving_base, serving_version)

@@ -14,7 +14,6 @@ it is not ours and is never deleted.
 
 import json
 import os
-import shutil
 from typing import Dict, List, Optional, Sequence
 
 from absl import logging
@@ -33,11 +32,11 @@ class ExportError(ValueError):
 
 def existing_versions(model_base: str) -> List[int]:
   """Sorted integer version directories under model_base (others ignored)."""
-  if not os.path.isdir(model_base):
+  if not files.isdir(model_base):
     return []
-  return sorted(int(name) for name in os.listdir(model_base)
-                if name.isdigit() and os.path.isdir(os.path.join(model_base,
-                                                                 name)))
+  return sorted(int(name) for name in files.listdir(model_base)
+                if name.isdigit() and files.isdir(os.path.join(model_base,
+                                                               name)))
 
 
 def all_versions(export_dir: str, model_names: Sequence[str]) -> List[int]:
@@ -61,7 +60,7 @@ def check_version_is_free(export_dir: str, model_names: Sequence[str],
     raise ExportError(f"--version={version} must be an integer >= 1")
   for name in model_names:
     path = os.path.join(export_dir, name, str(version))
-    if os.path.exists(path):
+    if files.exists(path):
       raise ExportError(f"{path} already exists; exported versions are never "
                         "overwritten (omit --version to take the next one)")
 
@@ -76,7 +75,7 @@ def make_marker(model: str, version: int, step: int, staging: str,
 
 def write_marker(saved_model_dir: str, marker: Dict) -> str:
   path = os.path.join(saved_model_dir, MARKER_FILE)
-  os.makedirs(os.path.dirname(path), exist_ok=True)
+  files.makedirs(os.path.dirname(path))
   files.atomic_write(path, json.dumps(marker, indent=1, sort_keys=True) + "\n")
   return path
 
@@ -84,8 +83,8 @@ def write_marker(saved_model_dir: str, marker: Dict) -> str:
 def read_marker(saved_model_dir: str) -> Optional[Dict]:
   """The marker of an exported model dir; None when it has none (not ours)."""
   try:
-    with open(os.path.join(saved_model_dir, MARKER_FILE)) as f:
-      marker = json.load(f)
+    marker = json.loads(files.read(os.path.join(saved_model_dir,
+                                                MARKER_FILE)))
   except (OSError, ValueError):
     return None
   if not isinstance(marker, dict) or marker.get("format") != MARKER_FORMAT:
@@ -121,7 +120,7 @@ def remove_abandoned(export_dir: str, model_names: Sequence[str]
       continue
     for name in model_names:
       path = os.path.join(export_dir, name, str(version))
-      marker = read_marker(path) if os.path.isdir(path) else None
+      marker = read_marker(path) if files.isdir(path) else None
       # Only a marker that describes this very dir: a copy moved elsewhere
       # by hand is the user's.
       ours = marker and (marker.get("model"), marker.get("version")) == (
@@ -129,7 +128,7 @@ def remove_abandoned(export_dir: str, model_names: Sequence[str]
       owner = _dead_owner(marker) if ours else None
       if owner is None:
         continue
-      shutil.rmtree(path)
+      files.rmtree(path)
       removed.append(path)
       logging.warning("Removed %s: version %d was left incomplete by an "
                       "export that was killed (%s)", path, version,

@@ -250,11 +250,11 @@ def realpath(path: str) -> str:
 
 
 def parent(path: str) -> str:
-  """The folder holding path; a URL's bucket or root stays itself."""
-  path = realpath(path)
+  """The folder holding path (os.path.dirname locally); a URL's bucket or
+  root is its own parent."""
   if not is_url(path):
     return os.path.dirname(path)
-  head, _, rest = path.partition("://")
+  head, _, rest = realpath(path).partition("://")
   if "/" not in rest:
     return path
   return f"{head}://{rest.rsplit('/', 1)[0]}"

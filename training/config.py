@@ -140,20 +140,26 @@ class TrainConfig:
 def check_workdir(config: TrainConfig, workdir: str):
   """Refuses a workdir that cannot hold this run; reads, never writes.
 
-  Pure Python, so the entry point checks it before TensorFlow loads.
+  Pure Python for a local workdir, so the entry point checks it before
+  TensorFlow loads; a URL (gs://, file://, ...) is read with tf.io.gfile.
 
   Raises:
     WorkdirError: The workdir is a file, or its config.json is unreadable
       or describes a model of another shape.
   """
-  if os.path.exists(workdir) and not os.path.isdir(workdir):
-    raise WorkdirError(f"--workdir={workdir}: exists and is not a directory")
+  from inpainting import files  # pylint: disable=import-outside-toplevel
   path = os.path.join(workdir, CONFIG_FILE)
-  if not os.path.exists(path):
-    return
   try:
-    with open(path) as f:
-      saved = json.load(f)
+    if files.exists(workdir) and not files.isdir(workdir):
+      raise WorkdirError(
+          f"--workdir={workdir}: exists and is not a directory")
+    if not files.exists(path):
+      return
+  except OSError as e:
+    raise WorkdirError(f"--workdir={workdir}: cannot read it "
+                       f"({e.strerror or e})") from e
+  try:
+    saved = json.loads(files.read(path))
   except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
     raise WorkdirError(f"{path}: unreadable ({e}); it records the run in "
                        "this workdir: restore it, or use a new --workdir"

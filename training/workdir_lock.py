@@ -6,12 +6,22 @@ process start time, so a lock left by a dead process (SIGKILL, power loss)
 is recognised on the same host and taken over with a warning. A lock held
 from another host cannot be checked and is refused with its path, so the
 user can delete it once that job is really gone.
+
+On a local disk the lock is exclusive: O_EXCL lets exactly one of two
+racing trainers create it. Other file systems (gs://, file://, ...; through
+tf.io.gfile) have no exclusive create, so there the lock is
+create-if-absent: check that it is missing, write it, read it back and keep
+it only if it still names us. That refuses a second trainer that starts
+while the first runs (the usual mistake), but two trainers that start within
+the same moment can both pass. Object stores that offer preconditions
+(GCS's if-generation-match) could close that gap; gfile does not expose them.
 """
 
 import os
 
 from absl import logging
 
+from inpainting import files
 from inpainting.files import Owner
 from training.errors import WorkdirError
 
@@ -54,6 +64,8 @@ class WorkdirLock:
                        "(another process keeps replacing it)")
 
   def _try_create(self) -> bool:
+    if files.is_url(self.path):
+      return self._try_create_remote()
     try:
       fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
     except FileExistsError:
@@ -62,10 +74,16 @@ class WorkdirLock:
       f.write(self.owner.to_json())
     return True
 
+  def _try_create_remote(self) -> bool:
+    # Create-if-absent (see the module docstring): the weaker guarantee.
+    if files.exists(self.path):
+      return False
+    files.atomic_write(self.path, self.owner.to_json())
+    return self._read_holder() == self.owner
+
   def _read_holder(self):
     try:
-      with open(self.path) as f:
-        return Owner.from_json(f.read())
+      return Owner.from_json(files.read(self.path))
     except FileNotFoundError:
       return None
 
@@ -74,10 +92,13 @@ class WorkdirLock:
     # this stale lock; the others find it gone and try to create it again.
     aside = f"{self.path}.stale.{os.getpid()}"
     try:
-      os.rename(self.path, aside)
+      if files.is_url(self.path):
+        files.replace(self.path, aside)  # One object store request or two.
+      else:
+        os.rename(self.path, aside)
     except FileNotFoundError:
       return
-    os.remove(aside)
+    files.remove(aside)
     logging.warning("Took over %s from %s, which is no longer running",
                     self.path, holder.describe() if holder else
                     "an unreadable lock")
@@ -87,7 +108,7 @@ class WorkdirLock:
       return
     self.held = False
     if self._read_holder() == self.owner:
-      os.remove(self.path)
+      files.remove(self.path)
 
   def __enter__(self):
     return self.acquire()

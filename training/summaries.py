@@ -1,5 +1,6 @@
 """TensorBoard summaries and sample-grid PNGs."""
 
+import io
 import os
 
 import matplotlib
@@ -29,15 +30,17 @@ def image_grid(images) -> np.ndarray:
 
 
 def write_png(path: str, grid: np.ndarray):
-  """Writes a uint8 [H, W, C] grid as PNG atomically (temp name, rename)."""
-  os.makedirs(os.path.dirname(path), exist_ok=True)
-  tmp = path + ".tmp"
+  """Writes a uint8 [H, W, C] grid as PNG atomically (temp name, rename),
+  on any file system (the workdir may be gs://...)."""
+  from inpainting import files  # pylint: disable=import-outside-toplevel
+  encoded = io.BytesIO()
   if grid.shape[-1] == 1:
-    mpl_image.imsave(tmp, grid[..., 0], cmap="gray", vmin=0, vmax=255,
+    mpl_image.imsave(encoded, grid[..., 0], cmap="gray", vmin=0, vmax=255,
                      format="png")
   else:
-    mpl_image.imsave(tmp, grid, format="png")
-  os.replace(tmp, path)
+    mpl_image.imsave(encoded, grid, format="png")
+  files.makedirs(os.path.dirname(path))
+  files.atomic_write(path, encoded.getvalue(), "wb")
 
 
 def sample_png_path(workdir: str, step: int) -> str:

@@ -23,6 +23,7 @@ import keras
 import tensorflow as tf
 
 from models.networks import build_networks
+from inpainting import files
 from inpainting.files import atomic_write
 from training import checkpoints, distribution, frechet, input_pipeline
 from training import precision, summaries
@@ -49,20 +50,24 @@ def _write_config(config: TrainConfig, workdir: str):
 
 
 def _make_dirs(path: str):
-  """makedirs; returns the directories it created, deepest first."""
+  """makedirs on any file system; returns the directories it created,
+  deepest first."""
   created = []
-  while path and not os.path.exists(path):
+  while path and not files.exists(path):
     created.append(path)
-    path = os.path.dirname(path)
+    parent = files.parent(path)
+    if parent == path:  # A URL's bucket or root.
+      break
+    path = parent
   for directory in reversed(created):
-    os.makedirs(directory, exist_ok=True)
+    files.makedirs(directory)
   return created
 
 
 def _remove_if_empty(directories):
   for directory in directories:
     try:
-      os.rmdir(directory)
+      files.rmdir(directory)
     except OSError:
       return
 

@@ -80,6 +80,14 @@ def _get_json(url):
     return json.load(response)
 
 
+def _post_json(url, body):
+  request = urllib.request.Request(
+      url, data=json.dumps(body).encode(),
+      headers={"Content-Type": "application/json"})
+  with urllib.request.urlopen(request, timeout=10) as response:
+    return json.load(response)
+
+
 def test_tensorboard_serves_scalars_and_samples(tmp_path):
   workdir = str(tmp_path / "run")
   result = cli("training.main", "--config=tiny", f"--workdir={workdir}",
@@ -87,6 +95,7 @@ def test_tensorboard_serves_scalars_and_samples(tmp_path):
   assert result.returncode == 0, result.stderr[-2000:]
 
   port = free_port()
+  # The README's command: the workdir itself is the logdir.
   board = subprocess.Popen(
       [sys.executable, "-m", "tensorboard.main", f"--logdir={workdir}",
        "--host=127.0.0.1", f"--port={port}", "--reload_interval=1",
@@ -100,19 +109,41 @@ def test_tensorboard_serves_scalars_and_samples(tmp_path):
         tags = _get_json(f"{base}/scalars/tags")
       except OSError:
         return False
-      return "losses/d_loss" in tags.get(".", {})
+      return "losses/d_loss" in tags.get("train", {})
     wait_for(scalar_tags_loaded, 120, "TensorBoard to load the run")
 
-    tags = _get_json(f"{base}/scalars/tags")["."]
+    tags = _get_json(f"{base}/scalars/tags")
+    assert list(tags) == ["train"]  # one run, none at the logdir's root
+    tags = tags["train"]
     for tag in ("losses/g_loss", "discriminator/d_real",
                 "discriminator/d_fake", "norms/g_grad_norm"):
       assert tag in tags
-    query = urllib.parse.urlencode({"run": ".", "tag": "losses/d_loss"})
+    assert "D(x)" in tags["discriminator/d_real"]["description"]
+    query = urllib.parse.urlencode({"run": "train", "tag": "losses/d_loss"})
     points = _get_json(f"{base}/scalars/scalars?{query}")
     assert [p[1] for p in points] == [1, 2, 3, 4]
 
-    assert "samples" in _get_json(f"{base}/images/tags")["."]
-    query = urllib.parse.urlencode({"run": ".", "tag": "samples"})
+    # HParams tab: the tuned hyperparameters, the Fréchet distance as the
+    # first metric column, and the run's metric values filled in.
+    experiment = _post_json(f"{base}/hparams/experiment",
+                            {"experimentName": ""})
+    names = {info["name"] for info in experiment["hparamInfos"]}
+    assert {"learning_rate", "batch_size", "beta1", "model.z_dim",
+            "model.gf", "model.df", "model.image_size", "model.channels",
+            "dataset"} == names
+    metric_tags = [info["name"]["tag"] for info in experiment["metricInfos"]]
+    assert metric_tags[0] == "quality/frechet_distance"
+    groups = _post_json(f"{base}/hparams/session_groups", {
+        "experimentName": "", "startIndex": 0, "sliceSize": 10,
+        "allowedStatuses": ["STATUS_UNKNOWN", "STATUS_SUCCESS",
+                            "STATUS_FAILURE", "STATUS_RUNNING"]})
+    [group] = groups["sessionGroups"]
+    assert group["hparams"]["model.image_size"] == 16
+    values = {m["name"]["tag"]: m for m in group["metricValues"]}
+    assert values["losses/d_loss"]["trainingStep"] == 4
+
+    assert "samples" in _get_json(f"{base}/images/tags")["train"]
+    query = urllib.parse.urlencode({"run": "train", "tag": "samples"})
     images = _get_json(f"{base}/images/images?{query}")
     assert [image["step"] for image in images] == [2, 4]
     with urllib.request.urlopen(

@@ -56,7 +56,42 @@ def write_samples(workdir: str, step: int, images):
   return path
 
 
+# What each scalar means, shown under its chart in TensorBoard.
+SCALAR_DESCRIPTIONS = {
+    "d_loss": "Discriminator loss: binary cross-entropy on a real and a "
+              "generated batch (log 4 = 1.386 when D cannot tell them apart).",
+    "g_loss": "Generator loss: -log D(G(z)), the non-saturating loss.",
+    "d_real": "D(x): the discriminator's mean probability that a real image "
+              "is real (0 to 1).",
+    "d_fake": "D(G(z)): the discriminator's mean probability that a "
+              "generated image is real (0 to 1); near 0.5 D is fooled half "
+              "the time.",
+    "g_grad_norm": "Global L2 norm of the generator's gradients (unscaled).",
+    "d_grad_norm": "Global L2 norm of the discriminator's gradients "
+                   "(unscaled).",
+    "g_weight_norm": "Global L2 norm of the generator's trainable weights.",
+    "d_weight_norm": "Global L2 norm of the discriminator's trainable "
+                     "weights.",
+    "d_loss_scale": "Mixed precision: the discriminator's dynamic loss "
+                    "scale.",
+    "g_loss_scale": "Mixed precision: the generator's dynamic loss scale.",
+    "d_skipped_steps": "Mixed precision: discriminator steps skipped since "
+                       "the last log line for overflowing gradients.",
+    "g_skipped_steps": "Mixed precision: generator steps skipped since the "
+                       "last log line for overflowing gradients.",
+    "images_per_sec": "Training throughput: images per second (global "
+                      "batch), averaged since the last log line.",
+}
+FRECHET_TAG = "quality/frechet_distance"
+FRECHET_DESCRIPTION = (
+    "Fréchet distance between 1,000 generated digits and the training "
+    "digits, on a small digit classifier's features; lower is better. "
+    "Comparable between runs of this code at one image size, not with "
+    "published FIDs.")
+
+
 def write_scalars(step: int, metrics, images_per_sec=None):
+  """Writes the step's metrics, grouped by kind, with their descriptions."""
   for name, value in metrics.items():
     if name.endswith("_norm"):
       group = "norms"
@@ -66,9 +101,16 @@ def write_scalars(step: int, metrics, images_per_sec=None):
       group = "losses"
     else:  # d_real, d_fake: mean D(x) and D(G(z)).
       group = "discriminator"
-    tf.summary.scalar(f"{group}/{name}", value, step=step)
+    tf.summary.scalar(f"{group}/{name}", value, step=step,
+                      description=SCALAR_DESCRIPTIONS.get(name))
   if images_per_sec is not None:
-    tf.summary.scalar("perf/images_per_sec", images_per_sec, step=step)
+    tf.summary.scalar("perf/images_per_sec", images_per_sec, step=step,
+                      description=SCALAR_DESCRIPTIONS["images_per_sec"])
+
+
+def write_frechet(step: int, distance: float):
+  tf.summary.scalar(FRECHET_TAG, distance, step=step,
+                    description=FRECHET_DESCRIPTION)
 
 
 def flat_hparams(config_dict, prefix=""):
@@ -84,5 +126,39 @@ def flat_hparams(config_dict, prefix=""):
   return flat
 
 
+# The knobs people tune, as TrainConfig.to_dict() names them; operational
+# flags (log_every, checkpoint_every, workdir, strategy...) would only make
+# the HParams table wider without separating runs by quality.
+TUNED_HPARAMS = ("learning_rate", "batch_size", "beta1", "model.z_dim",
+                 "model.gf", "model.df", "model.image_size", "model.channels",
+                 "dataset")
+# Metric columns of the HParams tab, the Fréchet distance first: it is the
+# one that says which run generates better images.
+HPARAMS_METRICS = (
+    (FRECHET_TAG, "Fréchet distance"),
+    ("losses/d_loss", "D loss"),
+    ("losses/g_loss", "G loss"),
+    ("discriminator/d_real", "D(x)"),
+    ("discriminator/d_fake", "D(G(z))"),
+    ("perf/images_per_sec", "images/s"),
+)
+
+
+def tuned_hparams(config_dict):
+  """The tuned hyperparameters of a TrainConfig.to_dict(), flat."""
+  flat = flat_hparams(config_dict)
+  return {name: flat[name] for name in TUNED_HPARAMS if name in flat}
+
+
 def write_hparams(config_dict):
-  hparams_api.hparams(flat_hparams(config_dict))
+  """The experiment (hparams and metric columns) and this run's values.
+
+  Both go to the run's own event files (WORKDIR/train), so that
+  `tensorboard --logdir WORKDIR` finds the metrics in the same run.
+  """
+  values = tuned_hparams(config_dict)
+  hparams_api.hparams_config(
+      hparams=[hparams_api.HParam(name) for name in values],
+      metrics=[hparams_api.Metric(tag, display_name=name)
+               for tag, name in HPARAMS_METRICS])
+  hparams_api.hparams(values)

@@ -6,7 +6,8 @@ Workdir layout:
   checkpoints/          tf.train.CheckpointManager: both models, both
                         optimizers, the step and the z generator's state;
                         damaged/ holds checkpoints that failed to restore
-  events.out.tfevents*  TensorBoard scalars, sample grids and hparams
+  train/events.out.tfevents*  TensorBoard scalars, sample grids and hparams
+                        (run "train" of `tensorboard --logdir WORKDIR`)
   samples/step_N.png    sample grids from a fixed z
 """
 
@@ -34,6 +35,10 @@ from training.stop_signal import SigintAsSigterm, StopSignal
 from training.workdir_lock import WorkdirLock
 
 CHECKPOINT_DIR = "checkpoints"
+# TensorBoard's run directory inside the workdir (the tf-models layout): a
+# logdir's root is no run of its own, and the HParams tab finds a run's
+# metrics only in a run directory.
+SUMMARY_DIR = "train"
 
 
 @dataclasses.dataclass
@@ -285,7 +290,8 @@ class Trainer:
 
     scorer = _frechet_scorer(config) if self.is_chief else None
     gan_step = self.state.make_step(self.strategy)
-    writer = (tf.summary.create_file_writer(self.workdir) if self.is_chief
+    writer = (tf.summary.create_file_writer(
+        os.path.join(self.workdir, SUMMARY_DIR)) if self.is_chief
               else tf.summary.create_noop_writer())
     try:
       with writer.as_default(), _peer_failures_as_errors(self.multi_worker):
@@ -364,7 +370,7 @@ class Trainer:
           distance = scorer.score_generator(
               lambda z: state.generator(z, training=False),
               config.model.z_dim, seed=config.seed)
-          tf.summary.scalar("quality/frechet_distance", distance, step=step)
+          summaries.write_frechet(step, distance)
           logging.info("step %d  Fréchet distance %.3f", step, distance)
         if step % config.checkpoint_every == 0:
           checkpoints.save(manager, step)
@@ -377,9 +383,8 @@ class Trainer:
     if step != last_saved:
       checkpoints.save(manager, step)
     if stop.received:
-      logging.info("%s received: saved checkpoint at step %d and stopped",
-                   stop.received, step)
-    logging.info("Checkpoint %s", manager.latest_checkpoint)
+      # checkpoints.save has announced the checkpoint itself.
+      logging.info("%s received: stopped at step %d", stop.received, step)
     return TrainResult(step, metrics, self._latest_checkpoint(),
                        stop.received)
 

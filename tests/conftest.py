@@ -112,7 +112,10 @@ def summary_values(workdir, plugin):
   """[(step, tf.Summary.Value)] of one TensorBoard plugin in workdir."""
   import tensorflow as tf  # pylint: disable=import-outside-toplevel
   values = []
-  for path in sorted(glob.glob(os.path.join(workdir, "events.out.tfevents*"))):
+  # The trainer writes under workdir/train/ (TensorBoard's run "train").
+  for path in sorted(glob.glob(os.path.join(workdir, "**",
+                                            "events.out.tfevents*"),
+                               recursive=True)):
     for event in tf.compat.v1.train.summary_iterator(path):
       values.extend((event.step, value) for value in event.summary.value
                     if value.metadata.plugin_data.plugin_name == plugin)

@@ -36,8 +36,9 @@ _CONFIG = flags.DEFINE_string(
     f"A preset ({', '.join(sorted(config_lib.PRESETS))}) or a path to a .py "
     "file whose get_config() returns a TrainConfig or a dict of overrides of "
     f"{config_lib.DEFAULT_PRESET}. --config.FIELD=VALUE overrides one field "
-    "(--config.model.z_dim=64); the --config.* defaults shown are "
-    f"{config_lib.DEFAULT_PRESET}'s, the chosen preset's apply.")
+    "(--config.model.z_dim=64). The defaults shown for the field flags are "
+    f"{config_lib.DEFAULT_PRESET}'s; a field not given keeps the chosen "
+    "preset's value.")
 _WORKDIR = flags.DEFINE_string(
     "workdir", None,
     "Required. Checkpoints, TensorBoard events, config.json, samples.")

@@ -1,5 +1,7 @@
 """Fréchet distance: the formula, and the classifier-based scorer."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -32,6 +34,51 @@ def test_known_value_for_two_gaussians():
   cov = np.array([[2.0, 0.5], [0.5, 1.0]])
   assert frechet.frechet_distance_from_stats(
       np.zeros(2), cov, np.array([3.0, 4.0]), cov) == pytest.approx(25.0)
+
+
+def test_closed_form_for_rotated_diagonal_covariances():
+  # C1 = R diag(a) R^T and C2 = R diag(b) R^T commute, so
+  # Tr(C1 + C2 - 2 (C1 C2)^(1/2)) = sum_i (sqrt(a_i) - sqrt(b_i))^2.
+  rotation, _ = np.linalg.qr(np.random.default_rng(2).normal(size=(5, 5)))
+  a = np.array([4.0, 1.0, 0.25, 9.0, 2.0])
+  b = np.array([1.0, 1.0, 1.0, 16.0, 0.5])
+  cov1 = rotation @ np.diag(a) @ rotation.T
+  cov2 = rotation @ np.diag(b) @ rotation.T
+  expected = np.sum((np.sqrt(a) - np.sqrt(b))**2)
+  assert frechet.frechet_distance_from_stats(
+      np.zeros(5), cov1, np.zeros(5), cov2) == pytest.approx(expected,
+                                                             rel=1e-9)
+
+
+def test_trace_sqrt_product_matches_eigenvalues_of_the_product():
+  # The eigenvalues of C1 C2 are those of S C2 S (S = C1^(1/2)): real and
+  # non-negative; the trace of the square root is the sum of their roots.
+  rng = np.random.default_rng(3)
+  x, y = rng.normal(size=(40, 6)), rng.normal(size=(40, 6))
+  cov1, cov2 = x.T @ x / 40, y.T @ y / 40 + np.eye(6)
+  eigenvalues = np.linalg.eigvals(cov1 @ cov2)
+  expected = np.sum(np.sqrt(np.abs(eigenvalues)))
+  assert frechet.trace_sqrt_product(cov1, cov2) == pytest.approx(
+      expected, rel=1e-9)
+
+
+def test_singular_covariances_are_finite_and_silent():
+  # 5 samples of 8 features, and a feature that is always 0 (a dead ReLU):
+  # both covariances are singular; scipy's sqrtm warned "Matrix is
+  # singular" here.
+  rng = np.random.default_rng(4)
+  a, b = rng.normal(size=(5, 8)), rng.normal(size=(5, 8))
+  a[:, 0] = b[:, 0] = 0.0
+  with warnings.catch_warnings():
+    warnings.simplefilter("error")
+    distance = frechet.frechet_distance(a, b)
+    assert frechet.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-9)
+  assert np.isfinite(distance) and distance > 0
+  mu_a, cov_a = frechet.statistics(a)
+  mu_b, cov_b = frechet.statistics(b)
+  expected = (np.sum((mu_a - mu_b)**2) + np.trace(cov_a) + np.trace(cov_b) -
+              2 * np.sum(np.sqrt(np.abs(np.linalg.eigvals(cov_a @ cov_b)))))
+  assert distance == pytest.approx(expected, rel=1e-6)
 
 
 def test_scorer_ranks_real_digits_above_noise():

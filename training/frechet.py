@@ -9,25 +9,49 @@ size, not with published FIDs.
 
 import keras
 import numpy as np
-from scipy import linalg
 import tensorflow as tf
 
 FEATURE_DIM = 64
 
 
+def _psd_sqrt(cov) -> np.ndarray:
+  """The symmetric square root of a covariance matrix.
+
+  eigh instead of a general matrix square root: a covariance is symmetric
+  positive semi-definite, and round-off makes its zero eigenvalues (a
+  singular covariance: fewer samples than features, dead ReLU features)
+  slightly negative, so they are clipped to 0.
+  """
+  eigenvalues, eigenvectors = np.linalg.eigh(cov)
+  roots = np.sqrt(np.clip(eigenvalues, 0.0, None))
+  return (eigenvectors * roots) @ eigenvectors.T
+
+
+def trace_sqrt_product(cov1, cov2) -> float:
+  """Tr((C1 C2)^(1/2)) for symmetric positive semi-definite C1, C2.
+
+  C1 C2 is similar to S C2 S with S = C1^(1/2) (S^-1 (S C2 S) S = C1 C2), and
+  S C2 S is symmetric positive semi-definite, so the trace of the square root
+  is the sum of the square roots of its eigenvalues. Unlike scipy's sqrtm of
+  the non-symmetric C1 C2 this needs no complex arithmetic and stays finite
+  for singular covariances (scipy's `disp=False` is deprecated, too).
+  """
+  root1 = _psd_sqrt(cov1)
+  product = root1 @ cov2 @ root1
+  eigenvalues = np.linalg.eigvalsh((product + product.T) / 2.0)
+  return float(np.sum(np.sqrt(np.clip(eigenvalues, 0.0, None))))
+
+
 def frechet_distance_from_stats(mu1, cov1, mu2, cov2) -> float:
-  """||mu1 - mu2||^2 + Tr(C1 + C2 - 2 (C1 C2)^(1/2))."""
+  """||mu1 - mu2||^2 + Tr(C1) + Tr(C2) - 2 Tr((C1 C2)^(1/2))."""
   mu1, mu2 = np.atleast_1d(mu1), np.atleast_1d(mu2)
-  cov1, cov2 = np.atleast_2d(cov1), np.atleast_2d(cov2)
-  covmean, _ = linalg.sqrtm(cov1 @ cov2, disp=False)
-  if not np.all(np.isfinite(covmean)):
-    # Near-singular product: regularize as in Heusel et al.'s reference code.
-    offset = np.eye(cov1.shape[0]) * 1e-6
-    covmean = linalg.sqrtm((cov1 + offset) @ (cov2 + offset))
-  covmean = np.real(covmean)
+  cov1 = np.atleast_2d(np.asarray(cov1, np.float64))
+  cov2 = np.atleast_2d(np.asarray(cov2, np.float64))
   diff = mu1 - mu2
-  return float(diff @ diff + np.trace(cov1) + np.trace(cov2) -
-               2.0 * np.trace(covmean))
+  distance = (diff @ diff + np.trace(cov1) + np.trace(cov2) -
+              2.0 * trace_sqrt_product(cov1, cov2))
+  # Round-off can leave identical statistics a hair below zero.
+  return float(max(distance, 0.0))
 
 
 def statistics(features):

@@ -4,9 +4,20 @@ r"""Builds TensorFlow Serving requests for the completer from image files.
       > request.json
   curl -d @request.json http://localhost:8501/v1/models/completer:predict
 
-Formats: `b64` (REST, PNG bytes, signature complete_png), `instances` (REST,
-float arrays, serving_default) and `grpc` (a PredictRequest, printed as text;
-send it with a PredictionService stub). Masks: black = missing.
+  python -m export.client --image=digit.png --mask=mask.png \
+      --format=columnar --steps=100 --restarts=1 --seed=7 > request.json
+
+Formats: `b64` (REST, PNG bytes, signature complete_png), `instances` (REST
+row format, float arrays, serving_default), `columnar` (REST columnar format,
+float arrays plus --steps, --restarts and --seed, complete_options: its scalar
+inputs have no batch dimension, so they cannot be sent as rows) and `grpc` (a
+PredictRequest, printed as text; send it with a PredictionService stub; with
+--steps, --restarts or --seed it calls complete_options). Masks: black =
+missing.
+
+`decode_rest_response` turns the server's JSON answer back into arrays and
+bytes: string outputs named `*_bytes` (the PNGs of complete_png) arrive as
+{"b64": ...}, as TF Serving writes them.
 
 The files are checked before a request is built (PNG signature, chunks and
 their CRCs, size and channels from the header): a bad one is one line
@@ -26,6 +37,16 @@ from inpainting import cli
 
 MODEL_NAME = "completer"
 PROG = "export.client"
+# The served search defaults (inpainting.search.SearchConfig, which this
+# module does not import: the b64 format runs without TensorFlow).
+DEFAULT_STEPS = 300
+DEFAULT_RESTARTS = 2
+DEFAULT_SEED = 0
+_INT32_MAX = 2**31 - 1
+_INT64_MAX = 2**63 - 1
+# TF Serving's JSON key for base64-encoded bytes
+# (tensorflow_serving/util/json_tensor.cc, kBase64Key).
+B64_KEY = "b64"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # IHDR colour type -> colour channels, alpha aside (TensorFlow's decode_png
 # drops alpha for channels=1 or 3). Palette images convert to either.
@@ -116,10 +137,17 @@ def png_pixels(png_bytes, channels):
 
 
 def to_model_input(image_pixels, mask_pixels):
-  """uint8 image [H, W, C] and mask [H, W, 1] -> float32 [-1, 1], {0, 1}."""
-  import numpy as np  # pylint: disable=import-outside-toplevel
-  images = image_pixels.astype(np.float32)[None] / 127.5 - 1.0
-  masks = (mask_pixels[None] >= 128).astype(np.float32)
+  """uint8 image [H, W, C] and mask [H, W, 1] -> float32 [-1, 1], {0, 1}.
+
+  Returns:
+    NumPy images [1, H, W, C] and masks [1, H, W, 1] (>= 128 is known).
+  """
+  # pylint: disable=import-outside-toplevel
+  import numpy as np
+  from inpainting import pixels  # the served completer's conversion too
+  # pylint: enable=import-outside-toplevel
+  images = pixels.to_unit_range(image_pixels[None]).numpy()
+  masks = (np.asarray(mask_pixels)[None] >= 128).astype(np.float32)
   return images, masks
 
 
@@ -137,24 +165,129 @@ def rest_instances_request(images, masks):
       for image, mask in zip(images, masks)]}
 
 
-def grpc_request(images, masks, signature="serving_default"):
-  """A PredictRequest for PredictionServiceStub.Predict."""
+def rest_columnar_request(images, masks, steps=DEFAULT_STEPS,
+                          restarts=DEFAULT_RESTARTS, seed=DEFAULT_SEED):
+  """JSON body (columnar `inputs` format) for complete_options.
+
+  TF Serving's row format (`instances`) gives every input a batch dimension,
+  which complete_options' scalar steps, restarts and seed lack; the columnar
+  format sends each input whole.
+
+  Args:
+    images: float32 [N, S, S, C] in [-1, 1].
+    masks: float32 [N, S, S, 1], 1 = known.
+    steps, restarts, seed: The search's; the server checks them against its
+      limits (dcgan-export --max_steps, --max_restarts).
+  """
+  return {"signature_name": "complete_options", "inputs": {
+      "images": images.tolist(), "masks": masks.tolist(),
+      "steps": int(steps), "restarts": int(restarts), "seed": int(seed)}}
+
+
+def _decode_b64(value):
+  """`value` with every {"b64": ...} object replaced by its bytes."""
+  if isinstance(value, dict):
+    if set(value) == {B64_KEY}:
+      return base64.b64decode(value[B64_KEY])
+    return {key: _decode_b64(item) for key, item in value.items()}
+  if isinstance(value, list):
+    return [_decode_b64(item) for item in value]
+  return value
+
+
+def _is_named_outputs(value) -> bool:
+  return isinstance(value, dict) and set(value) != {B64_KEY}
+
+
+def decode_rest_response(body, output_name="output"):
+  """A TF Serving REST :predict response -> {output name: values}.
+
+  Handles both of the server's layouts: `predictions` (answer to a row
+  `instances` request: one object per batch element) and `outputs` (answer
+  to a columnar `inputs` request: one value per output). String outputs
+  named `*_bytes` come as {"b64": ...} and are returned as bytes (e.g. the
+  PNGs of complete_png's blended_bytes and completed_bytes).
+
+  Args:
+    body: The parsed JSON (a dict) or its text.
+    output_name: The key for a response of a single output, which the
+      server sends without its name.
+
+  Returns:
+    A dict of output name -> nested lists of numbers or bytes; batched
+    outputs as lists over the batch.
+
+  Raises:
+    ClientError: the server answered {"error": ...}, or the body is no
+      predict response.
+  """
+  if isinstance(body, (str, bytes)):
+    body = json.loads(body)
+  if not isinstance(body, dict):
+    raise ClientError("not a TF Serving predict response (no JSON object)")
+  if "error" in body:
+    raise ClientError(f"the server answered: {body['error']}")
+  if "predictions" in body:
+    rows = body["predictions"]
+    if rows and all(_is_named_outputs(row) for row in rows):
+      columns = {name: [row[name] for row in rows] for name in rows[0]}
+    else:
+      columns = {output_name: rows}
+  elif "outputs" in body:
+    outputs = body["outputs"]
+    columns = (dict(outputs) if _is_named_outputs(outputs)
+               else {output_name: outputs})
+  else:
+    raise ClientError("not a TF Serving predict response (no 'predictions' "
+                      "or 'outputs')")
+  return {name: _decode_b64(value) for name, value in columns.items()}
+
+
+def grpc_request(images, masks, signature="serving_default", steps=None,
+                 restarts=None, seed=None):
+  """A PredictRequest for PredictionServiceStub.Predict.
+
+  With any of steps, restarts or seed it calls complete_options (the others
+  take the served defaults: DEFAULT_STEPS, ...).
+  """
   # pylint: disable=import-outside-toplevel
   import tensorflow as tf
   from tensorflow_serving.apis import model_pb2
   from tensorflow_serving.apis import predict_pb2
   # pylint: enable=import-outside-toplevel
+  options = (steps, restarts, seed) != (None, None, None)
+  if options:
+    signature = "complete_options"
   request = predict_pb2.PredictRequest(model_spec=model_pb2.ModelSpec(
       name=MODEL_NAME, signature_name=signature))
   request.inputs["images"].CopyFrom(tf.make_tensor_proto(images, tf.float32))
   request.inputs["masks"].CopyFrom(tf.make_tensor_proto(masks, tf.float32))
+  if options:
+    for name, value, default, dtype in (
+        ("steps", steps, DEFAULT_STEPS, tf.int32),
+        ("restarts", restarts, DEFAULT_RESTARTS, tf.int32),
+        ("seed", seed, DEFAULT_SEED, tf.int64)):
+      request.inputs[name].CopyFrom(tf.make_tensor_proto(
+          default if value is None else value, dtype))
   return request
 
 
 _IMAGE = flags.DEFINE_string("image", None, "PNG image of the model's size.")
 _MASK = flags.DEFINE_string("mask", None, "PNG mask: black = missing.")
-_FORMAT = flags.DEFINE_enum("format", "b64", ["b64", "instances", "grpc"],
-                            "Request format.")
+_FORMAT = flags.DEFINE_enum(
+    "format", "b64", ["b64", "instances", "columnar", "grpc"],
+    "Request format: b64 (REST, PNG bytes, complete_png), instances (REST "
+    "rows, serving_default), columnar (REST inputs, complete_options with "
+    "--steps/--restarts/--seed), grpc (PredictRequest text).")
+_STEPS = flags.DEFINE_integer(
+    "steps", DEFAULT_STEPS, "Search steps (--format=columnar or grpc); at "
+    "most the export's --max_steps.")
+_RESTARTS = flags.DEFINE_integer(
+    "restarts", DEFAULT_RESTARTS, "Search restarts (--format=columnar or "
+    "grpc); at most the export's --max_restarts.")
+_SEED = flags.DEFINE_integer(
+    "seed", DEFAULT_SEED, "Search seed (--format=columnar or grpc).")
+_OPTION_FLAGS = ("steps", "restarts", "seed")
 _CHANNELS = flags.DEFINE_integer("channels", 1,
                                  "Image channels of the model: 1 or 3.")
 _SIZE = flags.DEFINE_integer(
@@ -171,11 +304,37 @@ def check_flags(argv):
     raise ClientError(f"--channels={_CHANNELS.value} must be 1 or 3")
   if _SIZE.value is not None and _SIZE.value < 1:
     raise ClientError(f"--size={_SIZE.value} must be >= 1")
+  given = [name for name in _OPTION_FLAGS if flags.FLAGS[name].present]
+  if given and _FORMAT.value not in ("columnar", "grpc"):
+    # Silently dropping them would run a search the user did not ask for.
+    raise ClientError(f"--{given[0]} applies to --format=columnar or grpc "
+                      f"(complete_options), not --format={_FORMAT.value}")
+  check_options(_STEPS.value, _RESTARTS.value, _SEED.value)
+
+
+def check_options(steps, restarts, seed):
+  """ClientError naming the flag unless the search options can be sent."""
+  # The server's own limits are narrower (dcgan-export --max_steps ...);
+  # these are the signature's dtypes: int32 steps and restarts, int64 seed.
+  for name, value, low, high in (("steps", steps, 0, _INT32_MAX),
+                                 ("restarts", restarts, 1, _INT32_MAX),
+                                 ("seed", seed, 0, _INT64_MAX)):
+    if not low <= value <= high:
+      raise ClientError(f"--{name}={value} must be between {low} and {high}")
 
 
 def build_request(image_path, mask_path, request_format, channels,
-                  size=None) -> str:
-  """The request text for the files; ClientError naming a bad one."""
+                  size=None, steps=None, restarts=None, seed=None) -> str:
+  """The request text for the files; ClientError naming a bad one.
+
+  Args:
+    image_path, mask_path: PNG files; mask black = missing.
+    request_format: "b64", "instances", "columnar" or "grpc".
+    channels: The model's image channels (1 or 3).
+    size: The model's image size, if it should be checked here.
+    steps, restarts, seed: complete_options' inputs, for "columnar" (None:
+      the served defaults) and "grpc" (any given: complete_options).
+  """
   image_png = read_png("image", image_path)
   mask_png = read_png("mask", mask_path)
   check_pair(image_png, mask_png, image_path, mask_path, channels, size)
@@ -194,7 +353,13 @@ def build_request(image_path, mask_path, request_format, channels,
   images, masks = to_model_input(pixels["image"], pixels["mask"])
   if request_format == "instances":
     return json.dumps(rest_instances_request(images, masks))
-  return str(grpc_request(images, masks))
+  if request_format == "columnar":
+    return json.dumps(rest_columnar_request(
+        images, masks, DEFAULT_STEPS if steps is None else steps,
+        DEFAULT_RESTARTS if restarts is None else restarts,
+        DEFAULT_SEED if seed is None else seed))
+  return str(grpc_request(images, masks, steps=steps, restarts=restarts,
+                          seed=seed))
 
 
 def _fail(message):
@@ -204,8 +369,11 @@ def _fail(message):
 def main(argv):
   try:
     check_flags(argv)
+    # Only options the user gave: for grpc they switch to complete_options.
+    options = {name: flags.FLAGS[name].value for name in _OPTION_FLAGS
+               if flags.FLAGS[name].present}
     text = build_request(_IMAGE.value, _MASK.value, _FORMAT.value,
-                         _CHANNELS.value, _SIZE.value)
+                         _CHANNELS.value, _SIZE.value, **options)
   except ClientError as e:
     _fail(e)
   print(text)

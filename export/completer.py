@@ -9,8 +9,14 @@ Signatures:
                      (1 = known) -> blended, completed, generated, loss
   complete_options:  the same plus steps (int32), restarts (int32), seed (int64)
   complete_png:      image_png, mask_png: [N] PNG bytes (TF Serving REST's
-                     {"b64": ...}); mask black = missing -> blended_png,
-                     completed_png
+                     {"b64": ...}); mask black = missing -> blended_bytes,
+                     completed_bytes (PNG bytes)
+
+String outputs end in `_bytes`: TF Serving's REST API base64-encodes a string
+output ({"b64": ...}) only when its name has that suffix (IsNamedTensorBytes in
+tensorflow_serving/util/json_tensor.cc); any other string is written into the
+JSON raw, which PNG bytes are not valid UTF-8 for. String inputs need no
+suffix: the server decodes {"b64": ...} for every DT_STRING input.
 
 Every request is checked inside the graph before the search allocates
 anything large, and refused with INVALID_ARGUMENT naming the field: shapes;
@@ -29,6 +35,7 @@ import tensorflow as tf
 
 from export.signatures import backing_variables
 from export.versions import ExportError
+from inpainting import pixels
 from inpainting.completion_graph import search_and_blend
 from inpainting.search import LatentSearch, SearchConfig
 
@@ -300,30 +307,30 @@ class CompleterModule(tf.Module):
     with tf.control_dependencies([_assert_all(conditions)]):
       return tf.identity(image_png), tf.identity(mask_png)
 
-  def _decode(self, png, channels):
-    pixels = tf.io.decode_png(png, channels=channels)
-    return tf.cast(pixels, tf.float32) / 127.5 - 1.0
+  @staticmethod
+  def _decode_all(pngs, channels):
+    """[N] PNG bytes (headers checked) -> uint8 [N, S, S, channels]."""
+    return tf.map_fn(lambda png: tf.io.decode_png(png, channels=channels),
+                     pngs, fn_output_signature=tf.TensorSpec(None, tf.uint8))
 
   def _complete_png(self, image_png, mask_png):
     # No PNG is decoded before its header passed: a small PNG can claim a
     # huge image (20000x20000 gray: 400 MB decoded).
     image_png, mask_png = self._checked_pngs(image_png, mask_png)
-    images = tf.map_fn(lambda p: self._decode(p, self.channels), image_png,
-                       fn_output_signature=tf.TensorSpec(None, tf.float32))
-    masks = tf.map_fn(lambda p: self._decode(p, 1), mask_png,
-                      fn_output_signature=tf.TensorSpec(None, tf.float32))
-    # Mask PNG: white = known, black = missing, as for `--mask=file:`.
-    masks = tf.cast(masks > 0.0, tf.float32)
+    # inpainting.pixels: the one uint8 <-> [-1, 1] conversion, shared with
+    # training, dcgan-complete and export.client.
+    images = pixels.to_unit_range(self._decode_all(image_png, self.channels))
+    # Mask PNG: white = known, black = missing; >= 128 is known, as for
+    # `--mask=file:` and export.client.
+    masks = tf.cast(self._decode_all(mask_png, 1) >= 128, tf.float32)
     out = self._run(images, masks)
 
     def encode(batch):
-      pixels = tf.cast(tf.round((tf.clip_by_value(batch, -1.0, 1.0) + 1.0) *
-                                127.5), tf.uint8)
-      return tf.map_fn(tf.io.encode_png, pixels,
+      return tf.map_fn(tf.io.encode_png, pixels.to_uint8(batch),
                        fn_output_signature=tf.TensorSpec([], tf.string))
 
-    return {"blended_png": encode(out["blended"]),
-            "completed_png": encode(out["completed"])}
+    return {"blended_bytes": encode(out["blended"]),
+            "completed_bytes": encode(out["completed"])}
 
 
 def _within_limits(config: SearchConfig, limits: ServingLimits

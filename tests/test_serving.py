@@ -84,7 +84,7 @@ def test_saved_model_cli_show_run_and_scan(tiny_export, tmp_path):
                "signature_def['complete_png']",
                "inputs['images']", "inputs['masks']", "inputs['steps']",
                "inputs['image_png']", "outputs['blended']",
-               "outputs['blended_png']", "shape: unknown_rank",
+               "outputs['blended_bytes']", "shape: unknown_rank",
                "shape: (-1)"):
     assert text in shown.stdout, text
 
@@ -120,8 +120,8 @@ def test_png_signature_round_trips_real_png(completer):
   out = completer.signatures["complete_png"](
       image_png=tf.constant([tf.io.encode_png(pixels).numpy()]),
       mask_png=tf.constant([tf.io.encode_png(mask).numpy()]))
-  blended = tf.io.decode_png(out["blended_png"][0]).numpy()
-  completed = tf.io.decode_png(out["completed_png"][0]).numpy()
+  blended = tf.io.decode_png(out["blended_bytes"][0]).numpy()
+  completed = tf.io.decode_png(out["completed_bytes"][0]).numpy()
   assert blended.shape == (16, 16, 1) and blended.dtype == np.uint8
   known = mask == 255
   np.testing.assert_array_equal(blended[known], pixels[known])
@@ -188,7 +188,7 @@ def test_readme_requests_run_through_the_completer(completer, tmp_path):
   out = completer.signatures[body["signature_name"]](**{
       key: tf.constant([base64.b64decode(value["b64"])])
       for key, value in instance.items()})
-  blended = tf.io.decode_png(out["blended_png"][0]).numpy()
+  blended = tf.io.decode_png(out["blended_bytes"][0]).numpy()
   np.testing.assert_array_equal(blended[known], pixels[known])
 
   # REST row format: one dict per instance, stacked per input.

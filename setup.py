@@ -29,6 +29,8 @@ setup(
         # well-kept reference implementations to compare against.
         "opencv-python-headless",
         "scikit-image",
+        # dcgan-complete's progress (images/s, ETA) on stderr.
+        "tqdm",
         # PredictionLog protos for the completer's TF Serving warm-up file.
         "tensorflow-serving-api==2.21.*",
     ],

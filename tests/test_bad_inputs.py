@@ -73,6 +73,12 @@ CLI_CASES = [
      "no_model_config/config.json: has no 'model' entry"),
     (TRAIN, ("--workdir={workdir}", "--config=mnist32"),
      "config.json: the run in this workdir has model"),
+    (TRAIN, (RUN, "--config.nope=1"), "Unknown command line flag 'config.nope'"),
+    (TRAIN, (RUN, "--config.beta1=1.5"), "beta1=1.5 must be in [0, 1)"),
+    (TRAIN, (RUN, "--config.model.z_dim=0"), "z_dim=0 must be a positive"),
+    (TRAIN, (RUN, "--config={in}/nope.py"), "nope.py: no such file"),
+    (TRAIN, (RUN, "--batch_size=3", "--config.batch_size=4"),
+     "--config.batch_size=4 and --batch_size=3 disagree"),
     (TRAIN, (RUN, "extra"), "unexpected arguments: extra"),
     (TRAIN, (RUN, "--nosuch=1"), "Unknown command line flag 'nosuch'"),
     # After TensorFlow loads: the data set is resolved in the job.
@@ -394,5 +400,18 @@ def test_served_request_is_invalid_argument_naming_the_field(completer, case):
     completer.signatures[signature](**feeds)
 
 
+SAMPLE_CASES = [(0, "count=0 must be between 1 and 64 images"),
+                (-1, "count=-1 must be between 1 and 64 images"),
+                (65, "count=65 must be between 1 and 64 images")]
+
+
+@pytest.mark.parametrize("count, message", SAMPLE_CASES)
+def test_generator_sample_refuses_a_bad_count(tiny_export, count, message):
+  generator = tf.saved_model.load(os.path.join(tiny_export[1], "generator",
+                                               "1"))
+  with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+    generator.signatures["sample"](count=np.int32(count), seed=np.int64(0))
+
+
 def test_the_table_is_at_least_eighty_inputs():
-  assert len(CLI_CASES) + len(SERVED_CASES) + 1 >= 80
+  assert len(CLI_CASES) + len(SERVED_CASES) + len(SAMPLE_CASES) + 1 >= 80

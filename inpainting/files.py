@@ -19,6 +19,8 @@ Where file systems differ:
   partly moved folder while it runs (a killed run leaves the files not yet
   moved in the staging folder, which the next run's `remove_abandoned`
   deletes).
+- `walk` on ram:// drops names that do not exist: its listing matches
+  by string prefix, so folder "assets" also lists ".extra" of "assets.extra".
 - `rmtree` removes files then folders itself: ram://'s recursive delete
   leaves the files.
 
@@ -113,8 +115,13 @@ def walk(top: str) -> Iterator[Tuple[str, List[str], List[str]]]:
   if not is_url(top):
     yield from os.walk(top)
     return
+  gfile = _gfile()
   with _as_os_error(top):
-    for directory, subdirs, names in _gfile().walk(top):
+    for directory, subdirs, names in gfile.walk(top):
+      if scheme(top) == "ram":
+        # ram:// lists by string prefix: folder "assets" also shows
+        # ".extra" of a sibling "assets.extra", a name that does not exist.
+        names[:] = [n for n in names if gfile.exists(f"{directory}/{n}")]
       yield directory, subdirs, names
 
 
@@ -180,9 +187,12 @@ def rmtree(path: str, ignore_errors: bool = False):
     for directory, _, names in list(walk(path))[::-1]:
       for name in names:
         remove(f"{directory.rstrip('/')}/{name}")
-    with _as_os_error(path):
-      if _gfile().exists(path):
-        _gfile().rmtree(path)
+    try:
+      with _as_os_error(path):
+        if _gfile().exists(path):
+          _gfile().rmtree(path)
+    except FileNotFoundError:
+      pass  # ram:// may call a folder emptied above missing.
   except OSError:
     if not ignore_errors:
       raise

@@ -33,7 +33,7 @@ def write_report(out_dir: str, results: Dict, counts: Dict[str, int],
       "# DCGAN completion demo",
       "",
       f"Held-out MNIST digits (never trained on), {details['train_steps']} "
-      f"training steps, {details['search_steps']} search steps per image. "
+      f"training steps, {details['search']['steps']} search steps per image. "
       "Numbers are hole PSNR (dB) / hole SSIM, measured only over the "
       "missing pixels; the best PSNR per row is bold.",
       "",

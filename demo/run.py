@@ -77,13 +77,15 @@ def run_demo(workdir: str, config: DemoConfig = DemoConfig()) -> str:
   result = train_lib.train(train_config, train_dir)
   seconds["train"] = time.perf_counter() - started
 
+  # The exporter logs the step, version and directory itself.
   exported = exporter.export_models(train_dir, export_dir)
-  _stage(f"exported step {exported.step} as version {exported.version} to "
-         f"{export_dir}", started)
   gan = load_exported_gan(export_dir, exported.version)
   completer = complete.Completer(gan, config.search)
 
   images = heldout_subset(config.images_per_digit)
+  _stage(f"completing {len(images)} held-out digits under each mask "
+         f"({', '.join(config.mask_types)}), ours against "
+         f"{', '.join(baselines.BASELINES)}", started)
   results, counts, columns = {}, {}, {}
   complete_started = time.perf_counter()
   for index, mask_type in enumerate(config.mask_types):
@@ -92,9 +94,10 @@ def run_demo(workdir: str, config: DemoConfig = DemoConfig()) -> str:
     results[mask_type], filled = evaluation.compare_methods(completer, images,
                                                             masks)
     counts[mask_type] = len(images)
-    _stage(f"{mask_type}: hole PSNR ours {results[mask_type]['ours']['psnr']:.2f}"
-           " dB, " + ", ".join(f"{n} {results[mask_type][n]['psnr']:.2f}"
-                               for n in baselines.BASELINES), started)
+    _stage(f"{mask_type}: hole PSNR (dB) ours "
+           f"{results[mask_type]['ours']['psnr']:.2f}, " +
+           ", ".join(f"{n} {results[mask_type][n]['psnr']:.2f}"
+                     for n in baselines.BASELINES), started)
     # Figure rows: the first image of two digits, other digits per mask.
     first = FIGURE_EXAMPLES * index
     rows = (np.arange(first, first + FIGURE_EXAMPLES) *
@@ -117,10 +120,8 @@ def run_demo(workdir: str, config: DemoConfig = DemoConfig()) -> str:
       row_labels=row_labels)
   seconds["total"] = time.perf_counter() - started
   details = {"train_steps": result.step,
-             "search_steps": config.search.steps,
              "search": dataclasses.asdict(config.search),
              "model_version": exported.version, "seconds": seconds}
-  path = report_lib.write_report(out_dir, results, counts, figure_name,
+  # dcgan-demo prints the returned path: one line for it, not two.
+  return report_lib.write_report(out_dir, results, counts, figure_name,
                                  details)
-  _stage(f"report: {path}", started)
-  return path

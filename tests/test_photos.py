@@ -39,7 +39,9 @@ def test_a_mask_file_is_cropped_and_resized_like_the_image(tmp_path):
   assert mask.shape == (16, 16, 1)
   # The hole's rows 20..40 of 60 and columns 20..44 of the centred 60.
   expected = np.ones((16, 16), np.float32)
-  expected[6:11, 6:12] = 0  # 20*16/60 = 5.3 .. 40*16/60 = 10.7, nearest
+  # Nearest with half-pixel centres: model pixel i samples floor((i + 0.5)
+  # * 60 / 16): rows 5..10 -> 20..39, columns 5..11 -> 20..43.
+  expected[5:11, 5:12] = 0
   assert np.array_equal(mask[..., 0] == 0, expected == 0)
   # A mask of the model's size is used as it is.
   small = np.full((16, 16, 1), 255, np.uint8)

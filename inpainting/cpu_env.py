@@ -19,7 +19,9 @@ errors of ours. Three layers, since TensorFlow 2.21 logs through three:
    `tensorflow` runs with file descriptor 2 pointed at a temporary file; once
    it returns, everything captured is written back except TensorFlow's
    INFO/WARNING lines (an ERROR/FATAL line, a Python warning or a traceback
-   always comes through).
+   always comes through). One cost: if TensorFlow aborts while it loads
+   (a CPU without the instructions the wheel needs), its last words are in
+   the discarded file; rerun with DCGAN_TF_LOGS=1 to read them.
 2. Later C++ messages: TF_CPP_MIN_LOG_LEVEL=3 (read when TensorFlow loads).
    Level 3 is needed because "failed call to cuInit" and "remapper failed"
    are logged as ERROR although neither is one for us.

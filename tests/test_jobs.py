@@ -67,10 +67,12 @@ def test_sigterm_saves_a_checkpoint_and_exits_zero(tmp_path):
                   log_path=tmp_path / "job.log")
   assert _first_checkpoint_then(job, workdir, signal.SIGTERM) == 0
   log = (tmp_path / "job.log").read_text()
-  stopped = re.search(r"SIGTERM received: saved checkpoint at step (\d+)", log)
+  stopped = re.search(r"SIGTERM received: stopped at step (\d+)", log)
   assert stopped, log[-2000:]
   step = int(stopped.group(1))
   assert step < LONG_STEPS
+  # The save before stopping is announced like every other.
+  assert f"Saved checkpoint {workdir}/checkpoints/ckpt-{step}\n" in log
   assert checkpoint_step(
       os.path.join(workdir, "checkpoints", f"ckpt-{step}")) == step
 

@@ -199,8 +199,9 @@ def _save_all(staging: str, modules: Dict, version: int, step: int,
   for name, module in modules.items():
     tf.saved_model.save(module, os.path.join(staging, name),
                         signatures=module.signatures())
-  _write_warmup_file(os.path.join(staging, "completer"), image_size, channels,
-                     steps=min(warmup.WARMUP_STEPS, limits.max_steps))
+  warmup.write_warmup_file(os.path.join(staging, "completer"), "completer",
+                           image_size, channels,
+                           steps=min(warmup.WARMUP_STEPS, limits.max_steps))
   for name in modules:
     extra = {}
     if name == "completer":
@@ -209,21 +210,6 @@ def _save_all(staging: str, modules: Dict, version: int, step: int,
     versions.write_marker(os.path.join(staging, name),
                           versions.make_marker(name, version, step, staging,
                                                **extra))
-
-
-def _write_warmup_file(saved_model_dir, image_size, channels, steps):
-  """warmup.write_warmup_file's records, its folder made with files.makedirs.
-
-  warmup.write_warmup_file makes assets.extra/ with os.makedirs, which for
-  a URL export dir would create a local folder named after it ("gs:/...").
-  """
-  path = os.path.join(saved_model_dir, warmup.WARMUP_FILE)
-  files.makedirs(os.path.dirname(path))
-  with tf.io.TFRecordWriter(path) as writer:
-    for log in warmup.warmup_requests("completer", image_size, channels,
-                                      steps):
-      writer.write(log.SerializeToString())
-  return path
 
 
 def _move_into_place(staging: str, export_dir: str, version: int

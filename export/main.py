@@ -8,13 +8,13 @@ Bad flags and files are one line `dcgan-export: error: ...` and exit 2,
 with nothing written.
 """
 
-import os
 
 from inpainting import cpu_env  # noqa: F401  (must precede TensorFlow)
 
 from absl import flags
 
 from inpainting import cli
+from inpainting import files
 from models.config import ConfigError
 
 _WORKDIR = flags.DEFINE_string(
@@ -54,11 +54,12 @@ def check_flags(argv):
   for flag in (_WORKDIR, _EXPORT_DIR):
     if not flag.value:
       raise ConfigError(f"--{flag.name} is required")
-  if not os.path.isdir(_WORKDIR.value):
-    what = ("not a directory" if os.path.exists(_WORKDIR.value)
+  # inpainting.files: a gs:// or file:// dir is checked on its file system.
+  if not files.isdir(_WORKDIR.value):
+    what = ("not a directory" if files.exists(_WORKDIR.value)
             else "no such directory")
     raise ConfigError(f"--workdir={_WORKDIR.value}: {what}")
-  if os.path.exists(_EXPORT_DIR.value) and not os.path.isdir(
+  if files.exists(_EXPORT_DIR.value) and not files.isdir(
       _EXPORT_DIR.value):
     raise ConfigError(f"--export_dir={_EXPORT_DIR.value}: not a directory")
   if _VERSION.value is not None and _VERSION.value < 1:

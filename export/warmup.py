@@ -13,6 +13,8 @@ from tensorflow_serving.apis import model_pb2
 from tensorflow_serving.apis import predict_pb2
 from tensorflow_serving.apis import prediction_log_pb2
 
+from inpainting import files
+
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 # Enough to run every op of the search loop once; the server's limits may
 # lower it (to 1, at the least).
@@ -54,7 +56,9 @@ def warmup_requests(model_name, image_size, channels, steps=WARMUP_STEPS):
 def write_warmup_file(saved_model_dir, model_name, image_size, channels,
                       steps=WARMUP_STEPS):
   path = os.path.join(saved_model_dir, WARMUP_FILE)
-  os.makedirs(os.path.dirname(path), exist_ok=True)
+  # files.makedirs, not os.makedirs: a gs:// export dir must not become a
+  # local folder named "gs:".
+  files.makedirs(os.path.dirname(path))
   with tf.io.TFRecordWriter(path) as writer:
     for log in warmup_requests(model_name, image_size, channels, steps):
       writer.write(log.SerializeToString())

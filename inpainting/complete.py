@@ -5,7 +5,6 @@ import errno
 import json
 import os
 import sys
-import tempfile
 import time
 from typing import Callable, Dict, Sequence
 
@@ -137,19 +136,6 @@ def _report(gan: ExportedGan, inputs: Sequence[image_io.ImageFile],
 FULL_RESOLUTION_DIR = "full_resolution"
 
 
-def _write_figure(path: str, columns, row_labels):
-  if not files.is_url(path):
-    figures.comparison_figure(path, columns, row_labels=row_labels)
-    return
-  # comparison_figure creates its folder with os.makedirs, which would make
-  # a local folder named after the URL ("gs:/..."); draw locally, copy.
-  with tempfile.TemporaryDirectory() as local:
-    drawn = os.path.join(local, os.path.basename(path))
-    figures.comparison_figure(drawn, columns, row_labels=row_labels)
-    with open(drawn, "rb") as f:
-      files.atomic_write(path, f.read(), "wb")
-
-
 def _write_results(folder: str, inputs: Sequence[image_io.ImageFile],
                    images, masks, result: Completion, report: Dict,
                    full_resolution: bool = False):
@@ -175,12 +161,12 @@ def _write_results(folder: str, inputs: Sequence[image_io.ImageFile],
           os.path.join(folder, FULL_RESOLUTION_DIR, *parts) + ".png",
           image_io.write_back(original, result.blended[i], masks[i]))
   rows = slice(0, FIGURE_ROWS)
-  _write_figure(
+  figures.comparison_figure(
       os.path.join(folder, "figure.png"),
       {"original": images[rows],
        "masked": figures.masked_view(images, masks)[rows],
        "G(z*)": result.generated[rows], "blended": result.blended[rows]},
-      [image.name for image in inputs[rows]])
+      row_labels=[image.name for image in inputs[rows]])
   files.atomic_write(os.path.join(folder, "metrics.json"),
                      json.dumps(report, indent=2) + "\n")
 

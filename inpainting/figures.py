@@ -1,7 +1,6 @@
 """Comparison figures: one row per image, one column per stage or method."""
 
 import io
-import os
 from typing import Dict, Sequence
 
 import numpy as np
@@ -46,5 +45,5 @@ def comparison_figure(path: str, columns: Dict[str, np.ndarray],
   figure.tight_layout(pad=0.3)
   encoded = io.BytesIO()
   figure.savefig(encoded, format="png", dpi=100)
-  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+  files.makedirs(files.parent(path))
   files.atomic_write(path, encoded.getvalue(), "wb")

@@ -2,9 +2,7 @@
 
 import tensorflow as tf
 
-# Yeh et al. section 3.2: "the size of the window" used to weight known
-# pixels by nearby missing ones.
-IMPORTANCE_WINDOW = 7
+from inpainting.search_config import IMPORTANCE_WINDOW
 
 
 def importance_weights(masks, window: int = IMPORTANCE_WINDOW):

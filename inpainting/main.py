@@ -29,6 +29,10 @@ from absl import logging
 from inpainting import cli
 from inpainting import image_io, masks
 from inpainting.errors import InputError
+from inpainting.search_config import SearchConfig
+
+# The search flags' defaults are SearchConfig's, so --help shows them.
+_DEFAULTS = SearchConfig()
 
 _MODEL_DIR = flags.DEFINE_string(
     "model_dir", None, "Export dir holding generator/ and discriminator/.")
@@ -37,16 +41,22 @@ _IMAGES = flags.DEFINE_string("images", None, "Image file, folder or glob.")
 _MASK = flags.DEFINE_list("mask", ["center"], "Mask spec(s), see above.")
 _OUT = flags.DEFINE_string(
     "out", None, "Output directory; must be new or empty.")
-_STEPS = flags.DEFINE_integer("steps", None, "Adam steps on z.")
-_RESTARTS = flags.DEFINE_integer("restarts", None, "Starting points per image.")
+_STEPS = flags.DEFINE_integer("steps", _DEFAULTS.steps, "Adam steps on z.")
+_RESTARTS = flags.DEFINE_integer("restarts", _DEFAULTS.restarts,
+                                 "Starting points per image.")
 _AVERAGE_BEST = flags.DEFINE_integer(
-    "average_best", None, "Average G(z) over this many best restarts "
-    "(1: the best alone, sharp; more: blurrier, higher PSNR).")
-_PRIOR_WEIGHT = flags.DEFINE_float("prior_weight", None, "lambda (0.003).")
-_LEARNING_RATE = flags.DEFINE_float("learning_rate", None, "Adam step size.")
+    "average_best", _DEFAULTS.average_best, "Average G(z) over this many "
+    "best restarts (1: the best alone, sharp; more: blurrier, higher PSNR).")
+_PRIOR_WEIGHT = flags.DEFINE_float(
+    "prior_weight", _DEFAULTS.prior_weight,
+    "lambda of the prior loss (Yeh et al.).")
+_LEARNING_RATE = flags.DEFINE_float(
+    "learning_rate", _DEFAULTS.learning_rate, "Adam step size on z.")
 _POOL_SIZE = flags.DEFINE_integer(
-    "pool_size", None, "Random z ranked to pick starts (0: random starts).")
-_SEED = flags.DEFINE_integer("seed", None, "Seed of the search and masks.")
+    "pool_size", _DEFAULTS.pool_size,
+    "Random z ranked to pick starts (0: random starts).")
+_SEED = flags.DEFINE_integer("seed", _DEFAULTS.seed,
+                             "Seed of the search and masks.")
 _BATCH_SIZE = flags.DEFINE_integer("batch_size", 64, "Images per call.")
 _METRICS = flags.DEFINE_bool(
     "metrics", True, "Score against the input (when its hole is intact).")
@@ -91,13 +101,10 @@ def check_flags(argv):
 
 
 def search_config():
-  """SearchConfig from the search flags; its errors name the flag."""
-  import dataclasses  # pylint: disable=import-outside-toplevel
-  from inpainting import search  # pylint: disable=import-outside-toplevel
-  overrides = {flag.name: flag.value for flag in _SEARCH_FLAGS
-               if flag.value is not None}
+  """SearchConfig from the search flags (before TensorFlow loads); its
+  errors name the flag."""
   try:
-    return dataclasses.replace(search.SearchConfig(), **overrides)
+    return SearchConfig(**{flag.name: flag.value for flag in _SEARCH_FLAGS})
   except InputError as e:
     # SearchConfig says "FIELD=VALUE ..."; the flag of a field has its name.
     raise InputError(f"--{e}") from None
@@ -105,8 +112,8 @@ def search_config():
 
 def main(argv):
   try:
-    check_flags(argv)
     config = search_config()
+    check_flags(argv)
     from inpainting import complete, saved_models  # pylint: disable=import-outside-toplevel
     gan = saved_models.load_exported_gan(_MODEL_DIR.value, _VERSION.value)
     report = complete.complete_files(gan, _IMAGES.value, _MASK.value,

@@ -143,8 +143,10 @@ CLI_CASES = [
      "--mask=file:{in}/nope.png: no such file"),
     (COMPLETE, GOOD_COMPLETE + ("--mask=file:{in}/fifo",),
      "--mask=file:{in}/fifo: not a regular file"),
+    # A mask file of another size is resized like the image; this one is
+    # all white.
     (COMPLETE, GOOD_COMPLETE + ("--mask=file:{in}/mask20.png",),
-     "mask is 20x20 but the model completes 16x16"),
+     "mask20.png: the mask has no missing pixel"),
     (COMPLETE, GOOD_COMPLETE + ("--mask=file:{in}/black16.png",),
      "black16.png: the mask has no known pixel"),
     (COMPLETE, GOOD_COMPLETE + ("--mask=file:{in}/junk.png",),

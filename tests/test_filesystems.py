@@ -67,9 +67,6 @@ def test_file_urls_train_export_and_complete_across_processes(
   _no_scheme_folders(REPO, str(tmp_path))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "export/main.py check_flags tests --workdir with os.path.isdir, which "
-    "is False for any URL; it should ask inpainting.files.isdir"))
 def test_export_cli_accepts_a_file_url_workdir(tiny_export, tmp_path):
   workdir, _ = tiny_export
   _ok(cli("export.main", f"--workdir=file://{workdir}",

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import sys
 
 import numpy as np
@@ -129,6 +130,20 @@ def test_completer_blends_and_keeps_known_pixels(tiny_export):
   np.testing.assert_array_equal(result.completed[hole],
                                 result.generated[hole])
   assert result.z.shape == (5, 8) and result.loss.shape == (5,)
+
+
+def test_completer_shows_progress_per_batch(tiny_export, capfd):
+  gan = load_exported_gan(tiny_export[1])
+  mask = masks.make_masks(["center"], 5, 16)
+  complete.Completer(gan, SearchConfig(steps=2, pool_size=4),
+                     batch_size=2)(_images(5), mask)
+  progress = capfd.readouterr().err
+  # tqdm's line: done/total, the rate in images/s and the time left.
+  assert re.search(r"Completing: +100%.* 5/5 \[.*<00:00, +[\d.]+image/s\]",
+                   progress), progress[-500:]
+  complete.Completer(gan, SearchConfig(steps=2, pool_size=4),
+                     batch_size=8)(_images(5), mask)
+  assert "Completing" not in capfd.readouterr().err  # one batch: quiet
 
 
 def _write_digits(folder, count=3):

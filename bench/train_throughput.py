@@ -1,7 +1,7 @@
 r"""Training throughput: our compiled GanStep against a keras.io-style fit().
 
   python bench/train_throughput.py
-  python bench/train_throughput.py --presets=mnist32 --steps=20
+  python bench/train_throughput.py --presets=mnist32 --timed_steps=20
 
 Per preset, on the same synthetic images (uniform in [-1, 1], made once) fed
 by the same tf.data pipeline, at the preset's batch size:
@@ -47,7 +47,9 @@ _PRESETS = flags.DEFINE_list("presets", ["mnist32", "celeba64"],
                              "Training presets to benchmark.")
 # 20 steps keep the whole run near 3 minutes on the 2-core build machine,
 # where one celeba64 step (batch 128) takes about 3 s.
-_STEPS = flags.DEFINE_integer("steps", 20, "Timed steps per method.")
+# Not "steps": the test process also imports export.client, whose --steps
+# (the served search's) would clash with it.
+_STEPS = flags.DEFINE_integer("timed_steps", 20, "Timed steps per method.")
 _WARMUP = flags.DEFINE_integer(
     "warmup_steps", 2, "Untimed steps first (tracing, optimizer slots).")
 _BFLOAT16 = flags.DEFINE_bool(
@@ -210,7 +212,7 @@ def keras_io_baseline(config):
 def main(argv):
   del argv
   if _WARMUP.value < 1 or _STEPS.value < 1:
-    raise app.UsageError("--steps and --warmup_steps must be >= 1")
+    raise app.UsageError("--timed_steps and --warmup_steps must be >= 1")
   configs = [config_lib.get_config(name) for name in _PRESETS.value]
   peak = peak_matmul_flops()
   print(f"peak: 4096x4096 float32 matmul {peak / 1e9:.1f} GFLOP/s")

@@ -276,7 +276,9 @@ def export_models(workdir: str, export_dir: str, version: Optional[int] = None,
     versions.check_version_is_free(export_dir, MODEL_NAMES, version)
     completer = CompleterModule(generator, discriminator, search_config,
                                 limits)
-    modules = {"generator": signatures.GeneratorModule(generator),
+    # --max_batch bounds the generator's `sample` count as well.
+    modules = {"generator": signatures.GeneratorModule(
+                   generator, max_count=limits.max_batch),
                "discriminator": signatures.DiscriminatorModule(discriminator),
                "completer": completer}
     files.makedirs(staging)

@@ -14,8 +14,8 @@ def backing_variables(*models):
   return [weight.value for model in models for weight in model.weights]
 
 
-# Most images one `sample` request may ask for: the completer's default
-# --max_batch, so a request cannot allocate without bound.
+# Most images one `sample` request may ask for (dcgan-export passes its
+# --max_batch), so a request cannot allocate without bound.
 MAX_SAMPLE_COUNT = 64
 
 

@@ -127,6 +127,10 @@ def test_limits_come_from_the_export_flags(tiny_export, tmp_path):
         record.numpy()).predict_log.request
     served.signatures[request.model_spec.signature_name](**{
         k: tf.make_ndarray(v) for k, v in request.inputs.items()})
+  generator = tf.saved_model.load(str(export_dir / "generator" / "1"))
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match="count=3 must be between 1 and 2 images"):
+    generator.signatures["sample"](count=np.int32(3), seed=np.int64(0))
   images, masks = _good(3)
   with pytest.raises(tf.errors.InvalidArgumentError,
                      match="batch=3 must be between 1 and 2 images"):

@@ -70,7 +70,7 @@ def make_marker(model: str, version: int, step: int, staging: str,
   """The marker of one exported model; `staging` is the staging dir."""
   return {"format": MARKER_FORMAT, "model": model, "version": version,
           "step": step, "staging": os.path.basename(staging),
-          "owner": json.loads(files.Owner.this_process().to_json()), **extra}
+          "owner": files.Owner.this_process().to_dict(), **extra}
 
 
 def write_marker(saved_model_dir: str, marker: Dict) -> str:

@@ -307,8 +307,11 @@ class Owner:
   def describe(self) -> str:
     return f"PID {self.pid} on host {self.host}"
 
+  def to_dict(self) -> dict:
+    return dataclasses.asdict(self)
+
   def to_json(self) -> str:
-    return json.dumps(dataclasses.asdict(self))
+    return json.dumps(self.to_dict())
 
   @classmethod
   def from_json(cls, text: str) -> Optional["Owner"]:

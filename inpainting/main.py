@@ -19,7 +19,6 @@ folder --images reads. A killed run leaves --out as it was. Every path may be
 any TensorFlow file system's (gs://bucket/..., file://..., ...).
 """
 
-import os
 
 from inpainting import cpu_env  # noqa: F401  (must precede TensorFlow)
 
@@ -27,7 +26,7 @@ from absl import flags
 from absl import logging
 
 from inpainting import cli
-from inpainting import image_io, masks
+from inpainting import files, image_io, masks
 from inpainting.errors import InputError
 from inpainting.search_config import SearchConfig
 
@@ -91,9 +90,9 @@ def check_flags(argv):
                      ">= 1")
   if _VERSION.value is not None and _VERSION.value < 1:
     raise InputError(f"--version={_VERSION.value} must be an integer >= 1")
-  # A remote model_dir (gs://...) is left to the loader's tf.io.gfile.
-  if "://" not in _MODEL_DIR.value and not os.path.isdir(_MODEL_DIR.value):
-    problem = ("not a directory" if os.path.exists(_MODEL_DIR.value)
+  # files: a URL (gs://...) is checked on its own file system.
+  if not files.isdir(_MODEL_DIR.value):
+    problem = ("not a directory" if files.exists(_MODEL_DIR.value)
                else "no such directory")
     raise InputError(f"--model_dir={_MODEL_DIR.value}: {problem}")
   masks.parse_specs(_MASK.value)

@@ -1,15 +1,12 @@
 """TensorBoard summaries and sample-grid PNGs."""
 
-import io
 import os
 
-import matplotlib
 import numpy as np
 import tensorflow as tf
 from tensorboard.plugins.hparams import api as hparams_api
 
-matplotlib.use("Agg")  # No display on training machines.
-from matplotlib import image as mpl_image  # pylint: disable=g-import-not-at-top,wrong-import-position
+from inpainting import image_io, pixels
 
 SAMPLES_DIR = "samples"
 
@@ -21,26 +18,11 @@ def image_grid(images) -> np.ndarray:
   side = int(np.ceil(np.sqrt(count)))
   grid = np.zeros((side * (height + 1) + 1, side * (width + 1) + 1, channels),
                   np.uint8)
-  pixels = np.round((np.clip(images, -1, 1) + 1) * 127.5).astype(np.uint8)
-  for i, image in enumerate(pixels):
+  for i, image in enumerate(pixels.to_uint8(images).numpy()):
     row, col = divmod(i, side)
     top, left = 1 + row * (height + 1), 1 + col * (width + 1)
     grid[top:top + height, left:left + width] = image
   return grid
-
-
-def write_png(path: str, grid: np.ndarray):
-  """Writes a uint8 [H, W, C] grid as PNG atomically (temp name, rename),
-  on any file system (the workdir may be gs://...)."""
-  from inpainting import files  # pylint: disable=import-outside-toplevel
-  encoded = io.BytesIO()
-  if grid.shape[-1] == 1:
-    mpl_image.imsave(encoded, grid[..., 0], cmap="gray", vmin=0, vmax=255,
-                     format="png")
-  else:
-    mpl_image.imsave(encoded, grid, format="png")
-  files.makedirs(os.path.dirname(path))
-  files.atomic_write(path, encoded.getvalue(), "wb")
 
 
 def sample_png_path(workdir: str, step: int) -> str:
@@ -52,7 +34,9 @@ def write_samples(workdir: str, step: int, images):
   grid = image_grid(images)
   tf.summary.image("samples", grid[None], step=step)
   path = sample_png_path(workdir, step)
-  write_png(path, grid)
+  # The same PNG writer as dcgan-complete's outputs: any file system,
+  # whole or not at all.
+  image_io.write_png(path, grid)
   return path
 
 

@@ -64,8 +64,8 @@ def _make_dirs(path: str):
     if parent == path:  # A URL's bucket or root.
       break
     path = parent
-  for directory in reversed(created):
-    files.makedirs(directory)
+  if created:
+    files.makedirs(created[0])  # makes its missing parents too
   return created
 
 

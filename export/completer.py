@@ -6,11 +6,16 @@ sends a damaged image and gets the completion back.
 
 Signatures:
   serving_default:   images [N, S, S, C] float32 in [-1, 1], masks [N, S, S, 1]
-                     (1 = known) -> blended, completed, generated, loss
+                     (1 = known) -> blended, completed, generated, loss,
+                     uncertainty [N, S, S, 1] (the restarts' standard
+                     deviation in the hole)
   complete_options:  the same plus steps (int32), restarts (int32), seed (int64)
   complete_png:      image_png, mask_png: [N] PNG bytes (TF Serving REST's
                      {"b64": ...}); mask black = missing -> blended_bytes,
-                     completed_bytes (PNG bytes)
+                     completed_bytes, uncertainty_bytes (PNG bytes; gray
+                     level 255 x the standard deviation)
+With an encoder (exports of runs that trained one) the search starts from
+the best of the encoder's z and the pool, inside the same graph.
 
 String outputs end in `_bytes`: TF Serving's REST API base64-encodes a string
 output ({"b64": ...}) only when its name has that suffix (IsNamedTensorBytes in
@@ -111,15 +116,18 @@ class CompleterModule(tf.Module):
     config: Default SearchConfig of the served search; its steps and
       restarts are lowered to the limits where they exceed them.
     limits: ServingLimits, checked on every request.
+    encoder: The trained mask-aware encoder, or None.
   """
 
   def __init__(self, generator, discriminator,
                config: SearchConfig = SearchConfig(),
-               limits: ServingLimits = ServingLimits()):
+               limits: ServingLimits = ServingLimits(), encoder=None):
     super().__init__(name="completer_module")
     self.generator = generator
     self.discriminator = discriminator
-    self.model_variables = backing_variables(generator, discriminator)
+    self.encoder = encoder
+    self.model_variables = backing_variables(
+        *[m for m in (generator, discriminator, encoder) if m is not None])
     self.image_size = generator.image_size
     self.channels = generator.channels
     self.limits = limits
@@ -127,7 +135,8 @@ class CompleterModule(tf.Module):
     self.search = LatentSearch(
         lambda z: generator(z, training=False),
         lambda images: discriminator(images, training=False),
-        generator.z_dim, self.config)
+        generator.z_dim, self.config,
+        encode=encoder and (lambda images, masks: encoder((images, masks))))
     # Shapes are left open in the signatures and checked inside the graph,
     # so a bad request fails with an InvalidArgument error that says what
     # is wrong.
@@ -242,8 +251,8 @@ class CompleterModule(tf.Module):
         config.seed if seed is None else seed)
     found = search_and_blend(self.search, images, masks, steps, restarts,
                              seed)
-    return {key: found[key]
-            for key in ("blended", "completed", "generated", "loss")}
+    return {key: found[key] for key in ("blended", "completed", "generated",
+                                        "loss", "uncertainty")}
 
   def _complete_default(self, images, masks):
     return self._run(images, masks)
@@ -330,7 +339,9 @@ class CompleterModule(tf.Module):
                        fn_output_signature=tf.TensorSpec([], tf.string))
 
     return {"blended_bytes": encode(out["blended"]),
-            "completed_bytes": encode(out["completed"])}
+            "completed_bytes": encode(out["completed"]),
+            # Gray level 255 x the standard deviation (0 to 1).
+            "uncertainty_bytes": encode(out["uncertainty"] * 2.0 - 1.0)}
 
 
 def _within_limits(config: SearchConfig, limits: ServingLimits

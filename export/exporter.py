@@ -1,7 +1,10 @@
 """export_models(workdir, export_dir): checkpoint -> versioned SavedModels.
 
 Layout (TensorFlow Serving's):
-  E/generator/N/       serving_default: z -> images
+  E/encoder/N/         serving_default: images, masks -> z (only for runs
+                       that trained the encoder)
+  E/generator/N/       serving_default: z -> images (the moving average of
+                       the generator's weights, unless --raw_generator)
   E/discriminator/N/   serving_default: images -> logits
   E/completer/N/       images + masks -> completed images (export/completer.py),
                        with TF Serving warm-up requests in assets.extra/
@@ -36,13 +39,16 @@ from export import signatures, versions, warmup
 from export.completer import CompleterModule, ServingLimits
 from export.versions import ExportError
 from inpainting import files
-from inpainting.saved_models import EXPORTED_MODELS, complete_versions
+from inpainting.saved_models import (EXPORTED_MODELS, OPTIONAL_MODELS,
+                                     SAVED_MODEL_FILE, complete_versions)
 from inpainting.search import SearchConfig
 from models.config import ConfigError, ModelConfig
-from models.networks import build_networks
+from models.checkpoint_parts import saved_parts
+from models.networks import build_encoder, build_networks
 
-# In the order they are moved into place.
-MODEL_NAMES = EXPORTED_MODELS
+# In the order they are moved into place: the encoder, which a version may
+# lack, first, so that once the required models are in place it is too.
+MODEL_NAMES = OPTIONAL_MODELS + EXPORTED_MODELS
 CONFIG_FILE = "models.config"
 # Where `docker run -v E:/models tensorflow/serving` sees the export dir.
 DEFAULT_SERVING_BASE = "/models"
@@ -125,8 +131,24 @@ def _first_line(error: BaseException, limit: int = 200) -> str:
   return text[0][:limit] if text else type(error).__name__
 
 
-def restore_networks(workdir: str, checkpoint: Optional[str] = None):
-  """Returns (generator, discriminator, step) restored from a checkpoint.
+@dataclasses.dataclass
+class RestoredRun:
+  """The networks of one checkpoint, as export writes them."""
+  generator: object  # the EMA generator unless raw (or none was saved)
+  discriminator: object
+  step: int
+  encoder: Optional[object] = None  # None: none trained for this generator
+  averaged: bool = False  # generator is the moving average
+
+
+def restore_networks(workdir: str, checkpoint: Optional[str] = None,
+                     raw_generator: bool = False) -> RestoredRun:
+  """Restores the networks to export from a checkpoint.
+
+  The generator is the moving average of its weights (training/ema.py)
+  unless `raw_generator`, or the checkpoint predates the average. The
+  encoder comes along when it was trained against that very generator:
+  the EMA generator of the checkpoint's step.
 
   Raises:
     ExportError: naming the workdir, config.json or checkpoint that is
@@ -138,12 +160,21 @@ def restore_networks(workdir: str, checkpoint: Optional[str] = None):
   # into the exported signatures (checkpoints hold float32 variables under
   # every policy).
   generator, discriminator = build_networks(config, dtype_policy="float32")
+  encoder = build_encoder(config, dtype_policy="float32")
   step = tf.Variable(0, dtype=tf.int64)
+  encoder_step = tf.Variable(0, dtype=tf.int64)
+  encoder_generator_step = tf.Variable(-1, dtype=tf.int64)
   try:
+    saved = saved_parts(path)
+    averaged = "ema_generator" in saved and not raw_generator
+    parts = {"ema_generator" if averaged else "generator": generator,
+             "discriminator": discriminator, "step": step}
+    if averaged and "encoder" in saved:
+      parts.update(encoder=encoder, encoder_step=encoder_step,
+                   encoder_generator_step=encoder_generator_step)
     # Only the networks: optimizer slots and the z generator stay behind.
-    tf.train.Checkpoint(generator=generator, discriminator=discriminator,
-                        step=step).restore(path).expect_partial(
-                        ).assert_existing_objects_matched()
+    tf.train.Checkpoint(**parts).restore(path).expect_partial(
+        ).assert_existing_objects_matched()
   except Exception as e:  # pylint: disable=broad-except
     # Only reading the user's file happens here; a damaged one fails in
     # many ways (OpError, IndexError "Read less bytes", ValueError on
@@ -155,19 +186,35 @@ def restore_networks(workdir: str, checkpoint: Optional[str] = None):
     raise ExportError(f"{flag}{path}: cannot restore the networks, damaged "
                       f"or of another model ({_first_line(e)}){hint}"
                       ) from None
-  logging.info("Restored %s (step %d)", path, int(step))
-  return generator, discriminator, int(step)
+  trained = int(encoder_step.numpy())
+  against = int(encoder_generator_step.numpy())
+  if "encoder" not in parts or trained == 0:
+    encoder, encoder_note = None, "none trained"
+  elif against != int(step.numpy()):
+    logging.warning("The encoder was trained against the generator of step "
+                    "%d, not step %d's: left out of the export", against,
+                    int(step.numpy()))
+    encoder, encoder_note = None, "left out"
+  else:
+    encoder_note = f"{trained} steps"
+  logging.info("Restored %s (step %d; generator: %s; encoder: %s)", path,
+               int(step.numpy()),
+               "moving average" if averaged else "last weights",
+               encoder_note)
+  return RestoredRun(generator, discriminator, int(step.numpy()), encoder,
+                     averaged)
 
 
-def serving_config(base_path: str, version: int) -> str:
+def serving_config(base_path: str, version: int,
+                   names=EXPORTED_MODELS) -> str:
   """models.config text for `tensorflow_model_server --model_config_file`.
 
-  Every model is pinned to `version`: with the default policy (the latest
-  version) the server would load a newer version of one model that a
-  killed export left without the others.
+  Every model in `names` is pinned to `version`: with the default policy
+  (the latest version) the server would load a newer version of one model
+  that a killed export left without the others.
   """
   config = model_server_config_pb2.ModelServerConfig()
-  for name in MODEL_NAMES:
+  for name in names:
     entry = config.model_config_list.config.add(
         name=name, base_path=f"{base_path.rstrip('/')}/{name}",
         model_platform="tensorflow")
@@ -222,7 +269,8 @@ def _move_into_place(staging: str, export_dir: str, version: int
   """
   paths, created = {}, []
   try:
-    for name in MODEL_NAMES:
+    for name in [n for n in MODEL_NAMES
+                 if files.exists(os.path.join(staging, n))]:
       target = os.path.join(export_dir, name, str(version))
       if not files.isdir(os.path.dirname(target)):
         files.makedirs(os.path.dirname(target))
@@ -243,12 +291,15 @@ def export_models(workdir: str, export_dir: str, version: Optional[int] = None,
                   checkpoint: Optional[str] = None,
                   serving_base: str = DEFAULT_SERVING_BASE,
                   search_config: SearchConfig = SearchConfig(),
-                  limits: ServingLimits = ServingLimits()) -> ExportResult:
+                  limits: ServingLimits = ServingLimits(),
+                  raw_generator: bool = False) -> ExportResult:
   """Exports a training run as version `version` (or the next one).
 
-  The generator, the discriminator, and the completer (which runs the latent
-  search with `search_config` as its defaults and refuses requests beyond
-  `limits`).
+  The generator (its moving average, or with `raw_generator` its last
+  weights), the discriminator, the encoder if the run trained one for that
+  generator, and the completer (which runs the latent search, from the
+  encoder's start where there is one, with `search_config` as its defaults
+  and refuses requests beyond `limits`).
 
   Every SavedModel is written to a staging folder inside export_dir and
   renamed into place once all of them are complete; a version counts for
@@ -265,7 +316,8 @@ def export_models(workdir: str, export_dir: str, version: Optional[int] = None,
   _check_export_dir(export_dir)
   if version is not None and version < 1:
     raise ExportError(f"--version={version} must be an integer >= 1")
-  generator, discriminator, step = restore_networks(workdir, checkpoint)
+  run = restore_networks(workdir, checkpoint, raw_generator)
+  generator, discriminator, step = run.generator, run.discriminator, run.step
   created = _make_export_dir(export_dir)
   removed = versions.remove_abandoned(export_dir, MODEL_NAMES)
   if version is None:
@@ -275,12 +327,16 @@ def export_models(workdir: str, export_dir: str, version: Optional[int] = None,
   try:
     versions.check_version_is_free(export_dir, MODEL_NAMES, version)
     completer = CompleterModule(generator, discriminator, search_config,
-                                limits)
+                                limits, encoder=run.encoder)
+    modules = {}
+    if run.encoder is not None:
+      modules["encoder"] = signatures.EncoderModule(run.encoder)
     # --max_batch bounds the generator's `sample` count as well.
-    modules = {"generator": signatures.GeneratorModule(
-                   generator, max_count=limits.max_batch),
-               "discriminator": signatures.DiscriminatorModule(discriminator),
-               "completer": completer}
+    modules.update(
+        generator=signatures.GeneratorModule(generator,
+                                             max_count=limits.max_batch),
+        discriminator=signatures.DiscriminatorModule(discriminator),
+        completer=completer)
     files.makedirs(staging)
     _save_all(staging, modules, version, step, limits, completer.config,
               generator.image_size, generator.channels)
@@ -295,8 +351,10 @@ def export_models(workdir: str, export_dir: str, version: Optional[int] = None,
     raise
   files.rmtree(staging, ignore_errors=True)  # empty by now
 
-  serving_version = complete_versions(export_dir, MODEL_NAMES)[-1]
-  config_text = serving_config(serving_base, serving_version)
+  serving_version = complete_versions(export_dir, EXPORTED_MODELS)[-1]
+  served = [name for name in MODEL_NAMES if files.exists(os.path.join(
+      export_dir, name, str(serving_version), SAVED_MODEL_FILE))]
+  config_text = serving_config(serving_base, serving_version, served)
   files.atomic_write(os.path.join(export_dir, CONFIG_FILE), config_text)
   logging.info("Exported step %d as version %d to %s; models.config serves "
                "version %d", step, version, export_dir, serving_version)

@@ -22,11 +22,15 @@ _WORKDIR = flags.DEFINE_string(
 _EXPORT_DIR = flags.DEFINE_string(
     "export_dir", None,
     "Required. Where to export: generator/, discriminator/, completer/ "
-    "versions and models.config.")
+    "(and encoder/) versions and models.config.")
 _VERSION = flags.DEFINE_integer(
     "version", None, "Version number (default: one more than the highest).")
 _CHECKPOINT = flags.DEFINE_string(
     "checkpoint", None, "Checkpoint prefix (default: the latest).")
+_RAW_GENERATOR = flags.DEFINE_boolean(
+    "raw_generator", False,
+    "Export the generator's last weights instead of their moving average "
+    "(the encoder, trained against the average, is then left out).")
 _SERVING_BASE = flags.DEFINE_string(
     "serving_base", "/models",
     "Path at which TensorFlow Serving sees --export_dir (models.config).")
@@ -85,7 +89,8 @@ def main(argv):
         **{flag.name: flag.value for flag in _LIMIT_FLAGS})
     result = exporter.export_models(_WORKDIR.value, _EXPORT_DIR.value,
                                     _VERSION.value, _CHECKPOINT.value,
-                                    _SERVING_BASE.value, limits=limits)
+                                    _SERVING_BASE.value, limits=limits,
+                                    raw_generator=_RAW_GENERATOR.value)
   except (ConfigError, exporter.ExportError) as e:
     _fail(e)
   for name, path in result.paths.items():

@@ -87,3 +87,27 @@ class DiscriminatorModule(tf.Module):
 
   def _discriminate(self, images):
     return {"logits": self.discriminator(images, training=False)}
+
+
+class EncoderModule(tf.Module):
+  """serving_default: `images` float32 [None, S, S, C] in [-1, 1] and
+  `masks` [None, S, S, 1] (1 = known) -> `z` [None, z_dim], the generator's
+  latent code for each partly known image (the start of the z search)."""
+
+  def __init__(self, encoder):
+    super().__init__(name="encoder_module")
+    self.encoder = encoder
+    self.model_variables = backing_variables(encoder)
+    size, channels = encoder.image_size, encoder.channels
+    self.encode = tf.function(
+        self._encode,
+        input_signature=[tf.TensorSpec([None, size, size, channels],
+                                       tf.float32, name="images"),
+                         tf.TensorSpec([None, size, size, 1], tf.float32,
+                                       name="masks")])
+
+  def signatures(self):
+    return {"serving_default": self.encode}
+
+  def _encode(self, images, masks):
+    return {"z": self.encoder((images, masks))}

@@ -114,7 +114,9 @@ def remove_abandoned(export_dir: str, model_names: Sequence[str]
   for path in removed:
     logging.info("Removed %s, the staging folder of an export that was "
                  "killed", path)
-  complete = set(complete_versions(export_dir, model_names))
+  # Complete by the readers' definition: the required models. A version
+  # without the optional encoder is complete, never a leftover.
+  complete = set(complete_versions(export_dir))
   for version in all_versions(export_dir, model_names):
     if version in complete:
       continue

@@ -34,6 +34,8 @@ class Completion:
   blended: np.ndarray  # known pixels + Poisson-blended G(z*)
   z: np.ndarray  # [B, z_dim]
   loss: np.ndarray  # [B]
+  # [B, H, W, 1]: standard deviation of the restarts' G(z) in the hole.
+  uncertainty: np.ndarray
 
 
 class Completer:
@@ -50,7 +52,8 @@ class Completer:
     self.gan = gan
     self.config = config
     self.batch_size = batch_size
-    search = LatentSearch(gan.generate, gan.discriminate, gan.z_dim, config)
+    search = LatentSearch(gan.generate, gan.discriminate, gan.z_dim, config,
+                          encode=gan.encode)
     shape = [None, gan.image_size, gan.image_size]
 
     # One trace serves every batch size; seed varies per batch.
@@ -86,7 +89,8 @@ class Completer:
         progress.update(min(end, len(images)) - start)
     merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     return Completion(merged["generated"], merged["completed"],
-                      merged["blended"], merged["z"], merged["loss"])
+                      merged["blended"], merged["z"], merged["loss"],
+                      merged["uncertainty"])
 
 
 def evaluate(originals, completed, masks) -> Dict[str, np.ndarray]:
@@ -150,7 +154,9 @@ def _write_results(folder: str, inputs: Sequence[image_io.ImageFile],
     for kind, batch in (("completed", result.completed),
                         ("blended", result.blended),
                         ("generated", result.generated),
-                        ("masks", masks * 2.0 - 1.0)):
+                        ("masks", masks * 2.0 - 1.0),
+                        # Gray level 255 x the standard deviation (0 to 1).
+                        ("uncertainty", result.uncertainty * 2.0 - 1.0)):
       image_io.write_png(os.path.join(folder, kind, *parts) + ".png",
                          batch[i])
     if full_resolution:
@@ -222,8 +228,10 @@ def complete_files(gan: ExportedGan, image_pattern: str,
   """Completes image files and writes the results as a new out_dir.
 
   Writes completed/NAME.png, blended/NAME.png, generated/NAME.png,
-  masks/NAME.png (all at the model's size: the input's centred square,
-  resized), figure.png and metrics.json, where NAME is the input's
+  masks/NAME.png, uncertainty/NAME.png (the restarts' per-pixel standard
+  deviation in the hole, gray level 255 x std; black with one restart) (all
+  at the model's size: the input's centred square, resized), figure.png and
+  metrics.json, where NAME is the input's
   path relative to the --images folder (or the glob's fixed directory;
   a single file: its name) without the extension. With `full_resolution`
   also full_resolution/NAME.png: the input at its own size and channels

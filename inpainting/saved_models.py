@@ -22,11 +22,17 @@ class ExportedGan:
   image_size: int
   channels: int
   version: int
+  # (images, masks) -> z: the export's mask-aware encoder; None for exports
+  # without one.
+  encode: Optional[Callable] = None
 
 
 # What one export writes: a version exists for readers only once every one
 # of these holds it (export/exporter.py writes them).
 EXPORTED_MODELS = ("generator", "discriminator", "completer")
+# Written by exports of runs that trained one, moved into place before the
+# models above, so a complete version that has one has all of it.
+OPTIONAL_MODELS = ("encoder",)
 SAVED_MODEL_FILE = "saved_model.pb"
 
 
@@ -100,7 +106,8 @@ def _load_signature(path: str):
 
 def load_exported_gan(model_dir: str,
                       version: Optional[int] = None) -> ExportedGan:
-  """Loads `model_dir/{generator,discriminator}/<version>`.
+  """Loads `model_dir/{generator,discriminator}/<version>`, and
+  `encoder/<version>` where the export has one.
 
   Args:
     model_dir: An export dir (dcgan-export's --export_dir).
@@ -130,6 +137,12 @@ def load_exported_gan(model_dir: str,
 
   gan = ExportedGan(generate, discriminate, int(z_dim), int(image_shape[1]),
                     int(image_shape[3]), version)
+  modules = [g_module, d_module]
+  encoder_path = os.path.join(model_dir, "encoder", str(version))
+  if tf.io.gfile.exists(os.path.join(encoder_path, SAVED_MODEL_FILE)):
+    e_module, e_sig = _load_signature(encoder_path)
+    modules.append(e_module)
+    gan.encode = lambda images, masks: e_sig(images=images, masks=masks)["z"]
   # The signatures hold their modules' variables only weakly.
-  gan._modules = (g_module, d_module)  # pylint: disable=protected-access
+  gan._modules = tuple(modules)  # pylint: disable=protected-access
   return gan

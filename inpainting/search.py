@@ -7,7 +7,7 @@ of its inputs, which lets the completer SavedModel embed the same code for a
 batch of any size.
 """
 
-from typing import Callable, Dict
+from typing import Callable, Dict, Optional
 
 import tensorflow as tf
 
@@ -34,14 +34,19 @@ class LatentSearch:
     discriminate: images -> logits [N, 1].
     z_dim: Length of z.
     config: SearchConfig.
+    encode: Optional (images, masks) -> z [N, z_dim], the export's
+      mask-aware encoder: its z competes with the pool for every image's
+      starting points.
   """
 
   def __init__(self, generate: Callable, discriminate: Callable, z_dim: int,
-               config: SearchConfig = SearchConfig()):
+               config: SearchConfig = SearchConfig(),
+               encode: Optional[Callable] = None):
     self.generate = generate
     self.discriminate = discriminate
     self.z_dim = z_dim
     self.config = config
+    self.encode = encode
 
   def candidate_losses(self, z, images, weights):
     """(total, contextual) loss per candidate, and its G(z)."""
@@ -50,22 +55,38 @@ class LatentSearch:
     prior = losses.prior_loss(self.discriminate(generated))
     return contextual + self.config.prior_weight * prior, contextual, generated
 
-  def starting_points(self, images, weights, restarts, seed):
-    """z [B * restarts, z_dim]: random draws, or the best of a shared pool."""
+  def starting_points(self, images, masks, weights, restarts, seed):
+    """z [B * restarts, z_dim]: each image's best candidates.
+
+    The candidates are the image's own random draws, a pool of random z
+    shared by the batch (config.pool_size; 0: none) and, with an encoder,
+    the encoder's z for the image. Each image keeps the `restarts` whose
+    G(z) match its known pixels best (lowest contextual loss), so the best
+    start is never worse than any one candidate's. Without pool and
+    encoder the random draws are used as they are.
+    """
     batch = tf.shape(images)[0]
     random_z = tf.random.stateless_uniform(
         [batch * restarts, self.z_dim], seed=tf.stack([seed, 0]),
         minval=-1.0, maxval=1.0)
-    if self.config.pool_size == 0:
+    if self.config.pool_size == 0 and self.encode is None:
       return random_z
+    # Per image: [candidates, z_dim] of its own and the batch's shared ones.
+    own_z = tf.reshape(random_z, [batch, restarts, self.z_dim])
+    if self.encode is not None:
+      encoded = tf.clip_by_value(
+          tf.convert_to_tensor(self.encode(images, masks), tf.float32),
+          -1.0, 1.0)
+      own_z = tf.concat([encoded[:, None], own_z], 1)
+    own_count = tf.shape(own_z)[1]
+    own_images = self.generate(tf.reshape(own_z, [-1, self.z_dim]))
+    own_images = tf.reshape(own_images, tf.concat(
+        [[batch, own_count], tf.shape(own_images)[1:]], 0))
     pool_z = tf.random.stateless_uniform(
         [self.config.pool_size, self.z_dim], seed=tf.stack([seed, 1]),
         minval=-1.0, maxval=1.0)
-    pool_images = self.generate(pool_z)
-    own_z = tf.reshape(random_z, [batch, restarts, self.z_dim])
-    own_images = tf.reshape(self.generate(random_z),
-                            tf.concat([[batch, restarts],
-                                       tf.shape(pool_images)[1:]], 0))
+    pool_images = (self.generate(pool_z) if self.config.pool_size else
+                   own_images[0, :0])
 
     def best_for_one(args):
       image, weight, z_own, g_own = args
@@ -94,6 +115,9 @@ class LatentSearch:
     Returns:
       {"z": [B, z_dim], "generated": G(z*) [B, H, W, C],
        "loss": [B] total loss of z*, "contextual_loss": [B],
+       "uncertainty": [B, H, W, 1] the standard deviation of the restarts'
+       G(z) in the hole (mean over channels; 0 on known pixels, and
+       everywhere with one restart),
        "steps_run": [B] int32, the Adam steps this call ran (the same for
        every image; fewer than `steps` when it stopped early)}.
     """
@@ -107,7 +131,7 @@ class LatentSearch:
     batch = tf.shape(images)[0]
 
     weights = losses.importance_weights(masks, config.window)
-    z = self.starting_points(images, weights, restarts, seed)
+    z = self.starting_points(images, masks, weights, restarts, seed)
     images_r = tf.repeat(images, restarts, axis=0)
     weights_r = tf.repeat(weights, restarts, axis=0)
 
@@ -151,7 +175,30 @@ class LatentSearch:
     best = ranked[:, 0]
     return {"z": tf.gather(z, best),
             "generated": tf.reduce_mean(tf.gather(generated, ranked), axis=1),
+            "uncertainty": hole_spread(generated, masks, restarts),
             "loss": tf.gather(total, best),
             "contextual_loss": tf.gather(contextual, best),
             # Per image, so that callers that concatenate batches can.
             "steps_run": tf.fill([batch], steps_run)}
+
+
+def hole_spread(generated, masks, restarts):
+  """Per-pixel standard deviation of each image's restarts, in the hole.
+
+  Where the restarts, each a local optimum that fits the known pixels,
+  disagree, the completion is a guess among several plausible ones.
+
+  Args:
+    generated: [B * restarts, H, W, C], image i's restarts consecutive.
+    masks: [B, H, W, 1], 1 = known.
+    restarts: Restarts per image.
+
+  Returns:
+    [B, H, W, 1]: the standard deviation over restarts, averaged over
+    channels; 0 on known pixels.
+  """
+  shape = tf.shape(generated)
+  per_image = tf.reshape(generated, tf.concat(
+      [[shape[0] // restarts, restarts], shape[1:]], 0))
+  spread = tf.math.reduce_std(per_image, axis=1)
+  return tf.reduce_mean(spread, axis=-1, keepdims=True) * (1.0 - masks)

@@ -25,12 +25,15 @@ class ModelConfig:
       fractionally-strided convolution halves the width (never below gf).
     df: Discriminator width of the first convolution; each further
       convolution doubles it.
+    ef: Encoder width (models/encoder.py), laid out as the discriminator's:
+      the first convolution has ef filters, each further one twice as many.
   """
   image_size: int = 64
   channels: int = 3
   z_dim: int = 100
   gf: int = 128
   df: int = 64
+  ef: int = 64
 
   def __post_init__(self):
     size = self.image_size
@@ -39,7 +42,7 @@ class ModelConfig:
           f"image_size={size!r} must be a power of two between 16 and 128")
     if self.channels not in (1, 3):
       raise ConfigError(f"channels={self.channels!r} must be 1 or 3")
-    for name in ("z_dim", "gf", "df"):
+    for name in ("z_dim", "gf", "df", "ef"):
       value = getattr(self, name)
       if not isinstance(value, int) or value < 1:
         raise ConfigError(f"{name}={value!r} must be a positive integer")
@@ -63,8 +66,11 @@ class ModelConfig:
 
 # The paper's network: z of 100 -> 4x4x1024 -> 8x8x512 -> 16x16x256 ->
 # 32x32x128 -> 64x64x3.
-CELEBA64 = ModelConfig(image_size=64, channels=3, z_dim=100, gf=128, df=64)
+CELEBA64 = ModelConfig(image_size=64, channels=3, z_dim=100, gf=128, df=64,
+                       ef=64)
 # MNIST digits padded to 32x32: G 4x4x256 -> 8x8x128 -> 16x16x64 -> 32x32x1,
 # D 16x16x64 -> 8x8x128 -> 4x4x256.
 # Narrower than the paper's so that a 2-core CPU trains it in minutes.
-MNIST32 = ModelConfig(image_size=32, channels=1, z_dim=100, gf=32, df=64)
+# The encoder mirrors D: 16x16x64 -> 8x8x128 -> 4x4x256 -> z.
+MNIST32 = ModelConfig(image_size=32, channels=1, z_dim=100, gf=32, df=64,
+                      ef=64)

@@ -23,7 +23,8 @@ def _images(count=4, size=16):
 def test_gradients_through_savedmodels_equal_in_memory(tiny_export):
   workdir, export_dir = tiny_export
   gan = load_exported_gan(export_dir)
-  g, d, _ = exporter.restore_networks(workdir)
+  run = exporter.restore_networks(workdir)
+  g, d = run.generator, run.discriminator
   images = _images()
   mask = masks.make_masks(["center", "random"], 4, 16)
   weights = losses.importance_weights(mask)

@@ -31,7 +31,8 @@ def test_layout_and_signatures(tiny_export):
   assert images.shape == (3, 16, 16, 1) and images.dtype == tf.float32
 
   # The reloaded SavedModels compute what the restored Keras models compute.
-  g, d, step = exporter.restore_networks(workdir)
+  run = exporter.restore_networks(workdir)
+  g, d, step = run.generator, run.discriminator, run.step
   assert step == 3
   z = tf.random.uniform((4, 8), -1, 1, seed=3)
   np.testing.assert_allclose(signature(z=z)["images"].numpy(),

@@ -59,6 +59,15 @@ class TrainConfig:
     tpu: TPU name or grpc:// address for strategy tpu/auto.
     collective_timeout_s: Seconds a cross-worker collective may wait before
       it fails, so a dead peer ends a multi-worker job instead of hanging it.
+    ema_decay: Decay of the exponential moving average of the generator's
+      weights (and batch-norm statistics), updated after every step with
+      the warm-up min(decay, (1 + step) / (10 + step)). The average is what
+      samples, the Fréchet distance and dcgan-export use (dcgan-export
+      --raw_generator: the last weights). 0 keeps the last weights.
+    encoder_steps: Steps of the mask-aware encoder (models/encoder.py),
+      trained after the GAN's max_steps against the EMA generator, which
+      it learns to invert from partial images; 0 = no encoder.
+    encoder_learning_rate: Adam's step size for the encoder.
   """
   model: ModelConfig = MNIST32
   dataset: str = "embedded:mnist"
@@ -80,6 +89,9 @@ class TrainConfig:
   strategy: str = "auto"
   tpu: Optional[str] = None
   collective_timeout_s: float = 600.0
+  ema_decay: float = 0.995
+  encoder_steps: int = 500
+  encoder_learning_rate: float = 1e-3
 
   def __post_init__(self):
     if self.mixed_precision not in PRECISION_POLICIES:
@@ -91,7 +103,8 @@ class TrainConfig:
                         f"{', '.join(STRATEGIES)}")
     if self.strategy == "tpu" and not self.tpu:
       raise ConfigError("strategy='tpu' needs a TPU name or address (--tpu)")
-    for name in ("collective_timeout_s", "learning_rate"):
+    for name in ("collective_timeout_s", "learning_rate",
+                 "encoder_learning_rate"):
       value = getattr(self, name)
       if not (isinstance(value, (int, float)) and math.isfinite(value) and
               value > 0):
@@ -107,8 +120,13 @@ class TrainConfig:
       value = getattr(self, name)
       if not isinstance(value, int) or value < 1:
         raise ConfigError(f"{name}={value!r} must be a positive integer")
-    if not (isinstance(self.beta1, (int, float)) and 0 <= self.beta1 < 1):
-      raise ConfigError(f"beta1={self.beta1!r} must be in [0, 1)")
+    for name in ("beta1", "ema_decay"):
+      value = getattr(self, name)
+      if not (isinstance(value, (int, float)) and 0 <= value < 1):
+        raise ConfigError(f"{name}={value!r} must be in [0, 1)")
+    if not isinstance(self.encoder_steps, int) or self.encoder_steps < 0:
+      raise ConfigError(f"encoder_steps={self.encoder_steps!r} must be an "
+                        "integer >= 0")
     if int(self.num_samples**0.5)**2 != self.num_samples:
       raise ConfigError(f"num_samples={self.num_samples!r} must be a square")
 
@@ -168,6 +186,8 @@ def check_workdir(config: TrainConfig, workdir: str):
   if not isinstance(saved_model, dict):
     raise WorkdirError(f"{path}: has no 'model' entry; restore it, or use a "
                        "new --workdir")
+  # A field added since (the encoder's ef) is not held against the run.
+  saved_model = {**config.model.to_dict(), **saved_model}
   if saved_model != config.model.to_dict():
     raise WorkdirError(
         f"{path}: the run in this workdir has model {saved_model}, "
@@ -181,9 +201,12 @@ PRESETS = {
     "celeba64": TrainConfig(model=CELEBA64, dataset="tfds:celeb_a",
                             batch_size=128, max_steps=50_000,
                             log_every=100, sample_every=1000,
-                            checkpoint_every=2000, frechet_every=0),
+                            checkpoint_every=2000, frechet_every=0,
+                            encoder_steps=5000),
     # Tests: a few seconds per dozen steps on a CPU.
-    "tiny": TrainConfig().replace(image_size=16, z_dim=8, gf=4, df=4,
+    # No encoder phase: tests that want one set encoder_steps.
+    "tiny": TrainConfig().replace(image_size=16, z_dim=8, gf=4, df=4, ef=4,
+                                  encoder_steps=0,
                                   batch_size=8, max_steps=4, log_every=1,
                                   sample_every=2, checkpoint_every=2,
                                   num_samples=4, shuffle_buffer=64,

@@ -5,7 +5,7 @@ from typing import Dict
 import keras
 import tensorflow as tf
 
-from training import precision
+from training import ema, precision
 
 
 def discriminator_loss(real_logits, fake_logits):
@@ -57,10 +57,12 @@ class GanStep:
     step: int64 tf.Variable counting completed steps.
     strategy: The tf.distribute strategy whose scope holds all of the above
       (default: the current one).
+    ema_generator, ema_decay: The generator's moving average (training/ema.py)
+      and its decay, updated after every step (None: no average).
   """
 
   def __init__(self, generator, discriminator, g_optimizer, d_optimizer, rng,
-               step, *, strategy=None):
+               step, *, strategy=None, ema_generator=None, ema_decay=0.0):
     self.generator = generator
     self.discriminator = discriminator
     self.g_optimizer = g_optimizer
@@ -68,6 +70,8 @@ class GanStep:
     self.rng = rng
     self.step = step
     self.strategy = strategy or tf.distribute.get_strategy()
+    self.ema_generator = ema_generator
+    self.ema_decay = ema_decay
     # make_optimizer wraps both or neither (same dtype policy).
     self.loss_scaled = precision.is_loss_scaled(d_optimizer)
     self.z_dim = generator.z_dim
@@ -84,6 +88,9 @@ class GanStep:
 
   def _distributed_step(self, real_images):
     per_replica = self.strategy.run(self._replica_step, args=(real_images,))
+    if self.ema_generator is not None:
+      ema.update(self.ema_generator, self.generator, self.ema_decay,
+                 self.step)
     self.step.assign_add(1)
     # Losses are already divided by the global batch: their replica sum is
     # the global mean. Every other metric is a per-replica mean.

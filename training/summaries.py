@@ -63,10 +63,19 @@ SCALAR_DESCRIPTIONS = {
                        "the last log line for overflowing gradients.",
     "g_skipped_steps": "Mixed precision: generator steps skipped since the "
                        "last log line for overflowing gradients.",
+    "e_loss": "Encoder loss: pixel loss + latent loss (training/"
+              "encoder_step.py).",
+    "e_pixel_loss": "Encoder: mean |G(E(x * m, m)) - x| over whole images "
+                    "(hole included), generated and real.",
+    "e_pixel_loss_real": "Encoder: the pixel loss on real training images.",
+    "e_pixel_loss_generated": "Encoder: the pixel loss on G(z).",
+    "e_latent_loss": "Encoder: mean squared error between E(G(z) * m, m) "
+                     "and z.",
     "images_per_sec": "Training throughput: images per second (global "
                       "batch), averaged since the last log line.",
 }
 FRECHET_TAG = "quality/frechet_distance"
+FRECHET_RAW_TAG = "quality/frechet_distance_last_weights"
 FRECHET_DESCRIPTION = (
     "Fréchet distance between 1,000 generated digits and the training "
     "digits, on a small digit classifier's features; lower is better. "
@@ -77,7 +86,9 @@ FRECHET_DESCRIPTION = (
 def write_scalars(step: int, metrics, images_per_sec=None):
   """Writes the step's metrics, grouped by kind, with their descriptions."""
   for name, value in metrics.items():
-    if name.endswith("_norm"):
+    if name.startswith("e_"):
+      group = "encoder"
+    elif name.endswith("_norm"):
       group = "norms"
     elif "loss_scale" in name or "skipped" in name:
       group = "precision"
@@ -92,9 +103,16 @@ def write_scalars(step: int, metrics, images_per_sec=None):
                       description=SCALAR_DESCRIPTIONS["images_per_sec"])
 
 
-def write_frechet(step: int, distance: float):
+def write_frechet(step: int, distance: float, raw_distance=None):
+  """The EMA generator's distance (`distance`, what export serves) and,
+  when given, that of the last weights."""
   tf.summary.scalar(FRECHET_TAG, distance, step=step,
-                    description=FRECHET_DESCRIPTION)
+                    description=FRECHET_DESCRIPTION + " The generator's "
+                    "moving average (what dcgan-export exports).")
+  if raw_distance is not None:
+    tf.summary.scalar(FRECHET_RAW_TAG, raw_distance, step=step,
+                      description=FRECHET_DESCRIPTION + " The generator's "
+                      "last weights.")
 
 
 def flat_hparams(config_dict, prefix=""):
@@ -115,7 +133,7 @@ def flat_hparams(config_dict, prefix=""):
 # the HParams table wider without separating runs by quality.
 TUNED_HPARAMS = ("learning_rate", "batch_size", "beta1", "model.z_dim",
                  "model.gf", "model.df", "model.image_size", "model.channels",
-                 "dataset")
+                 "dataset", "ema_decay", "encoder_steps")
 # Metric columns of the HParams tab, the Fréchet distance first: it is the
 # one that says which run generates better images.
 HPARAMS_METRICS = (

@@ -3,9 +3,11 @@
 Workdir layout:
   config.json           the resolved TrainConfig (written once the run starts)
   trainer.lock          the running trainer's host and PID (one per workdir)
-  checkpoints/          tf.train.CheckpointManager: both models, both
-                        optimizers, the step and the z generator's state;
-                        damaged/ holds checkpoints that failed to restore
+  checkpoints/          tf.train.CheckpointManager: the networks (the
+                        generator's moving average and the encoder too),
+                        their optimizers, both step counters and the z
+                        generator's state; damaged/ holds checkpoints that
+                        failed to restore
   train/events.out.tfevents*  TensorBoard scalars, sample grids and hparams
                         (run "train" of `tensorboard --logdir WORKDIR`)
   samples/step_N.png    sample grids from a fixed z
@@ -23,13 +25,15 @@ from absl import logging
 import keras
 import tensorflow as tf
 
-from models.networks import build_networks
+from models.checkpoint_parts import saved_parts
+from models.networks import build_encoder, build_generator, build_networks
 from inpainting import files
 from inpainting.files import atomic_write
-from training import checkpoints, distribution, frechet, input_pipeline
-from training import precision, summaries
+from training import checkpoints, distribution, ema, encoder_masks, frechet
+from training import input_pipeline, precision, summaries
 from training.config import CONFIG_FILE, TrainConfig, check_workdir
 from training.errors import NonFiniteLossError, PeerLostError, StorageError
+from training.encoder_step import EncoderStep
 from training.gan_step import GanStep, make_optimizer
 from training.stop_signal import SigintAsSigterm, StopSignal
 from training.workdir_lock import WorkdirLock
@@ -47,6 +51,7 @@ class TrainResult:
   metrics: Dict[str, float]  # of the last step run (empty if none ran)
   checkpoint: Optional[str]  # latest checkpoint path
   stopped_by: Optional[str] = None  # "SIGTERM"/"SIGINT" if stopped early
+  encoder_step: int = 0  # completed encoder steps
 
 
 def _write_config(config: TrainConfig, workdir: str):
@@ -78,45 +83,87 @@ def _remove_if_empty(directories):
 
 
 class TrainState:
-  """Both networks, their optimizers, the step and the z generator.
+  """The networks, their optimizers, the step counters and the z generator.
 
   Everything a resumed run needs, tracked by one tf.train.Checkpoint. Build
   it inside the strategy's scope.
+
+  Attributes:
+    generator, discriminator: The GAN's networks.
+    ema_generator: The generator's moving average (training/ema.py).
+    encoder: The mask-aware encoder, trained after the GAN.
+    step: GAN steps done. encoder_step: encoder steps done.
+    encoder_generator_step: The GAN step of the generator the encoder was
+      last trained against (-1: never trained); export checks it.
   """
+
+  # Parts that checkpoints written before they existed lack; such a
+  # checkpoint still restores (see _restore_into).
+  OPTIONAL_PARTS = ("ema_generator", "encoder", "e_optimizer", "encoder_step",
+                    "encoder_generator_step")
 
   def __init__(self, config: TrainConfig, policy: str = "float32",
                sync_batch_norm: bool = False):
     self.generator, self.discriminator = build_networks(
         config.model, sync_batch_norm=sync_batch_norm, dtype_policy=policy)
+    self.ema_generator = build_generator(config.model, "ema_generator",
+                                         dtype_policy=policy)
+    ema.copy_weights(self.generator, self.ema_generator)
+    self.encoder = build_encoder(config.model, dtype_policy=policy)
     self.g_optimizer = make_optimizer(config.learning_rate, config.beta1,
                                       self.generator.trainable_variables,
                                       policy)
     self.d_optimizer = make_optimizer(config.learning_rate, config.beta1,
                                       self.discriminator.trainable_variables,
                                       policy)
-    self.step = tf.Variable(
-        0, dtype=tf.int64, trainable=False, name="step",
-        aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+    # Adam's usual beta1 (0.9): the encoder is no adversarial game.
+    self.e_optimizer = make_optimizer(config.encoder_learning_rate, 0.9,
+                                      self.encoder.trainable_variables,
+                                      policy)
+    self.step = self._counter("step", 0)
+    self.encoder_step = self._counter("encoder_step", 0)
+    self.encoder_generator_step = self._counter("encoder_generator_step", -1)
     self.z_rng = tf.random.Generator.from_seed(config.seed)
-    core = dict(generator=self.generator, discriminator=self.discriminator,
-                g_optimizer=precision.inner_optimizer(self.g_optimizer),
-                d_optimizer=precision.inner_optimizer(self.d_optimizer),
-                step=self.step, z_rng=self.z_rng)
-    # Restores checkpoints of any precision policy (see restore_latest).
-    self.core_checkpoint = tf.train.Checkpoint(**core)
+    self.ema_decay = config.ema_decay
+    self.parts = dict(
+        generator=self.generator, discriminator=self.discriminator,
+        g_optimizer=precision.inner_optimizer(self.g_optimizer),
+        d_optimizer=precision.inner_optimizer(self.d_optimizer),
+        step=self.step, z_rng=self.z_rng, ema_generator=self.ema_generator,
+        encoder=self.encoder,
+        e_optimizer=precision.inner_optimizer(self.e_optimizer),
+        encoder_step=self.encoder_step,
+        encoder_generator_step=self.encoder_generator_step)
     self.has_loss_scale = precision.uses_loss_scaling(policy)
     if self.has_loss_scale:
-      core["loss_scale"] = tf.train.Checkpoint(
-          g=tf.train.Checkpoint(
-              **precision.loss_scale_variables(self.g_optimizer)),
-          d=tf.train.Checkpoint(
-              **precision.loss_scale_variables(self.d_optimizer)))
-    self.checkpoint = tf.train.Checkpoint(**core)
+      self.parts["loss_scale"] = tf.train.Checkpoint(**{
+          name: tf.train.Checkpoint(**precision.loss_scale_variables(opt))
+          for name, opt in (("g", self.g_optimizer), ("d", self.d_optimizer),
+                            ("e", self.e_optimizer))})
+    self.checkpoint = tf.train.Checkpoint(**self.parts)
+
+  @staticmethod
+  def _counter(name, initial):
+    return tf.Variable(initial, dtype=tf.int64, trainable=False, name=name,
+                       aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+
+  @property
+  def progress(self) -> int:
+    """GAN and encoder steps done: the checkpoint number, which only grows."""
+    return int(self.step.numpy()) + int(self.encoder_step.numpy())
 
   def make_step(self, strategy=None) -> GanStep:
     """The compiled training step on these networks and optimizers."""
     return GanStep(self.generator, self.discriminator, self.g_optimizer,
-                   self.d_optimizer, self.z_rng, self.step, strategy=strategy)
+                   self.d_optimizer, self.z_rng, self.step, strategy=strategy,
+                   ema_generator=self.ema_generator, ema_decay=self.ema_decay)
+
+  def make_encoder_step(self, strategy=None) -> EncoderStep:
+    """The compiled encoder step, against the EMA generator."""
+    return EncoderStep(
+        self.encoder, self.ema_generator, self.e_optimizer, self.z_rng,
+        self.encoder_step,
+        encoder_masks.mask_bank(self.generator.image_size), strategy=strategy)
 
 
 def checkpoint_manager(state: TrainState, directory: str,
@@ -132,13 +179,18 @@ def _restore_into(state: TrainState, path: str) -> int:
   A checkpoint saved without loss scaling restores into a loss-scaled state
   (the scale starts afresh) and the other way round.
   """
-  saved = {name.split("/")[0] for name, _ in tf.train.list_variables(path)}
-  if state.has_loss_scale and "loss_scale" in saved:
-    status = state.checkpoint.restore(path)
-  else:
-    status = state.core_checkpoint.restore(path)
+  saved = saved_parts(path)
+  # Optional parts (loss scale; the EMA generator and the encoder, which
+  # older checkpoints lack) restore only if saved; the rest must match.
+  optional = set(TrainState.OPTIONAL_PARTS) | {"loss_scale"}
+  parts = {name: part for name, part in state.parts.items()
+           if name not in optional or name in saved}
+  status = tf.train.Checkpoint(**parts).restore(path)
   status.assert_existing_objects_matched().expect_partial()
-  return int(state.step.numpy())
+  if "ema_generator" not in saved:
+    # A run from before the average: it starts from the weights.
+    ema.copy_weights(state.generator, state.ema_generator)
+  return state.progress
 
 
 def restore_newest(state: TrainState,
@@ -256,48 +308,64 @@ class Trainer:
       _remove_if_empty(self._created_dirs)
 
   def run(self) -> TrainResult:
-    """Trains to max_steps; releases the workdir lock whatever happens."""
+    """Trains to max_steps, then the encoder to encoder_steps; releases the
+    workdir lock whatever happens."""
     started = False
+    config, state = self.config, self.state
     try:
-      start_step = int(self.state.step.numpy())
-      if start_step >= self.config.max_steps:
-        logging.info("Step %d already reached --max_steps=%d; nothing to do",
-                     start_step, self.config.max_steps)
-        return TrainResult(start_step, {}, self._latest_checkpoint())
+      if self._done():
+        logging.info("Step %d already reached --max_steps=%d%s; nothing to "
+                     "do", int(state.step.numpy()), config.max_steps,
+                     f" and encoder step {int(state.encoder_step.numpy())} "
+                     f"encoder_steps={config.encoder_steps}"
+                     if config.encoder_steps else "")
+        return self._result({}, None)
       source = input_pipeline.image_source(
-          self.config.dataset, self.config.model, self.config.tfds_data_dir,
-          seed=self.config.seed)
+          config.dataset, config.model, config.tfds_data_dir,
+          seed=config.seed)
       # The run really starts here: a run that failed before (bad data
       # set, another model's workdir) has written nothing that blocks the
       # next one.
       started = True
       with _out_of_space_as_errors(self.write_dir):
-        _write_config(self.config, self.write_dir)
-        return self._run(source, start_step)
+        _write_config(config, self.write_dir)
+        return self._run(source)
     finally:
       self._release(started)
 
-  def _run(self, source, start_step) -> TrainResult:
+  def _gan_done(self) -> bool:
+    return int(self.state.step.numpy()) >= self.config.max_steps
+
+  def _done(self) -> bool:
+    return self._gan_done() and (
+        int(self.state.encoder_step.numpy()) >= self.config.encoder_steps)
+
+  def _result(self, metrics, stopped_by) -> TrainResult:
+    return TrainResult(int(self.state.step.numpy()), metrics,
+                       self._latest_checkpoint(), stopped_by,
+                       int(self.state.encoder_step.numpy()))
+
+  def _run(self, source) -> TrainResult:
     config = self.config
+    start = self.state.progress
     logging.info("Training on %s", source.description)
     batches = self.strategy.distribute_datasets_from_function(
         lambda context: input_pipeline.training_batches(
             source, context.get_per_replica_batch_size(config.batch_size),
-            seed=input_pipeline.data_seed(config.seed, start_step),
+            seed=input_pipeline.data_seed(config.seed, start),
             shuffle_buffer=config.shuffle_buffer,
             num_shards=context.num_input_pipelines,
             shard_index=context.input_pipeline_id))
 
     scorer = _frechet_scorer(config) if self.is_chief else None
-    gan_step = self.state.make_step(self.strategy)
     writer = (tf.summary.create_file_writer(
         os.path.join(self.workdir, SUMMARY_DIR)) if self.is_chief
               else tf.summary.create_noop_writer())
     try:
       with writer.as_default(), _peer_failures_as_errors(self.multi_worker):
-        if start_step == 0:
+        if start == 0:
           summaries.write_hparams(config.to_dict())
-        result = self._loop(gan_step, batches, start_step, scorer)
+        result = self._loop(iter(batches), scorer)
     finally:
       writer.flush()
       if not self.is_chief:
@@ -318,75 +386,139 @@ class Trainer:
           self.strategy.cluster_resolver, self.state.checkpoint,
           checkpoint_dir=os.path.join(self.workdir, CHECKPOINT_DIR))
 
-  def _loop(self, gan_step, batches, start_step, scorer):
-    config, state, manager = self.config, self.state, self.manager
-    step, metrics = start_step, {}
-    last_saved = start_step
-    skipped = collections.Counter()
-    window_start, window_steps = time.perf_counter(), 0
+  def _loop(self, batches, scorer) -> TrainResult:
+    """The GAN's steps, then the encoder's, from one stream of batches."""
     preemption = self._preemption_handler()
     # With a preemption handler, SIGTERM is its to handle, and SIGINT is
     # handed to it as a SIGTERM.
     stop_signals = SigintAsSigterm() if preemption else StopSignal()
-    sample_z = fixed_z(config)
+    self._last_saved = self.state.progress
+    metrics = {}
     with stop_signals as stop:
-      for images in batches:
-        metrics = {k: float(v) for k, v in gan_step(images).items()}
-        step = int(state.step.numpy())
-        window_steps += 1
-        if not (math.isfinite(metrics["d_loss"]) and
-                math.isfinite(metrics["g_loss"])):
-          # The weights of this step are already poisoned: stop without
-          # saving them; the last checkpoint stays the one to resume from.
-          raise NonFiniteLossError(
-              f"non-finite loss at step {step}: d_loss={metrics['d_loss']} "
-              f"g_loss={metrics['g_loss']}; last good checkpoint: "
-              f"{self._latest_checkpoint() or 'none'}")
-        for network in ("d", "g"):
-          skipped[network] += metrics.pop(f"{network}_step_skipped", 0.0)
-
-        if step % config.log_every == 0 or step == config.max_steps:
-          elapsed = time.perf_counter() - window_start
-          images_per_sec = window_steps * config.batch_size / max(elapsed,
-                                                                   1e-9)
-          eta = (config.max_steps - step) * elapsed / window_steps
-          logging.info(
-              "step %d/%d  d_loss %.3f  g_loss %.3f  D(x) %.2f  D(G(z)) %.2f"
-              "  %.0f img/s  ETA %s", step, config.max_steps,
-              metrics["d_loss"], metrics["g_loss"], metrics["d_real"],
-              metrics["d_fake"], images_per_sec, _format_eta(eta))
-          if state.has_loss_scale:
-            metrics.update(d_skipped_steps=skipped["d"],
-                           g_skipped_steps=skipped["g"])
-          summaries.write_scalars(step, metrics, images_per_sec)
-          window_start, window_steps = time.perf_counter(), 0
-        if self.is_chief and (step % config.sample_every == 0 or
-                              step == config.max_steps):
-          samples = state.generator(sample_z, training=False)
-          path = summaries.write_samples(self.workdir, step, samples)
-          logging.info("Wrote samples %s", path)
-        if scorer and (step % config.frechet_every == 0 or
-                       step == config.max_steps):
-          distance = scorer.score_generator(
-              lambda z: state.generator(z, training=False),
-              config.model.z_dim, seed=config.seed)
-          summaries.write_frechet(step, distance)
-          logging.info("step %d  Fréchet distance %.3f", step, distance)
-        if step % config.checkpoint_every == 0:
-          checkpoints.save(manager, step)
-          last_saved = step
-        if preemption:
-          preemption.save_checkpoint_if_preempted(checkpoint_number=step)
-        if step >= config.max_steps or stop.received:
-          break
-
-    if step != last_saved:
-      checkpoints.save(manager, step)
+      if not self._gan_done():
+        metrics = self._gan_loop(batches, scorer, preemption, stop)
+      if self._gan_done() and not stop.received and self.config.encoder_steps:
+        metrics = self._encoder_loop(batches, preemption, stop)
+    if self.state.progress != self._last_saved:
+      checkpoints.save(self.manager, self.state.progress)
     if stop.received:
       # checkpoints.save has announced the checkpoint itself.
-      logging.info("%s received: stopped at step %d", stop.received, step)
-    return TrainResult(step, metrics, self._latest_checkpoint(),
-                       stop.received)
+      logging.info("%s received: stopped at step %d", stop.received,
+                   self.state.progress)
+    return self._result(metrics, stop.received)
+
+  def _after_step(self, preemption, every: bool):
+    """Checkpoints on schedule (`every`) and on preemption."""
+    progress = self.state.progress
+    if every:
+      checkpoints.save(self.manager, progress)
+      self._last_saved = progress
+    if preemption:
+      preemption.save_checkpoint_if_preempted(checkpoint_number=progress)
+
+  def _gan_loop(self, batches, scorer, preemption, stop):
+    config, state = self.config, self.state
+    gan_step = state.make_step(self.strategy)
+    metrics = {}
+    skipped = collections.Counter()
+    window_start, window_steps = time.perf_counter(), 0
+    sample_z = fixed_z(config)
+    for images in batches:
+      metrics = {k: float(v) for k, v in gan_step(images).items()}
+      step = int(state.step.numpy())
+      window_steps += 1
+      _check_finite(metrics, ("d_loss", "g_loss"), step,
+                    self._latest_checkpoint())
+      for network in ("d", "g"):
+        skipped[network] += metrics.pop(f"{network}_step_skipped", 0.0)
+
+      if step % config.log_every == 0 or step == config.max_steps:
+        elapsed = time.perf_counter() - window_start
+        images_per_sec = window_steps * config.batch_size / max(elapsed, 1e-9)
+        eta = (config.max_steps - step) * elapsed / window_steps
+        logging.info(
+            "step %d/%d  d_loss %.3f  g_loss %.3f  D(x) %.2f  D(G(z)) %.2f"
+            "  %.0f img/s  ETA %s", step, config.max_steps,
+            metrics["d_loss"], metrics["g_loss"], metrics["d_real"],
+            metrics["d_fake"], images_per_sec, _format_eta(eta))
+        if state.has_loss_scale:
+          metrics.update(d_skipped_steps=skipped["d"],
+                         g_skipped_steps=skipped["g"])
+        summaries.write_scalars(step, metrics, images_per_sec)
+        window_start, window_steps = time.perf_counter(), 0
+      if self.is_chief and (step % config.sample_every == 0 or
+                            step == config.max_steps):
+        # The moving average: what export serves.
+        samples = state.ema_generator(sample_z, training=False)
+        path = summaries.write_samples(self.workdir, step, samples)
+        logging.info("Wrote samples %s", path)
+      if scorer and (step % config.frechet_every == 0 or
+                     step == config.max_steps):
+        self._score(scorer, step)
+      self._after_step(preemption, step % config.checkpoint_every == 0)
+      if step >= config.max_steps or stop.received:
+        break
+    return metrics
+
+  def _score(self, scorer, step):
+    """Fréchet distances of the EMA generator and of the last weights."""
+    distances = {
+        name: scorer.score_generator(
+            lambda z, g=generator: g(z, training=False),
+            self.config.model.z_dim, seed=self.config.seed)
+        for name, generator in (("ema", self.state.ema_generator),
+                                ("raw", self.state.generator))}
+    summaries.write_frechet(step, distances["ema"], distances["raw"])
+    logging.info("step %d  Fréchet distance %.3f (EMA generator), %.3f "
+                 "(last weights)", step, distances["ema"], distances["raw"])
+
+  def _encoder_loop(self, batches, preemption, stop):
+    config, state = self.config, self.state
+    encoder_step = state.make_encoder_step(self.strategy)
+    if int(state.encoder_step.numpy()) == 0:
+      logging.info("Training the encoder for %d steps against the EMA "
+                   "generator of step %d", config.encoder_steps,
+                   int(state.step.numpy()))
+    metrics = {}
+    window_start, window_steps = time.perf_counter(), 0
+    for images in batches:
+      metrics = {k: float(v) for k, v in encoder_step(images).items()}
+      state.encoder_generator_step.assign(state.step)
+      step = int(state.encoder_step.numpy())
+      progress = state.progress
+      window_steps += 1
+      _check_finite(metrics, ("e_loss",), f"{progress} (encoder step {step})",
+                    self._latest_checkpoint())
+      if step % config.log_every == 0 or step == config.encoder_steps:
+        elapsed = time.perf_counter() - window_start
+        images_per_sec = (window_steps * 2 * config.batch_size /
+                          max(elapsed, 1e-9))
+        eta = (config.encoder_steps - step) * elapsed / window_steps
+        logging.info(
+            "encoder step %d/%d  loss %.4f  pixel: real %.4f, G(z) %.4f  "
+            "z %.4f  %.0f img/s  ETA %s", step, config.encoder_steps,
+            metrics["e_loss"], metrics["e_pixel_loss_real"],
+            metrics["e_pixel_loss_generated"], metrics["e_latent_loss"],
+            images_per_sec, _format_eta(eta))
+        summaries.write_scalars(progress, metrics)
+        window_start, window_steps = time.perf_counter(), 0
+      self._after_step(preemption, step % config.checkpoint_every == 0)
+      if step >= config.encoder_steps or stop.received:
+        break
+    return metrics
+
+
+def _check_finite(metrics, names, step, last_checkpoint):
+  """NonFiniteLossError if a loss is NaN or Inf.
+
+  The weights of this step are already poisoned: the job stops without
+  saving them, and the last checkpoint stays the one to resume from.
+  """
+  if not all(math.isfinite(metrics[name]) for name in names):
+    values = " ".join(f"{name}={metrics[name]}" for name in names)
+    raise NonFiniteLossError(
+        f"non-finite loss at step {step}: {values}; last good checkpoint: "
+        f"{last_checkpoint or 'none'}")
 
 
 @contextlib.contextmanager

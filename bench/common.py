@@ -5,8 +5,10 @@ import os
 from absl import logging
 
 
-def mnist32_export(root, train_steps):
-  """Trains mnist32 (batch 32) for `train_steps` in root and exports it."""
+def mnist32_run(root, train_steps):
+  """Trains mnist32 (batch 32, the demo's) for `train_steps`, then its
+  encoder (the preset's encoder_steps), in root and exports it; returns
+  (workdir, export_dir)."""
   from export import exporter  # pylint: disable=import-outside-toplevel
   from training import config as config_lib  # pylint: disable=import-outside-toplevel
   from training import train as train_lib  # pylint: disable=import-outside-toplevel
@@ -15,4 +17,9 @@ def mnist32_export(root, train_steps):
   train_lib.train(config_lib.get_config("mnist32", max_steps=train_steps,
                                         batch_size=32), workdir)
   exporter.export_models(workdir, export_dir)
-  return export_dir
+  return workdir, export_dir
+
+
+def mnist32_export(root, train_steps):
+  """The export dir of `mnist32_run`."""
+  return mnist32_run(root, train_steps)[1]

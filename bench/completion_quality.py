@@ -5,14 +5,16 @@ r"""Hole PSNR / SSIM of our completion and three classical baselines.
   python bench/completion_quality.py            # trains a mnist32 export first
 
 For each mask type, completes the images (default: the embedded held-out
-digits, --images_per_digit of each) with ours, OpenCV Telea and Navier-Stokes
-and scikit-image biharmonic, prints a table and draws it as a PNG chart. For
-a generator of 32x32 grey digits it also prints the Fréchet distance of its
-samples to the embedded training digits (training/frechet.py). The last line
-is a JSON object: mask type -> method -> {"psnr", "ssim"}.
+digits, --images_per_digit of each) with ours (the completion's defaults,
+single best: the export's encoder start, if any, then the search), OpenCV
+Telea and Navier-Stokes and scikit-image biharmonic, prints a table and
+draws it as a PNG chart. For a generator of 32x32 grey digits it also
+prints the Fréchet distance of its samples to the embedded training digits
+(training/frechet.py). The last line is a JSON object: mask type -> method
+-> {"psnr", "ssim"}; "lead_db": mask type -> our hole-PSNR lead over the
+best classical method; "frechet_generator" (null for other generators).
 """
 
-import dataclasses
 import json
 import os
 import sys
@@ -29,7 +31,7 @@ import numpy as np  # noqa: E402
 from bench import common  # noqa: E402
 from inpainting import complete, evaluation, masks as masks_lib  # noqa: E402
 from inpainting.saved_models import load_exported_gan  # noqa: E402
-from inpainting.search import SearchConfig  # noqa: E402
+from inpainting.search_config import default_config  # noqa: E402
 
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "Export dir (optional).")
 _TRAIN_STEPS = flags.DEFINE_integer(
@@ -41,10 +43,12 @@ _IMAGES_PER_DIGIT = flags.DEFINE_integer("images_per_digit", 10,
 _MASKS = flags.DEFINE_list(
     "masks", ["center", "half:left", "random:0.8", "irregular:4", "grid"],
     "Mask specs; each gets a row.")
-_STEPS = flags.DEFINE_integer("steps", 200, "Search steps.")
-_RESTARTS = flags.DEFINE_integer("restarts", 1, "Search restarts.")
+_STEPS = flags.DEFINE_integer("steps", None,
+                              "Search steps (default: SearchConfig's).")
+_RESTARTS = flags.DEFINE_integer(
+    "restarts", None, "Search restarts (default: SearchConfig's).")
 _AVERAGE_BEST = flags.DEFINE_integer(
-    "average_best", 1, "Average G(z) over this many best restarts (1: the "
+    "average_best", None, "Average G(z) over this many best restarts (1: the "
     "best alone, sharp; more: closer to the posterior mean PSNR rewards).")
 _OUT = flags.DEFINE_string("out", "bench_out", "Where the PNG chart goes.")
 
@@ -102,13 +106,16 @@ def main(argv):
         root, _TRAIN_STEPS.value)
     gan = load_exported_gan(export_dir)
     images = load_images(gan)
-    completer = complete.Completer(gan, dataclasses.replace(
-        SearchConfig(), steps=_STEPS.value, restarts=_RESTARTS.value,
-        average_best=_AVERAGE_BEST.value))
+    overrides = {name: flag.value for name, flag in (
+        ("steps", _STEPS), ("restarts", _RESTARTS),
+        ("average_best", _AVERAGE_BEST)) if flag.value is not None}
+    config = default_config(gan.encode is not None, **overrides)
+    completer = complete.Completer(gan, config)
     results = {}
-    print(f"{len(images)} images, {_STEPS.value} steps, {_RESTARTS.value} "
-          f"restart(s), mean of the best {_AVERAGE_BEST.value}; hole PSNR "
-          "(dB) / hole SSIM")
+    print(f"{len(images)} images, {config.steps} steps, {config.restarts} "
+          f"restart(s), mean of the best {config.average_best}, "
+          f"{'encoder' if gan.encode else 'no encoder'}; hole PSNR (dB) / "
+          "hole SSIM")
     print(f"{'mask':14s}" + "".join(f"{m:>18s}" for m in evaluation.METHODS))
     for spec in _MASKS.value:
       masks = masks_lib.make_masks([spec], len(images), gan.image_size)
@@ -121,11 +128,17 @@ def main(argv):
     chart = os.path.join(_OUT.value, "completion_quality.png")
     draw_chart(chart, results)
     print(f"chart: {chart}")
+    leads = {mask: row["ours"]["psnr"] - max(
+        row[m]["psnr"] for m in evaluation.METHODS if m != "ours")
+             for mask, row in results.items()}
+    print("hole-PSNR lead over the best classical method (dB): " + ", ".join(
+        f"{mask} {lead:+.2f}" for mask, lead in leads.items()))
     scores = frechet_line(gan)
     if scores:
       print(f"Fréchet distance to the training digits: generator "
             f"{scores[0]:.3f}, real held-out digits {scores[1]:.3f}")
-    print(json.dumps(results))
+    print(json.dumps({**results, "lead_db": leads,
+                      "frechet_generator": scores[0] if scores else None}))
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@ r"""Our compiled latent search against a per-iteration Python loop.
   python bench/completion_speed.py        # trains a mnist32 export first
 
 Same SavedModels, images (held-out digits), center masks and seed:
-  (a) ours: the whole search in one compiled call (pool start, optional early
-      stopping), run at several step budgets;
+  (a) ours: the default completion (SearchConfig's defaults: the start from
+      the best of the export's encoder z, if any, and the pool, then the
+      search, all in one compiled call), run at several step budgets;
   (b) the reference style: one compiled step function (loss, gradient, Adam)
       called from Python for --loop_steps iterations, from random z.
 Prints iterations/s of both, their ratio, and the wall time each needs to
@@ -32,6 +33,7 @@ from bench import common  # noqa: E402
 from inpainting import losses, masks as masks_lib  # noqa: E402
 from inpainting import search as search_lib  # noqa: E402
 from inpainting.saved_models import load_exported_gan  # noqa: E402
+from inpainting.search_config import default_config  # noqa: E402
 
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "Export dir (optional).")
 _TRAIN_STEPS = flags.DEFINE_integer(
@@ -39,7 +41,8 @@ _TRAIN_STEPS = flags.DEFINE_integer(
 _BATCH = flags.DEFINE_integer("batch_size", 64, "Images completed at once.")
 _LOOP_STEPS = flags.DEFINE_integer("loop_steps", 1000, "Iterations of (b).")
 _BUDGETS = flags.DEFINE_list(
-    "budgets", ["0", "25", "50", "75", "100", "125", "150", "200", "300"],
+    "budgets", ["0", "5", "10", "15", "20", "30", "40", "50", "75", "100",
+                "150", "200", "300"],
     "Step budgets at which our search is timed.")
 _MIN_IMPROVEMENT = flags.DEFINE_float(
     "min_improvement", 0.0, "Our early-stopping threshold (0: off).")
@@ -102,13 +105,15 @@ def main(argv):
     gan = load_exported_gan(export_dir)
     images = heldout_batch(_BATCH.value, gan.image_size)
     masks = masks_lib.make_masks([_MASK.value], len(images), gan.image_size)
-    base = search_lib.SearchConfig(restarts=1, seed=0)
+    base = default_config(gan.encode is not None, seed=0)
 
-    # (b) the per-iteration loop from random starting points, at the
-    # reference implementations' step size (bamos/dcgan-completion: 0.01).
+    # (b) the per-iteration loop from random starting points, one per
+    # image, at the reference implementations' step size
+    # (bamos/dcgan-completion: 0.01).
     curve, loop_loss, loop_seconds = per_iteration_loop(
         gan, images, masks,
-        dataclasses.replace(base, pool_size=0, learning_rate=0.01),
+        dataclasses.replace(base, restarts=1, pool_size=0,
+                            learning_rate=0.01),
         _LOOP_STEPS.value)
     loop_rate = _LOOP_STEPS.value / loop_seconds
     # When (b) first reached its own final loss.
@@ -126,7 +131,7 @@ def main(argv):
       overrides["learning_rate"] = _LEARNING_RATE.value
     ours_config = dataclasses.replace(base, **overrides)
     ours = search_lib.LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
-                                   ours_config)
+                                   ours_config, encode=gan.encode)
     compiled = tf.function(ours)
     compiled(images, masks, steps=tf.constant(1))  # trace once
     runs = []
@@ -153,6 +158,9 @@ def main(argv):
         "ours_time_to_loss_s": ours_time_to_loss,
         "ours_steps_to_loss": reached[0][0] if reached else None,
         "time_to_loss_ratio": loop_time_to_loss / ours_time_to_loss,
+        "encoder": gan.encode is not None,
+        "restarts": ours_config.restarts,
+        "default_steps": ours_config.steps,
         "pool_size": ours_config.pool_size,
         "learning_rate": ours_config.learning_rate,
         "min_improvement": ours_config.min_improvement,

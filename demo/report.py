@@ -25,6 +25,20 @@ def markdown_table(results: Dict, counts: Dict[str, int]) -> str:
   return "\n".join(lines)
 
 
+def starts_table(starts: Dict) -> str:
+  """Mask type x {encoder start, pool start}: start loss, loss after the
+  search, hole PSNR (empty without an encoder)."""
+  if not any(starts.values()):
+    return ""
+  lines = ["| mask | start | loss at the start | loss after the search | "
+           "hole PSNR (dB) |", "|---|---|---|---|---|"]
+  for mask, rows in starts.items():
+    for name, row in rows.items():
+      lines.append(f"| {mask} | {name} | {row['start_loss']:.3f} | "
+                   f"{row['loss']:.3f} | {row['psnr']:.2f} |")
+  return "\n".join(lines)
+
+
 def write_report(out_dir: str, results: Dict, counts: Dict[str, int],
                  figure_name: str, details: Dict) -> str:
   """Writes report.md and report.json atomically; returns report.md's path."""
@@ -33,16 +47,25 @@ def write_report(out_dir: str, results: Dict, counts: Dict[str, int],
       "# DCGAN completion demo",
       "",
       f"Held-out MNIST digits (never trained on), {details['train_steps']} "
-      f"training steps, {details['search']['steps']} search steps per image. "
+      f"GAN training steps and {details.get('encoder_steps', 0)} encoder "
+      f"steps, {details['search']['steps']} search steps per image and "
+      f"restart ({details['search']['restarts']} restarts). "
       "Numbers are hole PSNR (dB) / hole SSIM, measured only over the "
       "missing pixels; the best PSNR per row is bold.",
       "",
       markdown_table(results, counts),
       "",
+      "Where the search starts: from the best of the encoder's z and the "
+      "pool (ours), or from the pool alone (exports without an encoder), "
+      "then the same search:",
+      "",
+      starts_table(details.get("starts", {})),
+      "",
       f"![completions]({figure_name})",
       "",
-      "Columns: original, masked input (hole in grey), G(z*), our Poisson-"
-      "blended completion, then the classical baselines.",
+      "Columns: original, masked input (hole in grey), G(z*), the "
+      "restarts' per-pixel standard deviation (uncertainty, white = 1), "
+      "our Poisson-blended completion, then the classical baselines.",
       "",
       f"Time: {details['seconds']['total']:.0f} s in all "
       f"(training {details['seconds']['train']:.0f} s, completion "

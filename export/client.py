@@ -37,9 +37,10 @@ from inpainting import cli
 
 MODEL_NAME = "completer"
 PROG = "export.client"
-# The served search defaults (inpainting.search.SearchConfig, which this
-# module does not import: the b64 format runs without TensorFlow).
-DEFAULT_STEPS = 300
+# The served search defaults for an export with an encoder
+# (inpainting.search_config.SearchConfig, which this module does not
+# import: the b64 format runs without TensorFlow).
+DEFAULT_STEPS = 20
 DEFAULT_RESTARTS = 2
 DEFAULT_SEED = 0
 _INT32_MAX = 2**31 - 1

@@ -34,6 +34,7 @@ assets.extra/dcgan_export.json.
 """
 
 import dataclasses
+from typing import Optional
 
 from absl import logging
 import tensorflow as tf
@@ -43,6 +44,7 @@ from export.versions import ExportError
 from inpainting import pixels
 from inpainting.completion_graph import search_and_blend
 from inpainting.search import LatentSearch, SearchConfig
+from inpainting.search_config import default_config
 
 # Pixels may stray this far outside [-1, 1] (rounding in a client's
 # scaling); they are clipped. Further out is 0..255 data or a bug.
@@ -113,14 +115,15 @@ class CompleterModule(tf.Module):
 
   Args:
     generator, discriminator: The trained Keras networks.
-    config: Default SearchConfig of the served search; its steps and
-      restarts are lowered to the limits where they exceed them.
+    config: Default SearchConfig of the served search (None: the defaults
+      with or without an encoder); its steps and restarts are lowered to
+      the limits where they exceed them.
     limits: ServingLimits, checked on every request.
     encoder: The trained mask-aware encoder, or None.
   """
 
   def __init__(self, generator, discriminator,
-               config: SearchConfig = SearchConfig(),
+               config: Optional[SearchConfig] = None,
                limits: ServingLimits = ServingLimits(), encoder=None):
     super().__init__(name="completer_module")
     self.generator = generator
@@ -131,7 +134,8 @@ class CompleterModule(tf.Module):
     self.image_size = generator.image_size
     self.channels = generator.channels
     self.limits = limits
-    self.config = _within_limits(config, limits)
+    self.config = _within_limits(
+        config or default_config(encoder is not None), limits)
     self.search = LatentSearch(
         lambda z: generator(z, training=False),
         lambda images: discriminator(images, training=False),

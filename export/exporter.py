@@ -290,7 +290,7 @@ def _move_into_place(staging: str, export_dir: str, version: int
 def export_models(workdir: str, export_dir: str, version: Optional[int] = None,
                   checkpoint: Optional[str] = None,
                   serving_base: str = DEFAULT_SERVING_BASE,
-                  search_config: SearchConfig = SearchConfig(),
+                  search_config: Optional[SearchConfig] = None,
                   limits: ServingLimits = ServingLimits(),
                   raw_generator: bool = False) -> ExportResult:
   """Exports a training run as version `version` (or the next one).
@@ -299,7 +299,8 @@ def export_models(workdir: str, export_dir: str, version: Optional[int] = None,
   weights), the discriminator, the encoder if the run trained one for that
   generator, and the completer (which runs the latent search, from the
   encoder's start where there is one, with `search_config` as its defaults
-  and refuses requests beyond `limits`).
+  and refuses requests beyond `limits`; None: the defaults for an export
+  with or without an encoder).
 
   Every SavedModel is written to a staging folder inside export_dir and
   renamed into place once all of them are complete; a version counts for

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import time
-from typing import Callable, Dict, Sequence
+from typing import Callable, Dict, Optional, Sequence
 
 from absl import logging
 import numpy as np
@@ -19,6 +19,7 @@ from inpainting.completion_graph import search_and_blend
 from inpainting.errors import InputError
 from inpainting.saved_models import ExportedGan
 from inpainting.search import LatentSearch, SearchConfig
+from inpainting.search_config import default_config
 
 # The figure shows the first images only; every image is written as files.
 FIGURE_ROWS = 16
@@ -43,13 +44,15 @@ class Completer:
 
   Args:
     gan: The loaded SavedModels.
-    config: SearchConfig.
+    config: SearchConfig (None: the defaults for an export with or without
+      an encoder, `search_config.default_config`).
     batch_size: Images per compiled call (bounds memory).
   """
 
-  def __init__(self, gan: ExportedGan, config: SearchConfig = SearchConfig(),
+  def __init__(self, gan: ExportedGan, config: Optional[SearchConfig] = None,
                batch_size: int = 64):
     self.gan = gan
+    config = config or default_config(gan.encode is not None)
     self.config = config
     self.batch_size = batch_size
     search = LatentSearch(gan.generate, gan.discriminate, gan.z_dim, config,
@@ -222,7 +225,7 @@ def publish(out_dir: str, write: Callable[[str], None]):
 
 def complete_files(gan: ExportedGan, image_pattern: str,
                    mask_specs: Sequence[str], out_dir: str,
-                   config: SearchConfig = SearchConfig(),
+                   config: Optional[SearchConfig] = None,
                    with_metrics: bool = True, batch_size: int = 64,
                    full_resolution: bool = False) -> Dict:
   """Completes image files and writes the results as a new out_dir.
@@ -254,7 +257,9 @@ def complete_files(gan: ExportedGan, image_pattern: str,
   masks = masks_lib.make_masks(specs, len(images), gan.image_size,
                                seed=config.seed)
   started = time.perf_counter()
-  result = Completer(gan, config, batch_size)(images, masks)
+  completer = Completer(gan, config, batch_size)
+  config = completer.config
+  result = completer(images, masks)
   seconds = time.perf_counter() - started
   logging.info("Completed %d images in %.1f s", len(images), seconds)
 

@@ -1,5 +1,6 @@
 """Scores our completion against the classical baselines on the same holes."""
 
+import dataclasses
 from typing import Dict
 
 import numpy as np
@@ -15,10 +16,11 @@ def compare_methods(completer: complete.Completer, images, masks):
   Returns:
     (scores, outputs): scores = {method: {"psnr": mean hole PSNR (dB),
     "ssim": mean hole SSIM}}; outputs = {method: [B, H, W, C] filled images,
-    plus "generated": G(z*)}.
+    plus "generated": G(z*) and "uncertainty": the restarts' spread}.
   """
   ours = completer(images, masks)
-  outputs = {"ours": ours.blended, "generated": ours.generated}
+  outputs = {"ours": ours.blended, "generated": ours.generated,
+             "uncertainty": ours.uncertainty}
   for name in baselines.BASELINES:
     outputs[name] = baselines.run_baseline(name, images, masks)
   scores: Dict[str, Dict[str, float]] = {}
@@ -27,3 +29,29 @@ def compare_methods(completer: complete.Completer, images, masks):
     scores[name] = {"psnr": float(np.mean(per_image["hole_psnr"])),
                     "ssim": float(np.mean(per_image["hole_ssim"]))}
   return scores, outputs
+
+
+def compare_starts(gan, config, images, masks):
+  """The search from the encoder's start against the pool start alone.
+
+  Both run `config` on the same images, masks and seed; the pool start is
+  the same export with its encoder left out (what exports without one do).
+
+  Returns:
+    {"encoder start" | "pool start": {"start_loss": mean loss of the
+    starting points (0 steps), "loss": mean loss after the search,
+    "psnr": mean hole PSNR of the blended completion}}; {} when the export
+    has no encoder.
+  """
+  if gan.encode is None:
+    return {}
+  rows = {}
+  for name, encode in (("encoder start", gan.encode), ("pool start", None)):
+    variant = dataclasses.replace(gan, encode=encode)
+    start = complete.Completer(variant, dataclasses.replace(config, steps=0))
+    searched = complete.Completer(variant, config)(images, masks)
+    per_image = complete.evaluate(images, searched.blended, masks)
+    rows[name] = {"start_loss": float(np.mean(start(images, masks).loss)),
+                  "loss": float(np.mean(searched.loss)),
+                  "psnr": float(np.mean(per_image["hole_psnr"]))}
+  return rows

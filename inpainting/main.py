@@ -28,7 +28,8 @@ from absl import logging
 from inpainting import cli
 from inpainting import files, image_io, masks
 from inpainting.errors import InputError
-from inpainting.search_config import SearchConfig
+from inpainting.search_config import POOL_START_DEFAULTS, SearchConfig
+from inpainting.search_config import default_config
 
 # The search flags' defaults are SearchConfig's, so --help shows them.
 _DEFAULTS = SearchConfig()
@@ -40,7 +41,9 @@ _IMAGES = flags.DEFINE_string("images", None, "Image file, folder or glob.")
 _MASK = flags.DEFINE_list("mask", ["center"], "Mask spec(s), see above.")
 _OUT = flags.DEFINE_string(
     "out", None, "Output directory; must be new or empty.")
-_STEPS = flags.DEFINE_integer("steps", _DEFAULTS.steps, "Adam steps on z.")
+_STEPS = flags.DEFINE_integer(
+    "steps", _DEFAULTS.steps, "Adam steps on z (exports without an encoder: "
+    f"{POOL_START_DEFAULTS['steps']}).")
 _RESTARTS = flags.DEFINE_integer("restarts", _DEFAULTS.restarts,
                                  "Starting points per image.")
 _AVERAGE_BEST = flags.DEFINE_integer(
@@ -50,10 +53,12 @@ _PRIOR_WEIGHT = flags.DEFINE_float(
     "prior_weight", _DEFAULTS.prior_weight,
     "lambda of the prior loss (Yeh et al.).")
 _LEARNING_RATE = flags.DEFINE_float(
-    "learning_rate", _DEFAULTS.learning_rate, "Adam step size on z.")
+    "learning_rate", _DEFAULTS.learning_rate, "Adam step size on z (exports "
+    f"without an encoder: {POOL_START_DEFAULTS['learning_rate']}).")
 _POOL_SIZE = flags.DEFINE_integer(
     "pool_size", _DEFAULTS.pool_size,
-    "Random z ranked to pick starts (0: random starts).")
+    "Random z ranked with the encoder's to pick starts (exports without an "
+    f"encoder: {POOL_START_DEFAULTS['pool_size']}; 0: none).")
 _SEED = flags.DEFINE_integer("seed", _DEFAULTS.seed,
                              "Seed of the search and masks.")
 _BATCH_SIZE = flags.DEFINE_integer("batch_size", 64, "Images per call.")
@@ -115,6 +120,9 @@ def main(argv):
     check_flags(argv)
     from inpainting import complete, saved_models  # pylint: disable=import-outside-toplevel
     gan = saved_models.load_exported_gan(_MODEL_DIR.value, _VERSION.value)
+    # Fields the user did not set take the defaults for this export.
+    config = default_config(gan.encode is not None, **{
+        flag.name: flag.value for flag in _SEARCH_FLAGS if flag.present})
     report = complete.complete_files(gan, _IMAGES.value, _MASK.value,
                                      _OUT.value, config, _METRICS.value,
                                      _BATCH_SIZE.value,

@@ -17,7 +17,7 @@ from inpainting.search import SearchConfig
 from tests.conftest import REPO, cli, subprocess_env, write_image
 
 FAST = ("--steps=3", "--pool_size=4", "--restarts=1")
-KINDS = ("completed", "blended", "generated", "masks")
+KINDS = ("completed", "blended", "generated", "masks", "uncertainty")
 # Subprocess limit: a run that reads a named pipe would block for ever.
 TIMEOUT = 240
 

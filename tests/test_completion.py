@@ -88,7 +88,8 @@ def test_average_best_is_the_mean_of_the_lowest_loss_restarts(tiny_export):
   np.testing.assert_array_equal(best["z"].numpy(), mean["z"].numpy())
   np.testing.assert_allclose(best["generated"].numpy(),
                              gan.generate(best["z"]).numpy(), atol=1e-6)
-  z = sharp.starting_points(images, losses.importance_weights(mask), 4, 0)
+  z = sharp.starting_points(images, mask, losses.importance_weights(mask), 4,
+                            0)
   total, _, generated = sharp.candidate_losses(
       z, tf.repeat(images, 4, 0),
       tf.repeat(losses.importance_weights(mask), 4, 0))
@@ -110,8 +111,8 @@ def test_pool_start_is_never_worse_than_random_start(tiny_export):
                           SearchConfig(pool_size=0, restarts=2))
     pooled = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
                           SearchConfig(pool_size=64, restarts=2))
-    for_random = random.starting_points(images, weights, 2, seed)
-    for_pool = pooled.starting_points(images, weights, 2, seed)
+    for_random = random.starting_points(images, mask, weights, 2, seed)
+    for_pool = pooled.starting_points(images, mask, weights, 2, seed)
     score = lambda z: losses.contextual_loss(  # noqa: E731
         gan.generate(z), tf.repeat(images, 2, 0),
         tf.repeat(weights, 2, 0)).numpy().reshape(6, 2).min(axis=1)

@@ -122,7 +122,8 @@ def test_png_outputs_survive_the_rest_response(completer, digit_files):
   request = json.loads(client.build_request(image_path, mask_path, "b64", 1))
   signature = completer.signatures[request["signature_name"]]
   out = signature(**_feeds_from_json(request, signature))
-  assert sorted(out) == ["blended_bytes", "completed_bytes"]
+  assert sorted(out) == ["blended_bytes", "completed_bytes",
+                         "uncertainty_bytes"]
 
   text = tf_serving_response(out, "instances")
   decoded = client.decode_rest_response(text)
@@ -151,7 +152,7 @@ def test_every_string_output_is_named_bytes(tiny_export):
         if spec.dtype == tf.string:
           seen += 1
           assert output.endswith("_bytes"), (name, key, output)
-  assert seen == 2  # complete_png's two PNGs
+  assert seen == 3  # complete_png's three PNGs
 
 
 def test_columnar_request_runs_complete_options(completer, digit_files):
@@ -185,7 +186,8 @@ def test_columnar_request_runs_complete_options(completer, digit_files):
                              atol=1e-6)
 
   decoded = client.decode_rest_response(tf_serving_response(out, "inputs"))
-  assert sorted(decoded) == ["blended", "completed", "generated", "loss"]
+  assert sorted(decoded) == ["blended", "completed", "generated", "loss",
+                             "uncertainty"]
   blended = np.asarray(decoded["blended"], np.float32)
   assert blended.shape == (1, SIZE, SIZE, 1)
   known = np.broadcast_to(mask == 255, pixels.shape)[None]

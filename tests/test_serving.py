@@ -12,7 +12,7 @@ from tensorflow_serving.apis import prediction_log_pb2
 from export.warmup import WARMUP_FILE
 from inpainting import complete, masks
 from inpainting.saved_models import load_exported_gan
-from inpainting.search import SearchConfig
+from inpainting.search_config import default_config
 from tests.conftest import REPO, subprocess_env
 
 # The fresh-process runner: TF1 session loader, `serve` tag, tensor names.
@@ -60,8 +60,9 @@ def test_session_loader_matches_inpainting(tiny_export, tmp_path):
       {"images": images, "masks": mask, "steps": np.int32(20),
        "restarts": np.int32(2), "seed": np.int64(5)})
   gan = load_exported_gan(export_dir)
-  ours = complete.Completer(gan, SearchConfig(steps=20, restarts=2, seed=5))(
-      images, mask)
+  # The served defaults of an export without an encoder, as requested.
+  ours = complete.Completer(gan, default_config(False, steps=20, restarts=2,
+                                                seed=5))(images, mask)
   np.testing.assert_allclose(served["generated"], ours.generated, atol=1e-4)
   np.testing.assert_allclose(served["blended"], ours.blended, atol=1e-4)
   np.testing.assert_allclose(served["loss"], ours.loss, rtol=1e-4)

@@ -73,9 +73,9 @@ def test_min_improvement_zero_never_stops_early(tiny_export):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("steps", 0, "steps=0 must be an integer >= 1"),
-    ("steps", 2.5, "steps=2.5 must be an integer >= 1"),
-    ("steps", True, "steps=True must be an integer >= 1"),
+    ("steps", -1, "steps=-1 must be an integer >= 0"),
+    ("steps", 2.5, "steps=2.5 must be an integer >= 0"),
+    ("steps", True, "steps=True must be an integer >= 0"),
     ("restarts", 0, "restarts=0 must be an integer >= 1"),
     ("pool_size", -1, "pool_size=-1 must be an integer >= 0"),
     ("check_every", 0, "check_every=0 must be an integer >= 1"),

@@ -173,8 +173,9 @@ def main(argv):
     result = train_lib.train(config, _WORKDIR.value)
   except errors.USER_ERRORS as e:
     fail(str(e))
-  logging.info("Done at step %d; samples in %s/samples", result.step,
-               _WORKDIR.value)
+  logging.info("Done at step %d%s; samples in %s/samples", result.step,
+               f" and encoder step {result.encoder_step}"
+               if result.encoder_step else "", _WORKDIR.value)
 
 
 def fail(message: str):

@@ -65,8 +65,9 @@ SCALAR_DESCRIPTIONS = {
                        "last log line for overflowing gradients.",
     "e_loss": "Encoder loss: pixel loss + latent loss (training/"
               "encoder_step.py).",
-    "e_pixel_loss": "Encoder: mean |G(E(x * m, m)) - x| over whole images "
-                    "(hole included), generated and real.",
+    "e_pixel_loss": "Encoder: mean squared error of G(E(x * m, m)) against "
+                    "x over whole images, plus again over the hole; "
+                    "generated and real images.",
     "e_pixel_loss_real": "Encoder: the pixel loss on real training images.",
     "e_pixel_loss_generated": "Encoder: the pixel loss on G(z).",
     "e_latent_loss": "Encoder: mean squared error between E(G(z) * m, m) "

@@ -8,9 +8,9 @@ For each mask type, completes the images (default: the embedded held-out
 digits, --images_per_digit of each) with ours (the completion's defaults,
 single best: the export's encoder start, if any, then the search), OpenCV
 Telea and Navier-Stokes and scikit-image biharmonic, prints a table and
-draws it as a PNG chart. For a generator of 32x32 grey digits it also
-prints the Fréchet distance of its samples to the embedded training digits
-(training/frechet.py). The last line is a JSON object: mask type -> method
+draws it as a PNG chart. For a generator of 32x32 grey digits (without
+--images) it also prints the Fréchet distance of its samples to the
+embedded training digits (training/frechet.py). The last line is a JSON object: mask type -> method
 -> {"psnr", "ssim"}; "lead_db": mask type -> our hole-PSNR lead over the
 best classical method; "frechet_generator" (null for other generators).
 """
@@ -133,7 +133,8 @@ def main(argv):
              for mask, row in results.items()}
     print("hole-PSNR lead over the best classical method (dB): " + ", ".join(
         f"{mask} {lead:+.2f}" for mask, lead in leads.items()))
-    scores = frechet_line(gan)
+    # The digit classifier's features say nothing about other images.
+    scores = None if _IMAGES.value else frechet_line(gan)
     if scores:
       print(f"Fréchet distance to the training digits: generator "
             f"{scores[0]:.3f}, real held-out digits {scores[1]:.3f}")

@@ -397,7 +397,8 @@ class Trainer:
     with stop_signals as stop:
       if not self._gan_done():
         metrics = self._gan_loop(batches, scorer, preemption, stop)
-      if self._gan_done() and not stop.received and self.config.encoder_steps:
+      if self._gan_done() and not stop.received and (
+          int(self.state.encoder_step.numpy()) < self.config.encoder_steps):
         metrics = self._encoder_loop(batches, preemption, stop)
     if self.state.progress != self._last_saved:
       checkpoints.save(self.manager, self.state.progress)

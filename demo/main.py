@@ -27,7 +27,8 @@ _IMAGES_PER_DIGIT = flags.DEFINE_integer(
     "images_per_digit", None,
     "Held-out images per digit to complete, <= 50 (default: 10).")
 _SEARCH_STEPS = flags.DEFINE_integer(
-    "search_steps", None, "Adam steps on z per image (default: 200).")
+    "search_steps", None, "Adam steps on z per image and restart "
+    "(default: 20).")
 
 PROG = "dcgan-demo"
 # The held-out split keeps 50 images of each digit.

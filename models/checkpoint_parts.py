@@ -14,6 +14,9 @@ from tensorflow.core.protobuf import trackable_object_graph_pb2
 def saved_parts(path: str):
   """The names of the root's children in checkpoint `path` (a set)."""
   graph = trackable_object_graph_pb2.TrackableObjectGraph()
-  graph.ParseFromString(tf.train.load_checkpoint(path).get_tensor(
-      "_CHECKPOINTABLE_OBJECT_GRAPH"))
+  # The reader itself, not tf.train.load_checkpoint, which takes a path that
+  # its file system calls a directory (ram:// says so of any prefix) for a
+  # checkpoint directory.
+  reader = tf.compat.v1.train.NewCheckpointReader(path)
+  graph.ParseFromString(reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
   return {child.local_name for child in graph.nodes[0].children}

@@ -14,7 +14,8 @@ from export import exporter, versions
 from export.versions import ExportError
 from inpainting import files
 from inpainting.errors import InputError
-from inpainting.saved_models import complete_versions, load_exported_gan
+from inpainting.saved_models import (EXPORTED_MODELS, complete_versions,
+                                     load_exported_gan)
 from tests.conftest import REPO, subprocess_env
 
 # dcgan-export that SIGKILLs itself right after the first model is renamed
@@ -55,15 +56,16 @@ def _staging_dirs(export_dir):
 
 def test_models_config_pins_the_latest_complete_version(tiny_export):
   export_dir = tiny_export[1]
+  # tiny trains no encoder: the required models only.
   assert _pinned_versions(export_dir) == {name: [1]
-                                          for name in exporter.MODEL_NAMES}
+                                          for name in EXPORTED_MODELS}
   with open(os.path.join(export_dir, exporter.CONFIG_FILE)) as f:
     config = text_format.Parse(f.read(),
                                model_server_config_pb2.ModelServerConfig())
   assert [(c.name, c.base_path, c.model_platform)
           for c in config.model_config_list.config] == [
               (name, f"/models/{name}", "tensorflow")
-              for name in exporter.MODEL_NAMES]
+              for name in EXPORTED_MODELS]
   marker = versions.read_marker(os.path.join(export_dir, "completer", "1"))
   assert marker["version"] == 1 and marker["step"] == 3
   assert marker["limits"] == {"max_batch": 64, "max_steps": 2000,
@@ -93,8 +95,9 @@ def test_kill_between_renames_leaves_only_complete_versions(tiny_export,
   with pytest.raises(InputError, match=r"--version=2: .* holds only part of "
                      r"version 2 \(no discriminator, completer\)"):
     load_exported_gan(export_dir, 2)
+  # tiny trains no encoder: the required models only.
   assert _pinned_versions(export_dir) == {name: [1]
-                                          for name in exporter.MODEL_NAMES}
+                                          for name in EXPORTED_MODELS}
 
   # The next export clears what the killed one left, and only that.
   result = exporter.export_models(workdir, export_dir)
@@ -106,7 +109,7 @@ def test_kill_between_renames_leaves_only_complete_versions(tiny_export,
   assert complete_versions(export_dir) == [1, 2]
   assert load_exported_gan(export_dir).version == 2
   assert _pinned_versions(export_dir) == {name: [2]
-                                          for name in exporter.MODEL_NAMES}
+                                          for name in EXPORTED_MODELS}
   marker = versions.read_marker(os.path.join(export_dir, "generator", "2"))
   assert marker["owner"]["pid"] == os.getpid()
 

@@ -132,7 +132,7 @@ def test_tensorboard_serves_scalars_and_samples(tmp_path):
     names = {info["name"] for info in experiment["hparamInfos"]}
     assert {"learning_rate", "batch_size", "beta1", "model.z_dim",
             "model.gf", "model.df", "model.image_size", "model.channels",
-            "dataset"} == names
+            "dataset", "ema_decay", "encoder_steps"} == names
     metric_tags = [info["name"]["tag"] for info in experiment["metricInfos"]]
     assert metric_tags[0] == "quality/frechet_distance"
     groups = _post_json(f"{base}/hparams/session_groups", {

@@ -91,7 +91,8 @@ class TrainState:
   Attributes:
     generator, discriminator: The GAN's networks.
     ema_generator: The generator's moving average (training/ema.py).
-    encoder: The mask-aware encoder, trained after the GAN.
+    encoder: The mask-aware encoder, trained after the GAN (None when
+      config.encoder_steps is 0).
     step: GAN steps done. encoder_step: encoder steps done.
     encoder_generator_step: The GAN step of the generator the encoder was
       last trained against (-1: never trained); export checks it.
@@ -109,17 +110,21 @@ class TrainState:
     self.ema_generator = build_generator(config.model, "ema_generator",
                                          dtype_policy=policy)
     ema.copy_weights(self.generator, self.ema_generator)
-    self.encoder = build_encoder(config.model, dtype_policy=policy)
     self.g_optimizer = make_optimizer(config.learning_rate, config.beta1,
                                       self.generator.trainable_variables,
                                       policy)
     self.d_optimizer = make_optimizer(config.learning_rate, config.beta1,
                                       self.discriminator.trainable_variables,
                                       policy)
-    # Adam's usual beta1 (0.9): the encoder is no adversarial game.
-    self.e_optimizer = make_optimizer(config.encoder_learning_rate, 0.9,
-                                      self.encoder.trainable_variables,
-                                      policy)
+    # Only runs that train one hold an encoder (a run resumed with
+    # encoder_steps raised starts it afresh: it is an optional part).
+    self.encoder = self.e_optimizer = None
+    if config.encoder_steps:
+      self.encoder = build_encoder(config.model, dtype_policy=policy)
+      # Adam's usual beta1 (0.9): the encoder is no adversarial game.
+      self.e_optimizer = make_optimizer(config.encoder_learning_rate, 0.9,
+                                        self.encoder.trainable_variables,
+                                        policy)
     self.step = self._counter("step", 0)
     self.encoder_step = self._counter("encoder_step", 0)
     self.encoder_generator_step = self._counter("encoder_generator_step", -1)
@@ -130,16 +135,19 @@ class TrainState:
         g_optimizer=precision.inner_optimizer(self.g_optimizer),
         d_optimizer=precision.inner_optimizer(self.d_optimizer),
         step=self.step, z_rng=self.z_rng, ema_generator=self.ema_generator,
-        encoder=self.encoder,
-        e_optimizer=precision.inner_optimizer(self.e_optimizer),
         encoder_step=self.encoder_step,
         encoder_generator_step=self.encoder_generator_step)
+    optimizers = {"g": self.g_optimizer, "d": self.d_optimizer}
+    if self.encoder is not None:
+      self.parts.update(
+          encoder=self.encoder,
+          e_optimizer=precision.inner_optimizer(self.e_optimizer))
+      optimizers["e"] = self.e_optimizer
     self.has_loss_scale = precision.uses_loss_scaling(policy)
     if self.has_loss_scale:
       self.parts["loss_scale"] = tf.train.Checkpoint(**{
           name: tf.train.Checkpoint(**precision.loss_scale_variables(opt))
-          for name, opt in (("g", self.g_optimizer), ("d", self.d_optimizer),
-                            ("e", self.e_optimizer))})
+          for name, opt in optimizers.items()})
     self.checkpoint = tf.train.Checkpoint(**self.parts)
 
   @staticmethod

@@ -16,7 +16,7 @@ from demo import report as report_lib
 from export import exporter
 from export.versions import ExportError
 from inpainting import baselines, complete, evaluation, figures
-from inpainting import masks as masks_lib
+from inpainting import masks as masks_lib, pixels
 from inpainting.errors import InputError
 from inpainting.saved_models import load_exported_gan
 from inpainting.search import SearchConfig
@@ -107,7 +107,8 @@ def run_demo(workdir: str, config: DemoConfig = DemoConfig()) -> str:
     for title, batch in (("original", images),
                          ("masked", figures.masked_view(images, masks)),
                          ("G(z*)", filled["generated"]),
-                         ("uncertainty", filled["uncertainty"] * 2.0 - 1.0),
+                         ("uncertainty",
+                          pixels.spread_as_image(filled["uncertainty"])),
                          ("ours", filled["ours"]),
                          ("Telea", filled["telea"]),
                          ("Navier-Stokes", filled["ns"]),

@@ -344,8 +344,8 @@ class CompleterModule(tf.Module):
 
     return {"blended_bytes": encode(out["blended"]),
             "completed_bytes": encode(out["completed"]),
-            # Gray level 255 x the standard deviation (0 to 1).
-            "uncertainty_bytes": encode(out["uncertainty"] * 2.0 - 1.0)}
+            "uncertainty_bytes": encode(
+                pixels.spread_as_image(out["uncertainty"]))}
 
 
 def _within_limits(config: SearchConfig, limits: ServingLimits

@@ -160,7 +160,7 @@ def restore_networks(workdir: str, checkpoint: Optional[str] = None,
   # into the exported signatures (checkpoints hold float32 variables under
   # every policy).
   generator, discriminator = build_networks(config, dtype_policy="float32")
-  encoder = build_encoder(config, dtype_policy="float32")
+  encoder = None
   step = tf.Variable(0, dtype=tf.int64)
   encoder_step = tf.Variable(0, dtype=tf.int64)
   encoder_generator_step = tf.Variable(-1, dtype=tf.int64)
@@ -170,6 +170,7 @@ def restore_networks(workdir: str, checkpoint: Optional[str] = None,
     parts = {"ema_generator" if averaged else "generator": generator,
              "discriminator": discriminator, "step": step}
     if averaged and "encoder" in saved:
+      encoder = build_encoder(config, dtype_policy="float32")
       parts.update(encoder=encoder, encoder_step=encoder_step,
                    encoder_generator_step=encoder_generator_step)
     # Only the networks: optimizer slots and the z generator stay behind.
@@ -188,7 +189,7 @@ def restore_networks(workdir: str, checkpoint: Optional[str] = None,
                       ) from None
   trained = int(encoder_step.numpy())
   against = int(encoder_generator_step.numpy())
-  if "encoder" not in parts or trained == 0:
+  if encoder is None or trained == 0:
     encoder, encoder_note = None, "none trained"
   elif against != int(step.numpy()):
     logging.warning("The encoder was trained against the generator of step "
@@ -259,9 +260,10 @@ def _save_all(staging: str, modules: Dict, version: int, step: int,
                                                **extra))
 
 
-def _move_into_place(staging: str, export_dir: str, version: int
-                     ) -> Dict[str, str]:
-  """Renames staging/<name> to E/<name>/<version>, each model in turn.
+def _move_into_place(staging: str, export_dir: str, version: int,
+                     names: List[str]) -> Dict[str, str]:
+  """Renames staging/<name> to E/<name>/<version> for each of `names`, in
+  turn.
 
   On an error the models already moved are taken back out (a version that
   some models lack is invisible to readers but would still hold its
@@ -269,8 +271,7 @@ def _move_into_place(staging: str, export_dir: str, version: int
   """
   paths, created = {}, []
   try:
-    for name in [n for n in MODEL_NAMES
-                 if files.exists(os.path.join(staging, n))]:
+    for name in names:
       target = os.path.join(export_dir, name, str(version))
       if not files.isdir(os.path.dirname(target)):
         files.makedirs(os.path.dirname(target))
@@ -341,7 +342,8 @@ def export_models(workdir: str, export_dir: str, version: Optional[int] = None,
     files.makedirs(staging)
     _save_all(staging, modules, version, step, limits, completer.config,
               generator.image_size, generator.channels)
-    paths = _move_into_place(staging, export_dir, version)
+    paths = _move_into_place(staging, export_dir, version,
+                             [n for n in MODEL_NAMES if n in modules])
   except BaseException:
     files.rmtree(staging, ignore_errors=True)
     if created:

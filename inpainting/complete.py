@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 import tqdm
 
-from inpainting import figures, files, image_io, masks as masks_lib
+from inpainting import figures, files, image_io, masks as masks_lib, pixels
 from inpainting import metrics as metrics_lib
 from inpainting.completion_graph import search_and_blend
 from inpainting.errors import InputError
@@ -114,7 +114,6 @@ def load_image_files(paths: Sequence[str], size: int, channels: int):
   Each file is decoded at `channels`, centre-cropped and resized by
   inpainting/pixels.py, exactly as training's input pipeline reads it.
   """
-  from inpainting import pixels  # pylint: disable=import-outside-toplevel
   try:
     return np.stack([pixels.to_model_image(
         image_io.read_pixels(p, channels), size, channels).numpy()
@@ -158,8 +157,8 @@ def _write_results(folder: str, inputs: Sequence[image_io.ImageFile],
                         ("blended", result.blended),
                         ("generated", result.generated),
                         ("masks", masks * 2.0 - 1.0),
-                        # Gray level 255 x the standard deviation (0 to 1).
-                        ("uncertainty", result.uncertainty * 2.0 - 1.0)):
+                        ("uncertainty",
+                         pixels.spread_as_image(result.uncertainty))):
       image_io.write_png(os.path.join(folder, kind, *parts) + ".png",
                          batch[i])
     if full_resolution:

@@ -25,6 +25,13 @@ def to_uint8(images):
   return tf.cast(tf.round((images + 1.0) * 127.5), tf.uint8)
 
 
+def spread_as_image(spread):
+  """A per-pixel standard deviation in [0, 1] -> an image in [-1, 1], so
+  that to_uint8 saves it with gray level 255 x std (black: no spread).
+  Arithmetic only: NumPy arrays and tensors alike."""
+  return spread * 2.0 - 1.0
+
+
 def to_channels(pixels, channels: int):
   """[h, w, 1|3|4] -> [h, w, channels]: alpha dropped, gray <-> RGB."""
   pixels = tf.convert_to_tensor(pixels)

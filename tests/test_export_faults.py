@@ -174,7 +174,8 @@ def test_failed_move_takes_back_what_it_moved(tmp_path):
   os.makedirs(os.path.join(export_dir, "completer", "3"))
   with pytest.raises(ExportError, match="completer/3 appeared while "
                      "exporting"):
-    exporter._move_into_place(staging, export_dir, 3)  # pylint: disable=protected-access
+    exporter._move_into_place(  # pylint: disable=protected-access
+        staging, export_dir, 3, list(exporter.MODEL_NAMES))
   assert sorted(os.listdir(export_dir)) == ["completer", "s"]
   assert os.listdir(os.path.join(export_dir, "completer")) == ["3"]
 

@@ -222,6 +222,28 @@ def restore_latest(state: TrainState, directory: str) -> Optional[str]:
   return restored.path if restored else None
 
 
+class _RateWindow:
+  """Images/s and the ETA over the steps since the last log line."""
+
+  def __init__(self, images_per_step: int):
+    self.images_per_step = images_per_step
+    self._reset()
+
+  def _reset(self):
+    self.started, self.steps = time.perf_counter(), 0
+
+  def tick(self):
+    self.steps += 1
+
+  def report(self, remaining_steps: int):
+    """(images per second, ETA text), then starts a new window."""
+    elapsed = max(time.perf_counter() - self.started, 1e-9)
+    rate = self.steps * self.images_per_step / elapsed
+    eta = _format_eta(remaining_steps * elapsed / self.steps)
+    self._reset()
+    return rate, eta
+
+
 def _format_eta(seconds: float) -> str:
   seconds = int(max(seconds, 0))
   return f"{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
@@ -430,31 +452,27 @@ class Trainer:
     gan_step = state.make_step(self.strategy)
     metrics = {}
     skipped = collections.Counter()
-    window_start, window_steps = time.perf_counter(), 0
+    window = _RateWindow(config.batch_size)
     sample_z = fixed_z(config)
     for images in batches:
       metrics = {k: float(v) for k, v in gan_step(images).items()}
       step = int(state.step.numpy())
-      window_steps += 1
-      _check_finite(metrics, ("d_loss", "g_loss"), step,
-                    self._latest_checkpoint())
+      window.tick()
+      self._check_finite(metrics, ("d_loss", "g_loss"), step)
       for network in ("d", "g"):
         skipped[network] += metrics.pop(f"{network}_step_skipped", 0.0)
 
       if step % config.log_every == 0 or step == config.max_steps:
-        elapsed = time.perf_counter() - window_start
-        images_per_sec = window_steps * config.batch_size / max(elapsed, 1e-9)
-        eta = (config.max_steps - step) * elapsed / window_steps
+        images_per_sec, eta = window.report(config.max_steps - step)
         logging.info(
             "step %d/%d  d_loss %.3f  g_loss %.3f  D(x) %.2f  D(G(z)) %.2f"
             "  %.0f img/s  ETA %s", step, config.max_steps,
             metrics["d_loss"], metrics["g_loss"], metrics["d_real"],
-            metrics["d_fake"], images_per_sec, _format_eta(eta))
+            metrics["d_fake"], images_per_sec, eta)
         if state.has_loss_scale:
           metrics.update(d_skipped_steps=skipped["d"],
                          g_skipped_steps=skipped["g"])
         summaries.write_scalars(step, metrics, images_per_sec)
-        window_start, window_steps = time.perf_counter(), 0
       if self.is_chief and (step % config.sample_every == 0 or
                             step == config.max_steps):
         # The moving average: what export serves.
@@ -468,6 +486,22 @@ class Trainer:
       if step >= config.max_steps or stop.received:
         break
     return metrics
+
+  def _check_finite(self, metrics, names, step, encoder_step=None):
+    """NonFiniteLossError if a loss is NaN or Inf.
+
+    The weights of this step are already poisoned: the job stops without
+    saving them, and the last checkpoint stays the one to resume from (read
+    only then: this runs every step).
+    """
+    if all(math.isfinite(metrics[name]) for name in names):
+      return
+    where = f"{step}" + (f" (encoder step {encoder_step})"
+                         if encoder_step is not None else "")
+    values = " ".join(f"{name}={metrics[name]}" for name in names)
+    raise NonFiniteLossError(
+        f"non-finite loss at step {where}: {values}; last good checkpoint: "
+        f"{self._latest_checkpoint() or 'none'}")
 
   def _score(self, scorer, step):
     """Fréchet distances of the EMA generator and of the last weights."""
@@ -488,46 +522,30 @@ class Trainer:
       logging.info("Training the encoder for %d steps against the EMA "
                    "generator of step %d", config.encoder_steps,
                    int(state.step.numpy()))
+    # The generator stays this step's for the whole phase (export checks).
+    state.encoder_generator_step.assign(state.step)
     metrics = {}
-    window_start, window_steps = time.perf_counter(), 0
+    # Each step encodes a batch of G(z) and a batch of real images.
+    window = _RateWindow(2 * config.batch_size)
     for images in batches:
       metrics = {k: float(v) for k, v in encoder_step(images).items()}
-      state.encoder_generator_step.assign(state.step)
       step = int(state.encoder_step.numpy())
       progress = state.progress
-      window_steps += 1
-      _check_finite(metrics, ("e_loss",), f"{progress} (encoder step {step})",
-                    self._latest_checkpoint())
+      window.tick()
+      self._check_finite(metrics, ("e_loss",), progress, encoder_step=step)
       if step % config.log_every == 0 or step == config.encoder_steps:
-        elapsed = time.perf_counter() - window_start
-        images_per_sec = (window_steps * 2 * config.batch_size /
-                          max(elapsed, 1e-9))
-        eta = (config.encoder_steps - step) * elapsed / window_steps
+        images_per_sec, eta = window.report(config.encoder_steps - step)
         logging.info(
             "encoder step %d/%d  loss %.4f  pixel: real %.4f, G(z) %.4f  "
             "z %.4f  %.0f img/s  ETA %s", step, config.encoder_steps,
             metrics["e_loss"], metrics["e_pixel_loss_real"],
             metrics["e_pixel_loss_generated"], metrics["e_latent_loss"],
-            images_per_sec, _format_eta(eta))
+            images_per_sec, eta)
         summaries.write_scalars(progress, metrics)
-        window_start, window_steps = time.perf_counter(), 0
       self._after_step(preemption, step % config.checkpoint_every == 0)
       if step >= config.encoder_steps or stop.received:
         break
     return metrics
-
-
-def _check_finite(metrics, names, step, last_checkpoint):
-  """NonFiniteLossError if a loss is NaN or Inf.
-
-  The weights of this step are already poisoned: the job stops without
-  saving them, and the last checkpoint stays the one to resume from.
-  """
-  if not all(math.isfinite(metrics[name]) for name in names):
-    values = " ".join(f"{name}={metrics[name]}" for name in names)
-    raise NonFiniteLossError(
-        f"non-finite loss at step {step}: {values}; last good checkpoint: "
-        f"{last_checkpoint or 'none'}")
 
 
 @contextlib.contextmanager

@@ -97,6 +97,26 @@ def test_encoder_phase_resumes_from_its_checkpoint(tmp_path, tiny_config):
   assert result.checkpoint.endswith("ckpt-5")
 
 
+def test_training_further_fine_tunes_the_encoder_for_the_new_generator(
+    tmp_path, tiny_config):
+  workdir = str(tmp_path)
+  train_lib.train(tiny_config(max_steps=2, encoder_steps=2), workdir)
+  first = exporter.restore_networks(workdir).encoder
+  # A raised --max_steps: the GAN goes on, then the encoder gets its
+  # encoder_steps again against the new generator, not left stale.
+  result = train_lib.train(tiny_config(max_steps=3, encoder_steps=2),
+                           workdir)
+  assert (result.step, result.encoder_step) == (3, 4)
+  assert result.checkpoint.endswith("ckpt-7")
+  restored = exporter.restore_networks(workdir)
+  assert restored.encoder is not None  # trained against step 3's generator
+  assert any(not np.array_equal(got.numpy(), want.numpy())
+             for got, want in zip(restored.encoder.weights, first.weights))
+  # Done: the same command again has nothing to do.
+  again = train_lib.train(tiny_config(max_steps=3, encoder_steps=2), workdir)
+  assert (again.step, again.encoder_step) == (3, 4)
+
+
 def test_non_finite_encoder_loss_stops_the_job(tmp_path, tiny_config):
   config = tiny_config(max_steps=2, encoder_steps=20,
                        encoder_learning_rate=1e30)

@@ -93,15 +93,19 @@ class TrainState:
     ema_generator: The generator's moving average (training/ema.py).
     encoder: The mask-aware encoder, trained after the GAN (None when
       config.encoder_steps is 0).
-    step: GAN steps done. encoder_step: encoder steps done.
+    step: GAN steps done. encoder_step: encoder steps done, over all
+      phases.
     encoder_generator_step: The GAN step of the generator the encoder was
       last trained against (-1: never trained); export checks it.
+    encoder_phase_start: encoder_step when the encoder began training
+      against that generator: a run trained further after its encoder
+      phase fine-tunes the encoder for encoder_steps more steps.
   """
 
   # Parts that checkpoints written before they existed lack; such a
   # checkpoint still restores (see _restore_into).
   OPTIONAL_PARTS = ("ema_generator", "encoder", "e_optimizer", "encoder_step",
-                    "encoder_generator_step")
+                    "encoder_generator_step", "encoder_phase_start")
 
   def __init__(self, config: TrainConfig, policy: str = "float32",
                sync_batch_norm: bool = False):
@@ -128,6 +132,7 @@ class TrainState:
     self.step = self._counter("step", 0)
     self.encoder_step = self._counter("encoder_step", 0)
     self.encoder_generator_step = self._counter("encoder_generator_step", -1)
+    self.encoder_phase_start = self._counter("encoder_phase_start", 0)
     self.z_rng = tf.random.Generator.from_seed(config.seed)
     self.ema_decay = config.ema_decay
     self.parts = dict(
@@ -136,7 +141,8 @@ class TrainState:
         d_optimizer=precision.inner_optimizer(self.d_optimizer),
         step=self.step, z_rng=self.z_rng, ema_generator=self.ema_generator,
         encoder_step=self.encoder_step,
-        encoder_generator_step=self.encoder_generator_step)
+        encoder_generator_step=self.encoder_generator_step,
+        encoder_phase_start=self.encoder_phase_start)
     optimizers = {"g": self.g_optimizer, "d": self.d_optimizer}
     if self.encoder is not None:
       self.parts.update(
@@ -154,6 +160,15 @@ class TrainState:
   def _counter(name, initial):
     return tf.Variable(initial, dtype=tf.int64, trainable=False, name=name,
                        aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+
+  @property
+  def encoder_phase_steps(self) -> int:
+    """Encoder steps done against the generator of the current step; 0
+    when the encoder was trained against an earlier one (or never)."""
+    if int(self.encoder_generator_step.numpy()) != int(self.step.numpy()):
+      return 0
+    return (int(self.encoder_step.numpy()) -
+            int(self.encoder_phase_start.numpy()))
 
   @property
   def progress(self) -> int:
@@ -346,8 +361,7 @@ class Trainer:
       if self._done():
         logging.info("Step %d already reached --max_steps=%d%s; nothing to "
                      "do", int(state.step.numpy()), config.max_steps,
-                     f" and encoder step {int(state.encoder_step.numpy())} "
-                     f"encoder_steps={config.encoder_steps}"
+                     f" and the encoder its {config.encoder_steps} steps"
                      if config.encoder_steps else "")
         return self._result({}, None)
       source = input_pipeline.image_source(
@@ -366,9 +380,11 @@ class Trainer:
   def _gan_done(self) -> bool:
     return int(self.state.step.numpy()) >= self.config.max_steps
 
+  def _encoder_done(self) -> bool:
+    return self.state.encoder_phase_steps >= self.config.encoder_steps
+
   def _done(self) -> bool:
-    return self._gan_done() and (
-        int(self.state.encoder_step.numpy()) >= self.config.encoder_steps)
+    return self._gan_done() and self._encoder_done()
 
   def _result(self, metrics, stopped_by) -> TrainResult:
     return TrainResult(int(self.state.step.numpy()), metrics,
@@ -427,8 +443,7 @@ class Trainer:
     with stop_signals as stop:
       if not self._gan_done():
         metrics = self._gan_loop(batches, scorer, preemption, stop)
-      if self._gan_done() and not stop.received and (
-          int(self.state.encoder_step.numpy()) < self.config.encoder_steps):
+      if self._gan_done() and not stop.received and not self._encoder_done():
         metrics = self._encoder_loop(batches, preemption, stop)
     if self.state.progress != self._last_saved:
       checkpoints.save(self.manager, self.state.progress)
@@ -518,21 +533,31 @@ class Trainer:
   def _encoder_loop(self, batches, preemption, stop):
     config, state = self.config, self.state
     encoder_step = state.make_encoder_step(self.strategy)
-    if int(state.encoder_step.numpy()) == 0:
-      logging.info("Training the encoder for %d steps against the EMA "
-                   "generator of step %d", config.encoder_steps,
-                   int(state.step.numpy()))
-    # The generator stays this step's for the whole phase (export checks).
-    state.encoder_generator_step.assign(state.step)
+    generator_step = int(state.step.numpy())
+    trained_against = int(state.encoder_generator_step.numpy())
+    if trained_against != generator_step:
+      # A new phase: the first, or the GAN was trained further after the
+      # last one (a raised --max_steps). The encoder continues from its
+      # weights, for encoder_steps steps against this generator; the
+      # counter keeps growing, so checkpoint numbers do too.
+      logging.info(
+          "Training the encoder for %d steps against the EMA generator of "
+          "step %d%s", config.encoder_steps, generator_step,
+          f" (it was trained against step {trained_against}'s)"
+          if trained_against >= 0 else "")
+      state.encoder_phase_start.assign(state.encoder_step)
+      # The generator stays this step's for the whole phase (export checks).
+      state.encoder_generator_step.assign(generator_step)
     metrics = {}
     # Each step encodes a batch of G(z) and a batch of real images.
     window = _RateWindow(2 * config.batch_size)
     for images in batches:
       metrics = {k: float(v) for k, v in encoder_step(images).items()}
-      step = int(state.encoder_step.numpy())
+      step = state.encoder_phase_steps
       progress = state.progress
       window.tick()
-      self._check_finite(metrics, ("e_loss",), progress, encoder_step=step)
+      self._check_finite(metrics, ("e_loss",), progress,
+                         encoder_step=int(state.encoder_step.numpy()))
       if step % config.log_every == 0 or step == config.encoder_steps:
         images_per_sec, eta = window.report(config.encoder_steps - step)
         logging.info(

@@ -5,6 +5,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_WORKDIR ?= runs/demo
+# Test processes (pytest-xdist). Each imports TensorFlow (about 1 GB), and
+# the multi-worker tests start more processes of their own: keep it near
+# the number of cores.
+TEST_WORKERS ?= 2
 
 .PHONY: install test demo clean
 
@@ -17,7 +21,7 @@ $(STAMP): setup.py
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal tests
 
 demo: $(STAMP)
 	$(BIN)/dcgan-demo --workdir=$(DEMO_WORKDIR)

@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from bench import common  # noqa: E402
-from inpainting import losses, masks as masks_lib  # noqa: E402
+from inpainting import losses, masks as masks_lib, pixels  # noqa: E402
 from inpainting import search as search_lib  # noqa: E402
 from inpainting.saved_models import load_exported_gan  # noqa: E402
 from inpainting.search_config import default_config  # noqa: E402
@@ -54,7 +54,8 @@ _MASK = flags.DEFINE_string("mask", "center", "Mask spec.")
 
 def heldout_batch(count, size):
   from training.embedded_mnist import load_split  # pylint: disable=import-outside-toplevel
-  images = load_split("heldout")[0][:count].astype(np.float32) / 127.5 - 1.0
+  images = pixels.to_unit_range(
+      load_split("heldout")[0][:count].astype(np.float32)).numpy()
   if size != images.shape[1]:
     images = tf.image.resize(images, (size, size), antialias=True).numpy()
   return images

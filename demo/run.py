@@ -52,7 +52,7 @@ def heldout_subset(images_per_digit: int):
   images, labels = embedded_mnist.load_split("heldout")
   keep = np.concatenate([np.flatnonzero(labels == d)[:images_per_digit]
                          for d in range(10)])
-  return images[keep].astype(np.float32) / 127.5 - 1.0
+  return pixels.to_unit_range(images[keep].astype(np.float32)).numpy()
 
 
 def _stage(message, started):

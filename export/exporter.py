@@ -192,9 +192,12 @@ def restore_networks(workdir: str, checkpoint: Optional[str] = None,
   if encoder is None or trained == 0:
     encoder, encoder_note = None, "none trained"
   elif against != int(step.numpy()):
+    # A checkpoint of a run trained further, from before its encoder phase
+    # fine-tuned the encoder against the new generator.
     logging.warning("The encoder was trained against the generator of step "
-                    "%d, not step %d's: left out of the export", against,
-                    int(step.numpy()))
+                    "%d, not step %d's: left out of the export (the run's "
+                    "encoder phase fine-tunes it once the GAN reaches "
+                    "max_steps)", against, int(step.numpy()))
     encoder, encoder_note = None, "left out"
   else:
     encoder_note = f"{trained} steps"

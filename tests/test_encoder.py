@@ -104,12 +104,18 @@ def test_training_further_fine_tunes_the_encoder_for_the_new_generator(
   first = exporter.restore_networks(workdir).encoder
   # A raised --max_steps: the GAN goes on, then the encoder gets its
   # encoder_steps again against the new generator, not left stale.
-  result = train_lib.train(tiny_config(max_steps=3, encoder_steps=2),
-                           workdir)
+  result = train_lib.train(
+      tiny_config(max_steps=3, encoder_steps=2, checkpoint_every=1,
+                  keep_checkpoints=3), workdir)
   assert (result.step, result.encoder_step) == (3, 4)
   assert result.checkpoint.endswith("ckpt-7")
   restored = exporter.restore_networks(workdir)
   assert restored.encoder is not None  # trained against step 3's generator
+  # ckpt-5, GAN step 3 before the encoder's new phase, holds an encoder of
+  # step 2's generator: export leaves it out rather than serve a mismatch.
+  before = exporter.restore_networks(
+      workdir, checkpoint=result.checkpoint.replace("ckpt-7", "ckpt-5"))
+  assert (before.step, before.encoder) == (3, None)
   assert any(not np.array_equal(got.numpy(), want.numpy())
              for got, want in zip(restored.encoder.weights, first.weights))
   # Done: the same command again has nothing to do.

@@ -403,7 +403,10 @@ class Trainer:
             num_shards=context.num_input_pipelines,
             shard_index=context.input_pipeline_id))
 
-    scorer = _frechet_scorer(config) if self.is_chief else None
+    # The Fréchet scorer trains a classifier first: only the GAN phase
+    # scores, so a run resumed in its encoder phase builds none.
+    scorer = (_frechet_scorer(config)
+              if self.is_chief and not self._gan_done() else None)
     writer = (tf.summary.create_file_writer(
         os.path.join(self.workdir, SUMMARY_DIR)) if self.is_chief
               else tf.summary.create_noop_writer())

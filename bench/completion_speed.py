@@ -49,6 +49,8 @@ _MIN_IMPROVEMENT = flags.DEFINE_float(
 _POOL = flags.DEFINE_integer("pool_size", None, "Our pool (default: ours).")
 _LEARNING_RATE = flags.DEFINE_float(
     "learning_rate", None, "Our Adam step size (default: SearchConfig's).")
+_RESTARTS = flags.DEFINE_integer(
+    "restarts", None, "Our restarts per image (default: SearchConfig's).")
 _MASK = flags.DEFINE_string("mask", "center", "Mask spec.")
 
 
@@ -130,6 +132,8 @@ def main(argv):
       overrides["pool_size"] = _POOL.value
     if _LEARNING_RATE.value is not None:
       overrides["learning_rate"] = _LEARNING_RATE.value
+    if _RESTARTS.value is not None:
+      overrides["restarts"] = _RESTARTS.value
     ours_config = dataclasses.replace(base, **overrides)
     ours = search_lib.LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
                                    ours_config, encode=gan.encode)

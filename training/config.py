@@ -66,7 +66,9 @@ class TrainConfig:
       --raw_generator: the last weights). 0 keeps the last weights.
     encoder_steps: Steps of the mask-aware encoder (models/encoder.py),
       trained after the GAN's max_steps against the EMA generator, which
-      it learns to invert from partial images; 0 = no encoder.
+      it learns to invert from partial images; 0 = no encoder. A run
+      trained further (a raised max_steps) fine-tunes the encoder for
+      encoder_steps more steps against the new generator.
     encoder_learning_rate: Adam's step size for the encoder.
   """
   model: ModelConfig = MNIST32

@@ -42,6 +42,7 @@ from bench import keras_io_gan  # noqa: E402
 from models.networks import build_networks  # noqa: E402
 from training import config as config_lib  # noqa: E402
 from training import train as train_lib  # noqa: E402
+from training.gan_step import GanStep  # noqa: E402
 
 _PRESETS = flags.DEFINE_list("presets", ["mnist32", "celeba64"],
                              "Training presets to benchmark.")
@@ -56,7 +57,11 @@ _BFLOAT16 = flags.DEFINE_bool(
     "bfloat16", True, "Also time our step under --mixed_precision="
     "mixed_bfloat16 (fast on CPUs with AVX512_BF16/AMX; the fit() baseline "
     "stays float32, TensorFlow's default).")
+_EMA_COST = flags.DEFINE_bool(
+    "ema_cost", False, "Also time our step without the EMA generator's "
+    "update, in interleaved blocks (ema_cost_<preset>: with / without).")
 _POOL_BATCHES = 4  # distinct synthetic batches the pipeline cycles through
+_EMA_ROUNDS = 5  # interleaved blocks of each, so drift hits both alike
 
 
 class BatchEndTimes(keras.callbacks.Callback):
@@ -173,6 +178,34 @@ def ours_step_seconds(config, dataset, warmup, steps, policy="float32"):
   return seconds, graph_flops(gan_step.concrete_function(image_spec(config)))
 
 
+def ema_cost(config, dataset, warmup, steps):
+  """Seconds per step of our step with the EMA update over without it.
+
+  Both steps share one TrainState's networks and optimizers and alternate
+  in blocks of `steps`; the ratio of the medians leaves out the drift of a
+  shared machine, which separate runs would measure instead.
+  """
+  keras.utils.set_random_seed(0)
+  state = train_lib.TrainState(config)
+  steps_by_name = {
+      "with": state.make_step(),
+      "without": GanStep(state.generator, state.discriminator,
+                         state.g_optimizer, state.d_optimizer, state.z_rng,
+                         state.step)}
+  batches = iter(dataset)
+  seconds = {name: [] for name in steps_by_name}
+  for gan_step in steps_by_name.values():
+    for _ in range(warmup):
+      float(gan_step(next(batches))["d_loss"])
+  for _ in range(_EMA_ROUNDS):
+    for name, gan_step in steps_by_name.items():
+      started = time.perf_counter()
+      for _ in range(steps):
+        float(gan_step(next(batches))["d_loss"])
+      seconds[name].append((time.perf_counter() - started) / steps)
+  return float(np.median(seconds["with"]) / np.median(seconds["without"]))
+
+
 def fit_step_seconds(config, dataset, warmup, steps, networks):
   """(b) or (c): seconds per step between batch ends after `warmup` steps.
 
@@ -246,6 +279,11 @@ def main(argv):
                      f"ratio_bf16_{name}": bf16 / fit})
       print(f"{name}: ours under mixed_bfloat16 {bf16:.1f} img/s, "
             f"{bf16 / fit:.2f}x fit() in float32")
+    if _EMA_COST.value:
+      cost = ema_cost(config, dataset, _WARMUP.value, _STEPS.value)
+      result[f"ema_cost_{name}"] = cost
+      print(f"{name}: our step with the EMA update takes {cost:.3f}x the "
+            "time of the same step without it")
     rows.append((name, config.batch_size, ours, fit, ours / fit, flops / 1e9,
                  flops / ours_s / 1e9, peak / 1e9, flops / ours_s / peak))
     result.update({

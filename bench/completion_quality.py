@@ -10,9 +10,10 @@ single best: the export's encoder start, if any, then the search), OpenCV
 Telea and Navier-Stokes and scikit-image biharmonic, prints a table and
 draws it as a PNG chart. For a generator of 32x32 grey digits (without
 --images) it also prints the Fréchet distance of its samples to the
-embedded training digits (training/frechet.py). The last line is a JSON object: mask type -> method
--> {"psnr", "ssim"}; "lead_db": mask type -> our hole-PSNR lead over the
-best classical method; "frechet_generator" (null for other generators).
+embedded training digits (training/frechet.py). The last line is a JSON
+object: mask type -> method -> {"psnr", "ssim"}; "lead_db": mask type ->
+our hole-PSNR lead over the best classical method; "frechet_generator"
+(null for other generators, and with --images).
 """
 
 import json

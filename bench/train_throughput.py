@@ -168,14 +168,18 @@ def ours_step_seconds(config, dataset, warmup, steps, policy="float32"):
   # builds them.
   gan_step = train_lib.TrainState(config, policy).make_step()
   batches = iter(dataset)
-  for _ in range(warmup):
-    float(gan_step(next(batches))["d_loss"])
+  seconds_per_step(gan_step, batches, warmup)
+  seconds = seconds_per_step(gan_step, batches, steps)
+  return seconds, graph_flops(gan_step.concrete_function(image_spec(config)))
+
+
+def seconds_per_step(gan_step, batches, steps):
+  """Runs `steps` of a GanStep on `batches`; their mean wall time."""
   started = time.perf_counter()
   for _ in range(steps):
     # One host read per step, as training/train.py does to log and check.
     float(gan_step(next(batches))["d_loss"])
-  seconds = (time.perf_counter() - started) / steps
-  return seconds, graph_flops(gan_step.concrete_function(image_spec(config)))
+  return (time.perf_counter() - started) / steps
 
 
 def ema_cost(config, dataset, warmup, steps):
@@ -195,14 +199,10 @@ def ema_cost(config, dataset, warmup, steps):
   batches = iter(dataset)
   seconds = {name: [] for name in steps_by_name}
   for gan_step in steps_by_name.values():
-    for _ in range(warmup):
-      float(gan_step(next(batches))["d_loss"])
+    seconds_per_step(gan_step, batches, warmup)
   for _ in range(_EMA_ROUNDS):
     for name, gan_step in steps_by_name.items():
-      started = time.perf_counter()
-      for _ in range(steps):
-        float(gan_step(next(batches))["d_loss"])
-      seconds[name].append((time.perf_counter() - started) / steps)
+      seconds[name].append(seconds_per_step(gan_step, batches, steps))
   return float(np.median(seconds["with"]) / np.median(seconds["without"]))
 
 

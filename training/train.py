@@ -551,16 +551,18 @@ class Trainer:
       state.encoder_phase_start.assign(state.encoder_step)
       # The generator stays this step's for the whole phase (export checks).
       state.encoder_generator_step.assign(generator_step)
+    # Fixed for the phase: read once, not on every step.
+    phase_start = int(state.encoder_phase_start.numpy())
     metrics = {}
     # Each step encodes a batch of G(z) and a batch of real images.
     window = _RateWindow(2 * config.batch_size)
     for images in batches:
       metrics = {k: float(v) for k, v in encoder_step(images).items()}
-      step = state.encoder_phase_steps
+      done = int(state.encoder_step.numpy())
+      step = done - phase_start  # state.encoder_phase_steps, read once
       progress = state.progress
       window.tick()
-      self._check_finite(metrics, ("e_loss",), progress,
-                         encoder_step=int(state.encoder_step.numpy()))
+      self._check_finite(metrics, ("e_loss",), progress, encoder_step=done)
       if step % config.log_every == 0 or step == config.encoder_steps:
         images_per_sec, eta = window.report(config.encoder_steps - step)
         logging.info(

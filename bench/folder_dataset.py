@@ -14,8 +14,26 @@ width. `train/` uses 19 of the fonts; `heldout/` uses 3 others only, so the
 held-out letters are new "writers", as MNIST's test digits are. Point the
 trainer at DIR/train: folder: reads every image under PATH, recursively.
 The same flags give the same PNGs (same Pillow / FreeType).
+
+Nineteen fonts are few "writers" (MNIST's training digits come from about
+250), so --font_dirs draws the letters from every font under those folders
+instead, e.g. the ~200 Latin fonts of a few Debian packages:
+
+  apt-get install fonts-liberation fonts-freefont-ttf fonts-urw-base35 \
+    fonts-texgyre fonts-noto-core fonts-croscore fonts-crosextra-carlito \
+    fonts-crosextra-caladea fonts-lato fonts-open-sans fonts-dejavu-extra \
+    fonts-ebgaramond fonts-linuxlibertine fonts-roboto
+  python bench/folder_dataset.py --out=/tmp/letters_many \
+    --font_dirs=/usr/share/fonts,$(python -c "import matplotlib, os; \
+print(os.path.join(matplotlib.get_data_path(), 'fonts', 'ttf'))")
+
+A font counts when it maps all 52 letters and is not a symbol font (whose
+letter slots hold symbols); fonts with one PostScript name count once. A
+seeded --heldout_font_share of them (whole fonts, not families) draws only
+the held-out letters.
 """
 
+import glob
 import os
 import string
 import sys
@@ -26,6 +44,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from absl import flags  # noqa: E402
 import matplotlib  # noqa: E402
 import numpy as np  # noqa: E402
+from fontTools import ttLib  # noqa: E402  (a matplotlib dependency)
 from PIL import Image, ImageDraw, ImageFilter, ImageFont  # noqa: E402
 
 from inpainting import cli  # noqa: E402
@@ -35,6 +54,12 @@ _COUNT = flags.DEFINE_integer("count", 10000, "Training images.", lower_bound=1)
 _HELDOUT = flags.DEFINE_integer("heldout", 500, "Held-out images.",
                                 lower_bound=0)
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of every random choice.")
+_FONT_DIRS = flags.DEFINE_list(
+    "font_dirs", [], "Folders whose .ttf/.otf fonts (recursively) draw the "
+    "letters, instead of matplotlib's 22.")
+_HELDOUT_FONT_SHARE = flags.DEFINE_float(
+    "heldout_font_share", 0.15, "With --font_dirs: the share of the fonts "
+    "kept for the held-out letters.", lower_bound=0.0, upper_bound=1.0)
 
 PROG = "folder_dataset"
 LETTERS = string.ascii_uppercase + string.ascii_lowercase
@@ -51,6 +76,12 @@ TRAIN_FONTS = (
 # One style of three families whose other styles are in training: unseen
 # fonts, but not out of the training distribution.
 HELDOUT_FONTS = ("DejaVuSansMono-Bold", "DejaVuSerif-Italic", "STIXGeneralBol")
+# With --font_dirs: PostScript-name parts of the symbol fonts whose letter
+# slots hold symbols or boxes (TeX's cmex / cmsy, URW's dingbats and symbols,
+# Noto's math and symbol sets, Nushu's placeholder Latin, LastResort, Linux
+# Biolinum's keyboard keys).
+SYMBOL_FONT_PARTS = ("Cmex", "Cmsy", "D050000L", "StandardSymbols", "Math",
+                     "Symbols", "Nushu", "LastResort", "LinBiolinumOKb")
 SIZE = 32
 RENDER_PT = 96  # glyphs are drawn large and shrunk, for smooth edges
 # Rank filters on the large glyph that thin (MinFilter) or thicken
@@ -68,11 +99,44 @@ def font_path(name):
   return os.path.join(matplotlib.get_data_path(), "fonts", "ttf", name + ".ttf")
 
 
-def glyph(font_name, letter):
+def is_bold(path):
+  # cmb10 calls itself weight 400.
+  font = ttLib.TTFont(path, lazy=True)
+  return (font["OS/2"].usWeightClass >= 600 if "OS/2" in font else False
+          ) or os.path.basename(path) == "cmb10.ttf"
+
+
+def letter_fonts(directories):
+  """Paths of the distinct Latin-letter fonts under directories, sorted."""
+  by_name = {}
+  for directory in directories:
+    for path in sorted(glob.glob(os.path.join(directory, "**", "*.[ot]tf"),
+                                 recursive=True)):
+      try:
+        font = ttLib.TTFont(path, lazy=True)
+        cmap = font.getBestCmap() or {}
+        name = font["name"].getDebugName(6) or os.path.basename(path)
+      except Exception:  # pylint: disable=broad-except
+        continue  # not a font fontTools can read: not one PIL could draw
+      if (all(ord(c) in cmap for c in LETTERS) and
+          not any(part in name for part in SYMBOL_FONT_PARTS)):
+        by_name.setdefault(name, path)
+  return sorted(by_name.values())
+
+
+def split_fonts(paths, heldout_share, seed):
+  """(train, heldout) paths: a seeded share of whole fonts is held out."""
+  order = np.random.default_rng([seed, 2]).permutation(len(paths))
+  count = min(len(paths) - 1, max(1, round(heldout_share * len(paths))))
+  heldout = sorted(paths[i] for i in order[:count])
+  return sorted(set(paths) - set(heldout)), heldout
+
+
+def glyph(path, letter):
   """The letter drawn large in white on black, cropped to its ink."""
-  key = (font_name, letter)
+  key = (path, letter)
   if key not in _glyph_cache:
-    font = ImageFont.truetype(font_path(font_name), RENDER_PT)
+    font = ImageFont.truetype(path, RENDER_PT)
     image = Image.new("L", (3 * RENDER_PT, 3 * RENDER_PT), 0)
     ImageDraw.Draw(image).text((RENDER_PT, RENDER_PT), letter, fill=255,
                                font=font)
@@ -80,10 +144,9 @@ def glyph(font_name, letter):
   return _glyph_cache[key]
 
 
-def render(rng, font_name, letter):
+def render(rng, path, letter, bold):
   """One augmented 32x32 letter (uint8, white on black)."""
-  image = glyph(font_name, letter)
-  bold = "Bol" in font_name or font_name == "cmb10"
+  image = glyph(path, letter)
   strokes = BOLD_STROKES if bold else REGULAR_STROKES
   stroke = strokes[rng.integers(len(strokes))]
   # Pad first, so that thickening and the affine map below never clip ink.
@@ -120,10 +183,11 @@ def render(rng, font_name, letter):
 
 def write_split(directory, count, fonts, rng):
   os.makedirs(directory)
+  bold = {path: is_bold(path) for path in fonts}
   for i in range(count):
-    font_name = fonts[rng.integers(len(fonts))]
+    path = fonts[rng.integers(len(fonts))]
     letter = LETTERS[rng.integers(len(LETTERS))]
-    Image.fromarray(render(rng, font_name, letter)).save(
+    Image.fromarray(render(rng, path, letter, bold[path])).save(
         os.path.join(directory, f"{i:05d}_{letter}.png"))
 
 
@@ -135,17 +199,33 @@ def main(argv):
   out = os.path.expanduser(_OUT.value)
   if os.path.exists(out) and (not os.path.isdir(out) or os.listdir(out)):
     cli.fail(PROG, f"--out={out}: exists and is not an empty directory")
-  for name in TRAIN_FONTS + HELDOUT_FONTS:
-    if not os.path.isfile(font_path(name)):
-      cli.fail(PROG, f"font {font_path(name)} not found (another matplotlib?)")
+  if _FONT_DIRS.value:
+    for directory in _FONT_DIRS.value:
+      if not os.path.isdir(directory):
+        cli.fail(PROG, f"--font_dirs: {directory} is not a directory")
+    fonts = letter_fonts(_FONT_DIRS.value)
+    if len(fonts) < 2:
+      cli.fail(PROG, f"--font_dirs: {len(fonts)} font(s) with all 52 letters "
+               "found; a train and a held-out font are needed")
+    train_fonts, heldout_fonts = split_fonts(
+        fonts, _HELDOUT_FONT_SHARE.value, _SEED.value)
+  else:
+    train_fonts = [font_path(name) for name in TRAIN_FONTS]
+    heldout_fonts = [font_path(name) for name in HELDOUT_FONTS]
+    for path in train_fonts + heldout_fonts:
+      if not os.path.isfile(path):
+        cli.fail(PROG, f"font {path} not found (another matplotlib?)")
   start = time.perf_counter()
   # Separate streams: --heldout never changes the training images.
-  write_split(os.path.join(out, "train"), _COUNT.value, TRAIN_FONTS,
+  write_split(os.path.join(out, "train"), _COUNT.value, train_fonts,
               np.random.default_rng([_SEED.value, 0]))
-  write_split(os.path.join(out, "heldout"), _HELDOUT.value, HELDOUT_FONTS,
+  write_split(os.path.join(out, "heldout"), _HELDOUT.value, heldout_fonts,
               np.random.default_rng([_SEED.value, 1]))
-  print(f"{PROG}: wrote {_COUNT.value} train ({len(TRAIN_FONTS)} fonts) and "
-        f"{_HELDOUT.value} heldout ({len(HELDOUT_FONTS)} other fonts) "
+  with open(os.path.join(out, "fonts.txt"), "w") as listing:
+    listing.writelines([f"train {p}\n" for p in train_fonts] +
+                       [f"heldout {p}\n" for p in heldout_fonts])
+  print(f"{PROG}: wrote {_COUNT.value} train ({len(train_fonts)} fonts) and "
+        f"{_HELDOUT.value} heldout ({len(heldout_fonts)} other fonts) "
         f"{SIZE}x{SIZE} letter PNGs to {out} in "
         f"{time.perf_counter() - start:.1f} s; train with "
         f"--dataset=folder:{os.path.join(out, 'train')}")

@@ -51,7 +51,8 @@ _AVERAGE_BEST = flags.DEFINE_integer(
     "best restarts (1: the best alone, sharp; more: blurrier, higher PSNR).")
 _PRIOR_WEIGHT = flags.DEFINE_float(
     "prior_weight", _DEFAULTS.prior_weight,
-    "lambda of the prior loss (Yeh et al.).")
+    "lambda of the prior loss (exports without an encoder: Yeh et al.'s "
+    f"{POOL_START_DEFAULTS['prior_weight']}; 0: none, no discriminator).")
 _LEARNING_RATE = flags.DEFINE_float(
     "learning_rate", _DEFAULTS.learning_rate, "Adam step size on z (exports "
     f"without an encoder: {POOL_START_DEFAULTS['learning_rate']}).")

@@ -12,6 +12,7 @@ from export import exporter
 from inpainting import complete, losses, masks
 from inpainting.saved_models import load_exported_gan
 from inpainting.search import LatentSearch, SearchConfig
+from inpainting.search_config import YEH_PRIOR_WEIGHT, default_config
 from tests.conftest import cli, subprocess_env, write_image
 
 
@@ -61,6 +62,37 @@ def test_search_lowers_the_loss_and_keeps_z_in_range(tiny_export):
   compiled = tf.function(search)
   np.testing.assert_allclose(compiled(images, mask, steps=40)["loss"].numpy(),
                              found["loss"].numpy(), rtol=1e-4)
+
+
+def test_prior_weight_zero_never_runs_the_discriminator(tiny_export):
+  gan = load_exported_gan(tiny_export[1])
+  images, mask = _images(2), masks.make_masks(["center"], 2, 16)
+
+  def no_discriminator(_):
+    raise AssertionError("the discriminator ran")
+
+  config = SearchConfig(pool_size=4, restarts=2, prior_weight=0.0)
+  without = LatentSearch(gan.generate, no_discriminator, gan.z_dim, config)
+  found = tf.function(without)(images, mask, steps=3)
+  # The same search as with D's loss run and weighed next to nothing.
+  reference = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
+                           SearchConfig(pool_size=4, restarts=2,
+                                        prior_weight=1e-30))
+  np.testing.assert_allclose(found["z"].numpy(),
+                             reference(images, mask, steps=3)["z"].numpy(),
+                             rtol=1e-5, atol=1e-6)
+  # With a prior, D's loss joins the total.
+  prior = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
+                       SearchConfig(pool_size=4, restarts=2,
+                                    prior_weight=0.5))(images, mask, steps=0)
+  assert np.all(np.abs(prior["loss"].numpy() -
+                       prior["contextual_loss"].numpy()) > 0)
+
+
+def test_default_prior_weight_depends_on_the_encoder():
+  assert default_config(True).prior_weight == 0.0
+  assert default_config(False).prior_weight == YEH_PRIOR_WEIGHT == 0.003
+  assert default_config(False, prior_weight=0.1).prior_weight == 0.1
 
 
 def test_restarts_keep_the_best(tiny_export):

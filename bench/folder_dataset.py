@@ -59,7 +59,8 @@ _FONT_DIRS = flags.DEFINE_list(
     "letters, instead of matplotlib's 22.")
 _HELDOUT_FONT_SHARE = flags.DEFINE_float(
     "heldout_font_share", 0.15, "With --font_dirs: the share of the fonts "
-    "kept for the held-out letters.", lower_bound=0.0, upper_bound=1.0)
+    "kept for the held-out letters (at least one font on each side).",
+    lower_bound=0.0, upper_bound=1.0)
 
 PROG = "folder_dataset"
 LETTERS = string.ascii_uppercase + string.ascii_lowercase
@@ -110,8 +111,10 @@ def letter_fonts(directories):
   """Paths of the distinct Latin-letter fonts under directories, sorted."""
   by_name = {}
   for directory in directories:
-    for path in sorted(glob.glob(os.path.join(directory, "**", "*.[ot]tf"),
-                                 recursive=True)):
+    found = glob.glob(os.path.join(os.path.expanduser(directory), "**", "*"),
+                      recursive=True)
+    for path in sorted(p for p in found
+                       if p.lower().endswith((".ttf", ".otf"))):
       try:
         font = ttLib.TTFont(path, lazy=True)
         cmap = font.getBestCmap() or {}
@@ -201,7 +204,7 @@ def main(argv):
     cli.fail(PROG, f"--out={out}: exists and is not an empty directory")
   if _FONT_DIRS.value:
     for directory in _FONT_DIRS.value:
-      if not os.path.isdir(directory):
+      if not os.path.isdir(os.path.expanduser(directory)):
         cli.fail(PROG, f"--font_dirs: {directory} is not a directory")
     fonts = letter_fonts(_FONT_DIRS.value)
     if len(fonts) < 2:

@@ -33,6 +33,7 @@ import tensorflow as tf  # noqa: E402
 from bench import common  # noqa: E402
 from inpainting import masks as masks_lib, metrics  # noqa: E402
 from inpainting.search import SearchConfig  # noqa: E402
+from inpainting.search_config import YEH_PRIOR_WEIGHT  # noqa: E402
 
 _WORKDIR = flags.DEFINE_string(
     "workdir", None, "A trained run's workdir (default: train mnist32).")
@@ -41,9 +42,11 @@ _TRAIN_STEPS = flags.DEFINE_integer(
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed calls per batch size.")
 _BATCHES = flags.DEFINE_list("batch_sizes", ["1", "64"], "Batch sizes.")
 
-# The served defaults before the encoder (SearchConfig of that release).
+# The served defaults before the encoder (SearchConfig of that release,
+# Yeh et al.'s prior weight included).
 PREVIOUS_DEFAULTS = SearchConfig(steps=300, restarts=2, learning_rate=0.03,
-                                 pool_size=1024)
+                                 pool_size=1024,
+                                 prior_weight=YEH_PRIOR_WEIGHT)
 
 
 def previous_completer(workdir, path):

@@ -189,7 +189,10 @@ def restore_networks(workdir: str, checkpoint: Optional[str] = None,
                       ) from None
   trained = int(encoder_step.numpy())
   against = int(encoder_generator_step.numpy())
-  if encoder is None or trained == 0:
+  if raw_generator and "encoder" in saved:
+    # It inverts the moving average, not these weights.
+    encoder, encoder_note = None, "left out (it inverts the moving average)"
+  elif encoder is None or trained == 0:
     encoder, encoder_note = None, "none trained"
   elif against != int(step.numpy()):
     # A checkpoint of a run trained further, from before its encoder phase

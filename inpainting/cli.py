@@ -12,6 +12,7 @@ from absl import app
 from absl import flags
 
 USAGE_ERROR = 2
+INTERRUPTED = 128 + 2  # the shell's status for a command killed by SIGINT
 # absl's short-help spellings. Its own --help lists the flags of the *main*
 # module, which for a console script is the generated wrapper (so only "Try
 # --helpfull"), and exits 1; we answer these ourselves.
@@ -61,4 +62,14 @@ def run(prog: str, main) -> None:
     except flags.Error as e:
       fail(prog, e)
 
-  app.run(main, flags_parser=parse_flags)
+  def interruptible(argv):
+    # Ctrl-C before a command installs its own handler (dcgan-train saves
+    # a checkpoint), or in one that has none: what is written is written
+    # whole or not at all, so a line says so, not a traceback.
+    try:
+      return main(argv)
+    except KeyboardInterrupt:
+      print(f"{prog}: interrupted", file=sys.stderr)
+      sys.exit(INTERRUPTED)
+
+  app.run(interruptible, flags_parser=parse_flags)

@@ -126,8 +126,11 @@ def _report(gan: ExportedGan, inputs: Sequence[image_io.ImageFile],
             mask_specs: Sequence[str], config: SearchConfig, seconds: float,
             loss, per_image: Dict[str, np.ndarray]) -> Dict:
   """The metrics.json content; images are named by their relative names."""
+  # What ran: the search averages at most `restarts` completions.
+  ran = dataclasses.replace(
+      config, average_best=min(config.average_best, config.restarts))
   report = {"model_version": gan.version, "masks": list(mask_specs),
-            "search": dataclasses.asdict(config), "seconds": seconds,
+            "search": dataclasses.asdict(ran), "seconds": seconds,
             "images": []}
   for i, image in enumerate(inputs):
     entry = {"name": image.name, "file": image.path, "loss": float(loss[i])}

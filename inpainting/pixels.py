@@ -68,5 +68,21 @@ def to_model_image(pixels, size: int, channels: int):
 
 
 def decode(data, channels: int):
-  """PNG/JPEG/BMP/GIF bytes -> uint8 [h, w, channels] (first frame)."""
-  return tf.io.decode_image(data, channels=channels, expand_animations=False)
+  """PNG/JPEG/BMP/GIF bytes -> uint8 [h, w, channels] (first frame).
+
+  JPEGs are decoded with libjpeg's accurate integer IDCT, the one PIL,
+  OpenCV and browsers use, not TensorFlow's faster default, which is off
+  by up to a few levels: pixels that completion writes back untouched
+  then match what other tools read from the file.
+  """
+  data = tf.convert_to_tensor(data, tf.string)
+
+  def jpeg():
+    return tf.io.decode_jpeg(data, channels=channels,
+                             dct_method="INTEGER_ACCURATE")
+
+  def other():
+    return tf.io.decode_image(data, channels=channels,
+                              expand_animations=False)
+
+  return tf.cond(tf.io.is_jpeg(data), jpeg, other)

@@ -100,8 +100,18 @@ def resolve_version(model_dir: str, version: Optional[int] = None) -> int:
 def _load_signature(path: str):
   if not tf.io.gfile.exists(os.path.join(path, SAVED_MODEL_FILE)):
     raise InputError(f"--model_dir: {path} is not a SavedModel")
-  loaded = tf.saved_model.load(path)
-  return loaded, loaded.signatures["serving_default"]
+  try:
+    loaded = tf.saved_model.load(path)
+    signature = loaded.signatures["serving_default"]
+  # A damaged SavedModel fails in many ways (IndexError on a truncated
+  # variables file, FileNotFoundError, OpError, DecodeError, KeyError): all
+  # of them mean the same thing to the user.
+  except Exception as error:  # pylint: disable=broad-except
+    detail = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    raise InputError(f"--model_dir: {path} is damaged and cannot be loaded "
+                     f"({type(error).__name__}: {detail[:200]}); export it "
+                     "again") from error
+  return loaded, signature
 
 
 def load_exported_gan(model_dir: str,

@@ -79,6 +79,10 @@ CLI_CASES = [
      "no_model_config/config.json: has no 'model' entry"),
     (TRAIN, ("--workdir={workdir}", "--config=mnist32"),
      "config.json: the run in this workdir has model"),
+    (TRAIN, ("--workdir={workdir}", "--config=tiny",
+             "--dataset=folder:{in}/images"),
+     "config.json: the run in this workdir has dataset='embedded:mnist', not "
+     "dataset='folder:{in}/images'; pass its values to resume it"),
     (TRAIN, (RUN, "--config.nope=1"), "Unknown command line flag 'config.nope'"),
     (TRAIN, (RUN, "--config.beta1=1.5"), "beta1=1.5 must be in [0, 1)"),
     (TRAIN, (RUN, "--config.model.z_dim=0"), "z_dim=0 must be a positive"),
@@ -133,6 +137,8 @@ CLI_CASES = [
     (COMPLETE, GOOD_COMPLETE + ("--version=0",), "--version=0 must be"),
     (COMPLETE, GOOD_COMPLETE + ("--version=7",),
      "--version=7: {export} has no version 7"),
+    (COMPLETE, ("--model_dir={in}/damaged_export",) + GOOD_COMPLETE[1:],
+     "damaged_export/generator/1 is damaged and cannot be loaded"),
     (COMPLETE, GOOD_COMPLETE + ("--mask=",), "--mask=: empty mask spec"),
     (COMPLETE, GOOD_COMPLETE + ("--mask=center,",), "empty mask spec"),
     (COMPLETE, GOOD_COMPLETE + ("--mask=star",), "unknown mask type 'star'"),
@@ -258,6 +264,11 @@ def inputs(tmp_path_factory, tiny_export):
   for path in glob.glob(str(damaged / "checkpoints" / "*.data-*")):
     with open(path, "r+b") as f:
       f.truncate(100)
+  damaged_export = folder / "damaged_export"
+  shutil.copytree(export_dir, damaged_export)
+  for path in glob.glob(str(damaged_export / "generator" / "*" / "variables" /
+                            "*.data-*")):
+    open(path, "wb").close()  # emptied, as by a full disk
   return {"in": str(folder), "workdir": workdir, "export": export_dir}
 
 

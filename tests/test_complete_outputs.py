@@ -227,6 +227,27 @@ def test_a_killed_run_leaves_out_as_it_was_and_the_next_run_cleans_up(
   assert sorted(_files(out / "completed")) == ["a/x.png", "b/x.png"]
 
 
+def test_ctrl_c_says_interrupted_and_leaves_out_as_it_was(tiny_export,
+                                                          tmp_path):
+  _write_inputs(str(tmp_path / "in"), ["a/x.png", "b/x.png"])
+  out = tmp_path / "out"
+  os.mkdir(out)
+  interrupter = KILLER.format(count=KILL_AFTER_FILES).replace(
+      "signal.SIGKILL", "signal.SIGINT")
+  stopped = subprocess.run(
+      [sys.executable, "-c", interrupter,
+       f"--model_dir={tiny_export[1]}", f"--images={tmp_path / 'in'}",
+       f"--out={out}", *FAST],
+      capture_output=True, text=True, timeout=TIMEOUT, env=subprocess_env(),
+      cwd=REPO)
+  assert stopped.returncode == 130, stopped.stderr[-2000:]
+  assert "Traceback" not in stopped.stderr
+  assert stopped.stderr.strip().splitlines()[-1] == (
+      "dcgan-complete: interrupted")
+  assert len(stopped.stdout.split()) == KILL_AFTER_FILES  # mid-write
+  assert os.listdir(out) == [] and _staging(tmp_path) == []
+
+
 def test_publish_never_replaces_results_that_appeared_meanwhile(tmp_path):
   out = tmp_path / "out"
   # Not a staging name of a dead process: never removed.

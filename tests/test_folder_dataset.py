@@ -22,11 +22,14 @@ def test_font_discovery_keeps_letter_fonts_once_and_drops_symbol_fonts(
     shutil.copy(os.path.join(MPL_FONTS, name + ".ttf"), tmp_path)
   os.makedirs(tmp_path / "copy")
   shutil.copy(os.path.join(MPL_FONTS, "DejaVuSans.ttf"), tmp_path / "copy")
+  # Upper-case extensions are fonts too.
+  shutil.copy(os.path.join(MPL_FONTS, "DejaVuSerif.ttf"),
+              tmp_path / "copy" / "DEJAVUSERIF.TTF")
 
   fonts = folder_dataset.letter_fonts([str(tmp_path)])
 
-  assert sorted(os.path.basename(p) for p in fonts) == ["DejaVuSans.ttf",
-                                                        "cmr10.ttf"]
+  assert sorted(os.path.basename(p) for p in fonts) == [
+      "DEJAVUSERIF.TTF", "DejaVuSans.ttf", "cmr10.ttf"]
   # Of matplotlib's own fonts, only those with real letters count.
   names = {os.path.basename(p)[:-4]
            for p in folder_dataset.letter_fonts([MPL_FONTS])}

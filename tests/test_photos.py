@@ -125,3 +125,19 @@ def test_training_and_completion_read_a_file_identically(
   assert trained.shape == completed.shape == (1, 16, 16, model_channels)
   assert trained.dtype == completed.dtype == np.float32
   assert np.array_equal(trained, completed)
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_jpeg_pixels_are_those_other_tools_read(tmp_path, channels,
+                                                 progressive):
+  # PIL decodes with libjpeg's accurate integer IDCT; TensorFlow's default
+  # (a faster one) is off by a few levels, which would make the pixels that
+  # --full_resolution keeps differ from the file's.
+  from PIL import Image  # pylint: disable=import-outside-toplevel
+  photo = _photo(channels, 37, 53, seed=3)
+  path = str(tmp_path / "photo.jpg")
+  Image.fromarray(photo[..., 0] if channels == 1 else photo).save(
+      path, quality=85, progressive=progressive)
+  expected = np.asarray(Image.open(path)).reshape(37, 53, channels)
+  assert np.array_equal(image_io.read_image(path, channels), expected)

@@ -56,6 +56,21 @@ def test_workdir_of_another_model_is_refused(tmp_path, tiny_config):
     train_lib.train(tiny_config(max_steps=2, gf=8), str(tmp_path))
 
 
+def test_resume_keeps_the_runs_data_and_optimization(tmp_path, tiny_config):
+  workdir = str(tmp_path)
+  train_lib.train(tiny_config(max_steps=2), workdir)
+  saved = (tmp_path / "config.json").read_text()
+  for changed in ({"dataset": "folder:/elsewhere"}, {"batch_size": 4},
+                  {"learning_rate": 1e-3}, {"seed": 3}):
+    with pytest.raises(WorkdirError, match=f"has {next(iter(changed))}="):
+      train_lib.train(tiny_config(max_steps=4, **changed), workdir)
+  assert (tmp_path / "config.json").read_text() == saved
+  # Training further, logging or checkpointing otherwise is a resume.
+  longer = train_lib.train(tiny_config(max_steps=3, log_every=2,
+                                       checkpoint_every=3), workdir)
+  assert longer.step == 3
+
+
 def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tmp_path,
                                                               tiny_config):
   # An absurd step size makes the weights, then the losses, overflow.

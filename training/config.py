@@ -157,6 +157,14 @@ class TrainConfig:
     return cls(model=model, **values)
 
 
+# What a resumed run may not change (besides the model): its data and the
+# optimization it has been doing. Everything else may change on resume:
+# max_steps and encoder_steps (train further), logging and checkpoint
+# intervals, and where and how it runs (strategy, precision, tfds_data_dir).
+RUN_DEFINING_FIELDS = ("dataset", "batch_size", "learning_rate", "beta1",
+                       "seed", "ema_decay", "encoder_learning_rate")
+
+
 def check_workdir(config: TrainConfig, workdir: str):
   """Refuses a workdir that cannot hold this run; reads, never writes.
 
@@ -164,8 +172,9 @@ def check_workdir(config: TrainConfig, workdir: str):
   TensorFlow loads; a URL (gs://, file://, ...) is read with tf.io.gfile.
 
   Raises:
-    WorkdirError: The workdir is a file, or its config.json is unreadable
-      or describes a model of another shape.
+    WorkdirError: The workdir is a file, or its config.json is unreadable,
+      describes a model of another shape or differs in a
+      RUN_DEFINING_FIELDS field.
   """
   from inpainting import files  # pylint: disable=import-outside-toplevel
   path = os.path.join(workdir, CONFIG_FILE)
@@ -194,6 +203,18 @@ def check_workdir(config: TrainConfig, workdir: str):
     raise WorkdirError(
         f"{path}: the run in this workdir has model {saved_model}, "
         f"not {config.model.to_dict()}; use a new --workdir")
+  # A resumed run must keep what it trains on and how: a rerun that forgot
+  # --dataset would otherwise go on training on the default digits.
+  current = config.to_dict()
+  changed = [name for name in RUN_DEFINING_FIELDS
+             if name in saved and saved[name] != current[name]]
+  if changed:
+    raise WorkdirError(
+        f"{path}: the run in this workdir has "
+        + ", ".join(f"{name}={saved[name]!r}" for name in changed)
+        + ", not " + ", ".join(f"{name}={current[name]!r}"
+                               for name in changed)
+        + "; pass its values to resume it, or use a new --workdir")
 
 
 PRESETS = {

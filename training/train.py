@@ -175,6 +175,12 @@ class TrainState:
     """GAN and encoder steps done: the checkpoint number, which only grows."""
     return int(self.step.numpy()) + int(self.encoder_step.numpy())
 
+  def describe_progress(self) -> str:
+    """"step N" or "step N, encoder step M": checkpoint numbers add them."""
+    encoder_step = int(self.encoder_step.numpy())
+    return f"step {int(self.step.numpy())}" + (
+        f", encoder step {encoder_step}" if encoder_step else "")
+
   def make_step(self, strategy=None) -> GanStep:
     """The compiled training step on these networks and optimizers."""
     return GanStep(self.generator, self.discriminator, self.g_optimizer,
@@ -227,7 +233,8 @@ def restore_newest(state: TrainState,
   restored = checkpoints.restore_newest(
       lambda path: _restore_into(state, path), directory)
   if restored:
-    logging.info("Resumed from %s (step %d)", restored.path, restored.step)
+    logging.info("Resumed from %s (%s)", restored.path,
+                 state.describe_progress())
   return restored
 
 
@@ -452,8 +459,8 @@ class Trainer:
       checkpoints.save(self.manager, self.state.progress)
     if stop.received:
       # checkpoints.save has announced the checkpoint itself.
-      logging.info("%s received: stopped at step %d", stop.received,
-                   self.state.progress)
+      logging.info("%s received: stopped at %s", stop.received,
+                   self.state.describe_progress())
     return self._result(metrics, stop.received)
 
   def _after_step(self, preemption, every: bool):

@@ -33,9 +33,7 @@ seeded --heldout_font_share of them (whole fonts, not families) draws only
 the held-out letters.
 """
 
-import glob
 import os
-import string
 import sys
 import time
 
@@ -44,9 +42,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from absl import flags  # noqa: E402
 import matplotlib  # noqa: E402
 import numpy as np  # noqa: E402
-from fontTools import ttLib  # noqa: E402  (a matplotlib dependency)
 from PIL import Image, ImageDraw, ImageFilter, ImageFont  # noqa: E402
 
+from bench.letter_fonts import LETTERS, find_letter_fonts, is_bold  # noqa: E402
+from bench.letter_fonts import split_fonts  # noqa: E402
 from inpainting import cli  # noqa: E402
 
 _OUT = flags.DEFINE_string("out", None, "New (or empty) output directory.")
@@ -63,7 +62,6 @@ _HELDOUT_FONT_SHARE = flags.DEFINE_float(
     lower_bound=0.0, upper_bound=1.0)
 
 PROG = "folder_dataset"
-LETTERS = string.ascii_uppercase + string.ascii_lowercase
 # The bundled fonts with real Latin letters. Left out: cmex10 / cmsy10 (their
 # ASCII slots hold math symbols), STIXNonUni* / STIXSiz* (no letters), the
 # DejaVu *Display fonts (a handful of glyphs) and LastResort (boxes).
@@ -77,12 +75,6 @@ TRAIN_FONTS = (
 # One style of three families whose other styles are in training: unseen
 # fonts, but not out of the training distribution.
 HELDOUT_FONTS = ("DejaVuSansMono-Bold", "DejaVuSerif-Italic", "STIXGeneralBol")
-# With --font_dirs: PostScript-name parts of the symbol fonts whose letter
-# slots hold symbols or boxes (TeX's cmex / cmsy, URW's dingbats and symbols,
-# Noto's math and symbol sets, Nushu's placeholder Latin, LastResort, Linux
-# Biolinum's keyboard keys).
-SYMBOL_FONT_PARTS = ("Cmex", "Cmsy", "D050000L", "StandardSymbols", "Math",
-                     "Symbols", "Nushu", "LastResort", "LinBiolinumOKb")
 SIZE = 32
 RENDER_PT = 96  # glyphs are drawn large and shrunk, for smooth edges
 # Rank filters on the large glyph that thin (MinFilter) or thicken
@@ -98,41 +90,6 @@ _glyph_cache = {}
 
 def font_path(name):
   return os.path.join(matplotlib.get_data_path(), "fonts", "ttf", name + ".ttf")
-
-
-def is_bold(path):
-  # cmb10 calls itself weight 400.
-  font = ttLib.TTFont(path, lazy=True)
-  return (font["OS/2"].usWeightClass >= 600 if "OS/2" in font else False
-          ) or os.path.basename(path) == "cmb10.ttf"
-
-
-def letter_fonts(directories):
-  """Paths of the distinct Latin-letter fonts under directories, sorted."""
-  by_name = {}
-  for directory in directories:
-    found = glob.glob(os.path.join(os.path.expanduser(directory), "**", "*"),
-                      recursive=True)
-    for path in sorted(p for p in found
-                       if p.lower().endswith((".ttf", ".otf"))):
-      try:
-        font = ttLib.TTFont(path, lazy=True)
-        cmap = font.getBestCmap() or {}
-        name = font["name"].getDebugName(6) or os.path.basename(path)
-      except Exception:  # pylint: disable=broad-except
-        continue  # not a font fontTools can read: not one PIL could draw
-      if (all(ord(c) in cmap for c in LETTERS) and
-          not any(part in name for part in SYMBOL_FONT_PARTS)):
-        by_name.setdefault(name, path)
-  return sorted(by_name.values())
-
-
-def split_fonts(paths, heldout_share, seed):
-  """(train, heldout) paths: a seeded share of whole fonts is held out."""
-  order = np.random.default_rng([seed, 2]).permutation(len(paths))
-  count = min(len(paths) - 1, max(1, round(heldout_share * len(paths))))
-  heldout = sorted(paths[i] for i in order[:count])
-  return sorted(set(paths) - set(heldout)), heldout
 
 
 def glyph(path, letter):
@@ -206,7 +163,7 @@ def main(argv):
     for directory in _FONT_DIRS.value:
       if not os.path.isdir(os.path.expanduser(directory)):
         cli.fail(PROG, f"--font_dirs: {directory} is not a directory")
-    fonts = letter_fonts(_FONT_DIRS.value)
+    fonts = find_letter_fonts(_FONT_DIRS.value)
     if len(fonts) < 2:
       cli.fail(PROG, f"--font_dirs: {len(fonts)} font(s) with all 52 letters "
                "found; a train and a held-out font are needed")

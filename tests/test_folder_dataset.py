@@ -1,4 +1,8 @@
-"""bench/folder_dataset.py: the letters data set and its font split."""
+"""bench/folder_dataset.py: the letters data set and its font split.
+
+folder_dataset defines absl flags (--seed, --out) that other commands define
+too, so it runs as a subprocess; its font choice is imported from
+bench/letter_fonts.py."""
 
 import glob
 import os
@@ -8,7 +12,7 @@ import matplotlib
 import numpy as np
 from PIL import Image
 
-from bench import folder_dataset
+from bench import letter_fonts
 from tests.conftest import cli
 
 MPL_FONTS = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
@@ -26,28 +30,28 @@ def test_font_discovery_keeps_letter_fonts_once_and_drops_symbol_fonts(
   shutil.copy(os.path.join(MPL_FONTS, "DejaVuSerif.ttf"),
               tmp_path / "copy" / "DEJAVUSERIF.TTF")
 
-  fonts = folder_dataset.letter_fonts([str(tmp_path)])
+  fonts = letter_fonts.find_letter_fonts([str(tmp_path)])
 
   assert sorted(os.path.basename(p) for p in fonts) == [
       "DEJAVUSERIF.TTF", "DejaVuSans.ttf", "cmr10.ttf"]
   # Of matplotlib's own fonts, only those with real letters count.
   names = {os.path.basename(p)[:-4]
-           for p in folder_dataset.letter_fonts([MPL_FONTS])}
-  assert set(folder_dataset.TRAIN_FONTS + folder_dataset.HELDOUT_FONTS
-             ) <= names
+           for p in letter_fonts.find_letter_fonts([MPL_FONTS])}
+  assert {"DejaVuSans", "DejaVuSerif-Italic", "STIXGeneralBol", "cmr10",
+          "cmb10", "cmtt10"} <= names
   assert not names & {"cmex10", "cmsy10", "LastResortHE-Regular"}
 
 
 def test_font_split_holds_out_whole_fonts_by_seed():
   fonts = [f"/fonts/{i:02d}.ttf" for i in range(20)]
-  train, heldout = folder_dataset.split_fonts(fonts, 0.15, seed=0)
+  train, heldout = letter_fonts.split_fonts(fonts, 0.15, seed=0)
   assert len(heldout) == 3 and not set(train) & set(heldout)
   assert sorted(train + heldout) == fonts
-  assert folder_dataset.split_fonts(fonts, 0.15, seed=0) == (train, heldout)
-  assert folder_dataset.split_fonts(fonts, 0.15, seed=1) != (train, heldout)
+  assert letter_fonts.split_fonts(fonts, 0.15, seed=0) == (train, heldout)
+  assert letter_fonts.split_fonts(fonts, 0.15, seed=1) != (train, heldout)
   # Never an empty side, whatever the share.
-  assert len(folder_dataset.split_fonts(fonts, 0.0, seed=0)[1]) == 1
-  assert len(folder_dataset.split_fonts(fonts, 1.0, seed=0)[0]) == 1
+  assert len(letter_fonts.split_fonts(fonts, 0.0, seed=0)[1]) == 1
+  assert len(letter_fonts.split_fonts(fonts, 1.0, seed=0)[0]) == 1
 
 
 def test_font_dirs_writes_letters_of_the_fonts_found(tmp_path):

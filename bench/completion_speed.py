@@ -36,7 +36,8 @@ from bench import common  # noqa: E402
 from inpainting import losses, masks as masks_lib, pixels  # noqa: E402
 from inpainting import search as search_lib  # noqa: E402
 from inpainting.saved_models import load_exported_gan  # noqa: E402
-from inpainting.search_config import YEH_PRIOR_WEIGHT, default_config  # noqa: E402
+from inpainting.search_config import YEH_PRIOR_WEIGHT  # noqa: E402
+from inpainting.search_config import default_config  # noqa: E402
 
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "Export dir (optional).")
 _TRAIN_STEPS = flags.DEFINE_integer(

@@ -53,8 +53,8 @@ class LatentSearch:
     generated = self.generate(z)
     contextual = losses.contextual_loss(generated, images, weights)
     if self.config.prior_weight == 0:
-      # No prior loss: D's forward and backward passes (more than half of
-      # a step) would only be multiplied by 0.
+      # No prior loss: D's forward and backward passes (about half of a
+      # step) would only be multiplied by 0.
       return contextual, contextual, generated
     prior = losses.prior_loss(self.discriminate(generated))
     return contextual + self.config.prior_weight * prior, contextual, generated

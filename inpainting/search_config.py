@@ -34,9 +34,9 @@ class SearchConfig:
   the letters' (bench/folder_dataset.py): the encoder's start on G's
   manifold already does the prior's job, and 20 small steps do not leave
   it. Skipping the prior skips the discriminator, about half of a search
-  step's time (bench/completion_speed.py), so it is off by default here. Exports without
-  an encoder get POOL_START_DEFAULTS (`default_config`): Yeh et al.'s long
-  search from random z, prior included.
+  step's time (bench/completion_speed.py), so it is off by default here.
+  Exports without an encoder get POOL_START_DEFAULTS (`default_config`):
+  Yeh et al.'s long search from random z, prior included.
 
   Attributes:
     steps: Adam iterations. The reference implementations run 1,000-1,500

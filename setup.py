@@ -8,7 +8,8 @@ setup(
     description=("Train a DCGAN, export SavedModels, and complete images by "
                  "searching the generator's latent space."),
     python_requires=">=3.10",
-    packages=find_packages(include=["models", "models.*", "training",
+    packages=find_packages(include=["common", "common.*", "models",
+                                    "models.*", "training",
                                     "training.*", "export", "export.*",
                                     "inpainting", "inpainting.*", "demo",
                                     "demo.*"]),
@@ -45,7 +46,7 @@ setup(
             "dcgan-train=training.main:run",
             "dcgan-export=export.main:run",
             "dcgan-complete=inpainting.main:run",
-            "dcgan-demo=demo.main:run_cli",
+            "dcgan-demo=demo.main:run",
         ],
     },
 )

@@ -23,14 +23,15 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from inpainting import cpu_env  # noqa: F401,E402  (must precede TensorFlow)
+from common import tf_env  # noqa: F401,E402  (must precede TensorFlow)
 
 from absl import app  # noqa: E402
 from absl import flags  # noqa: E402
 import numpy as np  # noqa: E402
 
 from bench import common  # noqa: E402
-from inpainting import complete, evaluation, masks as masks_lib  # noqa: E402
+from common import masks as masks_lib  # noqa: E402
+from inpainting import complete, evaluation  # noqa: E402
 from inpainting.saved_models import load_exported_gan  # noqa: E402
 from inpainting.search_config import default_config  # noqa: E402
 

@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from inpainting import cpu_env  # noqa: F401,E402  (must precede TensorFlow)
+from common import tf_env  # noqa: F401,E402  (must precede TensorFlow)
 
 from absl import app  # noqa: E402
 from absl import flags  # noqa: E402
@@ -33,7 +33,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from bench import common  # noqa: E402
-from inpainting import losses, masks as masks_lib, pixels  # noqa: E402
+from common import masks as masks_lib, pixels  # noqa: E402
+from inpainting import losses  # noqa: E402
 from inpainting import search as search_lib  # noqa: E402
 from inpainting.saved_models import load_exported_gan  # noqa: E402
 from inpainting.search_config import YEH_PRIOR_WEIGHT  # noqa: E402

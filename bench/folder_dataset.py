@@ -46,7 +46,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont  # noqa: E402
 
 from bench.letter_fonts import LETTERS, find_letter_fonts, is_bold  # noqa: E402
 from bench.letter_fonts import split_fonts  # noqa: E402
-from inpainting import cli  # noqa: E402
+from common import cli  # noqa: E402
 
 _OUT = flags.DEFINE_string("out", None, "New (or empty) output directory.")
 _COUNT = flags.DEFINE_integer("count", 10000, "Training images.", lower_bound=1)

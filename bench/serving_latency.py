@@ -23,7 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from inpainting import cpu_env  # noqa: F401,E402  (must precede TensorFlow)
+from common import tf_env  # noqa: F401,E402  (must precede TensorFlow)
 
 from absl import app  # noqa: E402
 from absl import flags  # noqa: E402
@@ -31,7 +31,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from bench import common  # noqa: E402
-from inpainting import masks as masks_lib, metrics  # noqa: E402
+from common import masks as masks_lib  # noqa: E402
+from inpainting import metrics  # noqa: E402
 from inpainting.search import SearchConfig  # noqa: E402
 from inpainting.search_config import YEH_PRIOR_WEIGHT  # noqa: E402
 

@@ -30,7 +30,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from inpainting import cpu_env  # noqa: F401,E402  (must precede TensorFlow)
+from common import tf_env  # noqa: F401,E402  (must precede TensorFlow)
 
 from absl import app  # noqa: E402
 from absl import flags  # noqa: E402

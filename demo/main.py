@@ -11,11 +11,12 @@ figure.png); anything else in WORKDIR/report is left alone.
 import dataclasses
 import os
 
-from inpainting import cpu_env  # noqa: F401  (must precede TensorFlow)
+from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
 from absl import flags
 
-from inpainting import cli
+from common import cli
+from common.errors import ConfigError
 
 # The defaults live in demo.run.DemoConfig, whose module loads TensorFlow, so
 # the help states them; tests/test_help.py checks that they agree.
@@ -37,34 +38,30 @@ MAX_IMAGES_PER_DIGIT = 50
 WORKDIR_PARTS = ("train", "export", "report")
 
 
-def fail(message):
-  cli.fail(PROG, message)
-
-
 def check_workdir(workdir: str):
   """Fails unless the demo can create its folders under `workdir`."""
   if not workdir:
-    fail("--workdir is required")
+    raise ConfigError("--workdir is required")
   for path in [workdir] + [os.path.join(workdir, p) for p in WORKDIR_PARTS]:
     if os.path.lexists(path) and not os.path.isdir(path):
-      fail(f"--workdir={workdir}: {path} exists and is not a directory")
+      raise ConfigError(f"--workdir={workdir}: {path} exists and is not a directory")
   ancestor = os.path.abspath(workdir)
   while not os.path.lexists(ancestor):
     ancestor = os.path.dirname(ancestor)
   if not os.path.isdir(ancestor):
-    fail(f"--workdir={workdir}: {ancestor} is not a directory")
+    raise ConfigError(f"--workdir={workdir}: {ancestor} is not a directory")
 
 
 def check_flags(argv):
   """Checks the flags before the TensorFlow import that `demo.run` brings."""
   if len(argv) > 1:
-    fail(f"unexpected arguments: {' '.join(argv[1:])}")
+    raise ConfigError(f"unexpected arguments: {' '.join(argv[1:])}")
   for flag in (_TRAIN_STEPS, _SEARCH_STEPS):
     if flag.value is not None and flag.value < 1:
-      fail(f"--{flag.name}={flag.value} must be an integer >= 1")
+      raise ConfigError(f"--{flag.name}={flag.value} must be an integer >= 1")
   if (_IMAGES_PER_DIGIT.value is not None and
       not 1 <= _IMAGES_PER_DIGIT.value <= MAX_IMAGES_PER_DIGIT):
-    fail(f"--images_per_digit={_IMAGES_PER_DIGIT.value} must be in "
+    raise ConfigError(f"--images_per_digit={_IMAGES_PER_DIGIT.value} must be in "
          f"[1, {MAX_IMAGES_PER_DIGIT}]")
   check_workdir(_WORKDIR.value)
 
@@ -81,17 +78,13 @@ def main(argv):
   if _SEARCH_STEPS.value is not None:
     config = dataclasses.replace(config, search=dataclasses.replace(
         config.search, steps=_SEARCH_STEPS.value))
-  try:
-    path = run.run_demo(_WORKDIR.value, config)
-  except run.USER_ERRORS as e:
-    # e.g. WORKDIR/train holds an incompatible run or has a live trainer.
-    fail(e)
+  path = run.run_demo(_WORKDIR.value, config)
   print(f"Report: {path}")
 
 
-def run_cli():
+def run():
   cli.run(PROG, main)
 
 
 if __name__ == "__main__":
-  run_cli()
+  run()

@@ -14,21 +14,16 @@ import numpy as np
 
 from demo import report as report_lib
 from export import exporter
-from export.versions import ExportError
 from inpainting import baselines, complete, evaluation, figures
-from inpainting import masks as masks_lib, pixels
-from inpainting.errors import InputError
+from common import masks as masks_lib, pixels
 from inpainting.saved_models import load_exported_gan
 from inpainting.search import SearchConfig
 from training import config as config_lib
 from training import embedded_mnist
-from training import errors as training_errors
 from training import train as train_lib
 
 MASK_SPECS = {"center": "center", "random": "random:0.8", "half": "half:left",
               "irregular": "irregular:4"}
-# What `dcgan-demo` reports as one line instead of a traceback.
-USER_ERRORS = training_errors.USER_ERRORS + (ExportError, InputError)
 # Rows of the figure per mask type.
 FIGURE_EXAMPLES = 2
 

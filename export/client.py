@@ -33,7 +33,8 @@ import zlib
 
 from absl import flags
 
-from inpainting import cli
+from common import cli
+from common.errors import UserError
 
 MODEL_NAME = "completer"
 PROG = "export.client"
@@ -56,7 +57,7 @@ _COLOR_NAMES = {0: "grayscale", 2: "RGB", 3: "palette",
                 4: "grayscale with alpha", 6: "RGBA"}
 
 
-class ClientError(ValueError):
+class ClientError(UserError, ValueError):
   """A file or flag that cannot make a request; the message names it."""
 
 
@@ -145,7 +146,7 @@ def to_model_input(image_pixels, mask_pixels):
   """
   # pylint: disable=import-outside-toplevel
   import numpy as np
-  from inpainting import pixels  # the served completer's conversion too
+  from common import pixels  # the served completer's conversion too
   # pylint: enable=import-outside-toplevel
   images = pixels.to_unit_range(image_pixels[None]).numpy()
   masks = (np.asarray(mask_pixels)[None] >= 128).astype(np.float32)

@@ -41,7 +41,7 @@ import tensorflow as tf
 
 from export.signatures import backing_variables
 from export.versions import ExportError
-from inpainting import pixels
+from common import pixels
 from inpainting.completion_graph import search_and_blend
 from inpainting.search import LatentSearch, SearchConfig
 from inpainting.search_config import default_config
@@ -330,7 +330,7 @@ class CompleterModule(tf.Module):
     # No PNG is decoded before its header passed: a small PNG can claim a
     # huge image (20000x20000 gray: 400 MB decoded).
     image_png, mask_png = self._checked_pngs(image_png, mask_png)
-    # inpainting.pixels: the one uint8 <-> [-1, 1] conversion, shared with
+    # common.pixels: the one uint8 <-> [-1, 1] conversion, shared with
     # training, dcgan-complete and export.client.
     images = pixels.to_unit_range(self._decode_all(image_png, self.channels))
     # Mask PNG: white = known, black = missing; >= 128 is known, as for

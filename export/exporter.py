@@ -19,7 +19,7 @@ does not name, and that the next export removes along with the staging
 folder.
 
 The workdir and E may be any TensorFlow file system's (gs://, file://,
-ram://): every access goes through inpainting/files.py. On object stores
+ram://): every access goes through common/files.py. On object stores
 and ram:// a model's rename moves its files one by one (`files.rename_dir`),
 top-level files last, so saved_model.pb, by which readers judge a version,
 arrives after the variables it needs.
@@ -38,7 +38,7 @@ from tensorflow_serving.config import model_server_config_pb2
 from export import signatures, versions, warmup
 from export.completer import CompleterModule, ServingLimits
 from export.versions import ExportError
-from inpainting import files
+from common import files
 from inpainting.saved_models import (EXPORTED_MODELS, OPTIONAL_MODELS,
                                      SAVED_MODEL_FILE, complete_versions)
 from inpainting.search import SearchConfig

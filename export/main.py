@@ -9,13 +9,13 @@ with nothing written.
 """
 
 
-from inpainting import cpu_env  # noqa: F401  (must precede TensorFlow)
+from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
 from absl import flags
 
-from inpainting import cli
-from inpainting import files
-from models.config import ConfigError
+from common import cli
+from common import files
+from common.errors import ConfigError
 
 _WORKDIR = flags.DEFINE_string(
     "workdir", None, "Required. The training run's --workdir.")
@@ -58,7 +58,7 @@ def check_flags(argv):
   for flag in (_WORKDIR, _EXPORT_DIR):
     if not flag.value:
       raise ConfigError(f"--{flag.name} is required")
-  # inpainting.files: a gs:// or file:// dir is checked on its file system.
+  # common.files: a gs:// or file:// dir is checked on its file system.
   if not files.isdir(_WORKDIR.value):
     what = ("not a directory" if files.exists(_WORKDIR.value)
             else "no such directory")
@@ -74,25 +74,15 @@ def check_flags(argv):
                         f"between 1 and {_INT32_MAX}")
 
 
-def _fail(message):
-  cli.fail(PROG, message)
-
-
 def main(argv):
-  try:
-    check_flags(argv)
-  except ConfigError as e:
-    _fail(e)
+  check_flags(argv)
   from export import completer, exporter  # pylint: disable=import-outside-toplevel
-  try:
-    limits = completer.ServingLimits(
-        **{flag.name: flag.value for flag in _LIMIT_FLAGS})
-    result = exporter.export_models(_WORKDIR.value, _EXPORT_DIR.value,
-                                    _VERSION.value, _CHECKPOINT.value,
-                                    _SERVING_BASE.value, limits=limits,
-                                    raw_generator=_RAW_GENERATOR.value)
-  except (ConfigError, exporter.ExportError) as e:
-    _fail(e)
+  limits = completer.ServingLimits(
+      **{flag.name: flag.value for flag in _LIMIT_FLAGS})
+  result = exporter.export_models(_WORKDIR.value, _EXPORT_DIR.value,
+                                  _VERSION.value, _CHECKPOINT.value,
+                                  _SERVING_BASE.value, limits=limits,
+                                  raw_generator=_RAW_GENERATOR.value)
   for name, path in result.paths.items():
     print(f"{name}: {path}")
 

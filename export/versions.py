@@ -18,7 +18,8 @@ from typing import Dict, List, Optional, Sequence
 
 from absl import logging
 
-from inpainting import files
+from common import files
+from common.errors import UserError
 from inpainting.saved_models import complete_versions
 
 STAGING_PREFIX = ".export-"
@@ -26,7 +27,7 @@ MARKER_FILE = os.path.join("assets.extra", "dcgan_export.json")
 MARKER_FORMAT = 1
 
 
-class ExportError(ValueError):
+class ExportError(UserError, ValueError):
   """An export that would overwrite or cannot find what it needs."""
 
 

@@ -13,7 +13,7 @@ from tensorflow_serving.apis import model_pb2
 from tensorflow_serving.apis import predict_pb2
 from tensorflow_serving.apis import prediction_log_pb2
 
-from inpainting import files
+from common import files
 
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 # Enough to run every op of the search loop once; the server's limits may

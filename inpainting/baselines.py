@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from skimage.restoration import inpaint_biharmonic
 
-from inpainting import image_io
+from common import pixels
 
 # OpenCV's documented example radius: the neighbourhood each method samples.
 OPENCV_RADIUS = 3
@@ -16,10 +16,10 @@ OPENCV_RADIUS = 3
 
 def _opencv(flag) -> Callable:
   def inpaint(image, mask):
-    pixels = image_io.to_uint8(image)
+    values = pixels.to_uint8(image).numpy()
     hole = ((mask[..., 0] < 0.5) * 255).astype(np.uint8)  # nonzero = fill
-    filled = cv2.inpaint(pixels, hole, OPENCV_RADIUS, flag)
-    filled = filled.reshape(pixels.shape)  # cv2 drops a channel axis of 1
+    filled = cv2.inpaint(values, hole, OPENCV_RADIUS, flag)
+    filled = filled.reshape(values.shape)  # cv2 drops a channel axis of 1
     return filled.astype(np.float32) / 127.5 - 1.0
   return inpaint
 

@@ -13,10 +13,11 @@ import numpy as np
 import tensorflow as tf
 import tqdm
 
-from inpainting import figures, files, image_io, masks as masks_lib, pixels
+from common import files, image_files, masks as masks_lib, pixels
+from inpainting import figures, image_io
 from inpainting import metrics as metrics_lib
 from inpainting.completion_graph import search_and_blend
-from inpainting.errors import InputError
+from common.errors import InputError
 from inpainting.saved_models import ExportedGan
 from inpainting.search import LatentSearch, SearchConfig
 from inpainting.search_config import default_config
@@ -112,11 +113,11 @@ def load_image_files(paths: Sequence[str], size: int, channels: int):
   """[N, size, size, channels] in [-1, 1]; InputError names a bad file.
 
   Each file is decoded at `channels`, centre-cropped and resized by
-  inpainting/pixels.py, exactly as training's input pipeline reads it.
+  common/pixels.py, exactly as training's input pipeline reads it.
   """
   try:
     return np.stack([pixels.to_model_image(
-        image_io.read_pixels(p, channels), size, channels).numpy()
+        image_files.read_pixels(p, channels), size, channels).numpy()
                      for p in paths])
   except InputError as e:
     raise InputError(f"--images: {e}") from None
@@ -162,13 +163,13 @@ def _write_results(folder: str, inputs: Sequence[image_io.ImageFile],
                         ("masks", masks * 2.0 - 1.0),
                         ("uncertainty",
                          pixels.spread_as_image(result.uncertainty))):
-      image_io.write_png(os.path.join(folder, kind, *parts) + ".png",
+      image_files.write_png(os.path.join(folder, kind, *parts) + ".png",
                          batch[i])
     if full_resolution:
       # Decoded again, one at a time, with the file's own channels, so
       # every pixel outside the hole (alpha too) is written as it was read.
-      original = image_io.read_pixels(image.path).numpy()
-      image_io.write_png(
+      original = image_files.read_pixels(image.path).numpy()
+      image_files.write_png(
           os.path.join(folder, FULL_RESOLUTION_DIR, *parts) + ".png",
           image_io.write_back(original, result.blended[i], masks[i]))
   rows = slice(0, FIGURE_ROWS)

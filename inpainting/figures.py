@@ -7,7 +7,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from inpainting import files, image_io
+from common import files
+from common import pixels
 
 
 def masked_view(images, masks):
@@ -28,7 +29,7 @@ def comparison_figure(path: str, columns: Dict[str, np.ndarray],
   FigureCanvasAgg(figure)
   axes = figure.subplots(rows, len(titles), squeeze=False)
   for col, title in enumerate(titles):
-    images = image_io.to_uint8(columns[title])
+    images = pixels.to_uint8(columns[title]).numpy()
     for row in range(rows):
       ax = axes[row][col]
       image = images[row]

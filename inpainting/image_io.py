@@ -1,12 +1,12 @@
 """Image files: finding inputs, naming outputs, reading and writing.
 
 uint8 on disk, float32 [-1, 1] in memory. Paths may be local or any
-TensorFlow file system's URL (gs://, file://, ram://; see inpainting/files.py).
+TensorFlow file system's URL (gs://, file://, ram://; see common/files.py).
 For local paths, finding files and checking the output directory are pure
 Python, so `dcgan-complete` can reject a wrong --images or --out in a second;
 TensorFlow is imported by the functions that decode, resize or encode, and
 by the file functions for a URL. Pixels <-> [-1, 1] and the centre crop and
-resize are inpainting/pixels.py's, the same code training's input pipeline
+resize are common/pixels.py's, the same code training's input pipeline
 runs.
 """
 
@@ -17,8 +17,8 @@ from typing import List, Optional
 
 import numpy as np
 
-from inpainting import files
-from inpainting.errors import InputError
+from common import files
+from common.errors import InputError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 _GLOB_MAGIC = re.compile(r"[*?[]")
@@ -202,39 +202,6 @@ def check_out_dir(out_dir: str, images: Optional[ImageSet] = None):
     raise InputError(f"--out={out_dir}: cannot write in {parent}")
 
 
-def read_pixels(path: str, channels: Optional[int] = None):
-  """uint8 tf.Tensor [H, W, channels] (None: the file's own, 1 to 4).
-
-  Raises:
-    InputError: naming the file if it cannot be read or decoded.
-  """
-  import tensorflow as tf  # pylint: disable=import-outside-toplevel
-  from inpainting import pixels  # pylint: disable=import-outside-toplevel
-  try:
-    # tf.io.read_file reads every TensorFlow file system.
-    return pixels.decode(tf.io.read_file(path), channels or 0)
-  except tf.errors.OpError as e:
-    raise InputError(f"{path}: not a readable PNG/JPEG image") from e
-
-
-def read_image(path: str, channels: int) -> np.ndarray:
-  """uint8 [H, W, channels]; InputError naming the file if it won't decode."""
-  return read_pixels(path, channels).numpy()
-
-
-def to_model_size(image, size: int) -> np.ndarray:
-  """uint8 [h, w, C] -> float32 [size, size, C] in [-1, 1], centre-cropped
-  and resized (`pixels.to_model_image`, what training does to a file)."""
-  from inpainting import pixels  # pylint: disable=import-outside-toplevel
-  return pixels.to_model_image(image, size, image.shape[-1]).numpy()
-
-
-def to_uint8(images) -> np.ndarray:
-  """float [-1, 1] -> uint8 NumPy (`pixels.to_uint8`)."""
-  from inpainting import pixels  # pylint: disable=import-outside-toplevel
-  return pixels.to_uint8(np.asarray(images, np.float32)).numpy()
-
-
 def crop_box(height: int, width: int):
   """(top, left, side) of the centred square `pixels.center_square` cuts."""
   side = min(height, width)
@@ -259,7 +226,7 @@ def write_back(original, completed, mask) -> np.ndarray:
     uint8 [H, W, c].
   """
   import tensorflow as tf  # pylint: disable=import-outside-toplevel
-  from inpainting import pixels  # pylint: disable=import-outside-toplevel
+  from common import pixels  # pylint: disable=import-outside-toplevel
   original = np.asarray(original)
   top, left, side = crop_box(*original.shape[:2])
   hole = tf.image.resize(tf.constant(mask, tf.float32), (side, side),
@@ -272,13 +239,3 @@ def write_back(original, completed, mask) -> np.ndarray:
   square = out[top:top + side, left:left + side, :colour]
   square[hole] = content[hole]
   return out
-
-
-def write_png(path: str, image):
-  """Writes float [-1, 1] or uint8 [H, W, C] as PNG, whole or not at all."""
-  import tensorflow as tf  # pylint: disable=import-outside-toplevel
-  image = np.asarray(image)
-  if image.dtype != np.uint8:
-    image = to_uint8(image)
-  files.makedirs(os.path.dirname(path) or ".")
-  files.atomic_write(path, tf.io.encode_png(image).numpy(), "wb")

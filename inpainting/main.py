@@ -21,14 +21,15 @@ any TensorFlow file system's (gs://bucket/..., file://..., ...).
 """
 
 
-from inpainting import cpu_env  # noqa: F401  (must precede TensorFlow)
+from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
 from absl import flags
 from absl import logging
 
-from inpainting import cli
-from inpainting import files, image_io, masks
-from inpainting.errors import InputError
+from common import cli
+from common import files, masks
+from inpainting import image_io
+from common.errors import InputError
 from inpainting.search_config import POOL_START_DEFAULTS, SearchConfig
 from inpainting.search_config import default_config
 
@@ -77,10 +78,6 @@ _SEARCH_FLAGS = (_STEPS, _RESTARTS, _AVERAGE_BEST, _PRIOR_WEIGHT,
                  _LEARNING_RATE, _POOL_SIZE, _SEED)
 
 
-def fail(message: str):
-  cli.fail(PROG, message)
-
-
 def check_flags(argv):
   """Checks everything that needs no TensorFlow, so a typo fails at once.
 
@@ -117,20 +114,17 @@ def search_config():
 
 
 def main(argv):
-  try:
-    config = search_config()
-    check_flags(argv)
-    from inpainting import complete, saved_models  # pylint: disable=import-outside-toplevel
-    gan = saved_models.load_exported_gan(_MODEL_DIR.value, _VERSION.value)
-    # Fields the user did not set take the defaults for this export.
-    config = default_config(gan.encode is not None, **{
-        flag.name: flag.value for flag in _SEARCH_FLAGS if flag.present})
-    report = complete.complete_files(gan, _IMAGES.value, _MASK.value,
-                                     _OUT.value, config, _METRICS.value,
-                                     _BATCH_SIZE.value,
-                                     _FULL_RESOLUTION.value)
-  except InputError as e:
-    fail(e)
+  config = search_config()
+  check_flags(argv)
+  from inpainting import complete, saved_models  # pylint: disable=import-outside-toplevel
+  gan = saved_models.load_exported_gan(_MODEL_DIR.value, _VERSION.value)
+  # Fields the user did not set take the defaults for this export.
+  config = default_config(gan.encode is not None, **{
+      flag.name: flag.value for flag in _SEARCH_FLAGS if flag.present})
+  report = complete.complete_files(gan, _IMAGES.value, _MASK.value,
+                                   _OUT.value, config, _METRICS.value,
+                                   _BATCH_SIZE.value,
+                                   _FULL_RESOLUTION.value)
   mean = report.get("mean")
   if mean:
     logging.info("hole PSNR %.2f dB, hole SSIM %.3f over %d images",

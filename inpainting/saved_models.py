@@ -11,7 +11,7 @@ from typing import Callable, List, Optional, Sequence
 
 import tensorflow as tf
 
-from inpainting.errors import InputError
+from common.errors import InputError
 
 
 @dataclasses.dataclass

@@ -10,7 +10,7 @@ import math
 import numbers
 from typing import Callable
 
-from inpainting.errors import InputError
+from common.errors import InputError
 
 # Yeh et al. section 3.2: "the size of the window" used to weight known
 # pixels by nearby missing ones.

@@ -7,9 +7,7 @@ fail fast, before the multi-second TensorFlow import.
 import dataclasses
 from typing import Any, Dict
 
-
-class ConfigError(ValueError):
-  """A configuration value is invalid; the message names the field."""
+from common.errors import ConfigError
 
 
 @dataclasses.dataclass(frozen=True)

@@ -9,7 +9,7 @@ OUT.npz, so the test can compare what each worker ended with.
 
 import sys
 
-from inpainting import cpu_env  # noqa: F401  (must precede TensorFlow)
+from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
 from absl import logging
 import numpy as np

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from inpainting import complete, image_io
-from inpainting.errors import InputError
+from common.errors import InputError
 from inpainting.saved_models import ExportedGan, load_exported_gan
 from inpainting.search import SearchConfig
 from tests.conftest import REPO, cli, subprocess_env, write_image
@@ -187,7 +187,7 @@ KILL_AFTER_FILES = 3
 KILLER = """
 import os, signal, sys
 from inpainting import image_io, main
-write_png = image_io.write_png
+write_png = image_files.write_png
 written = []
 
 def write_then_die(path, image):
@@ -197,7 +197,7 @@ def write_then_die(path, image):
   if len(written) == {count}:
     os.kill(os.getpid(), signal.SIGKILL)
 
-image_io.write_png = write_then_die
+image_files.write_png = write_then_die
 sys.argv = ["dcgan-complete"] + sys.argv[1:]
 main.run()
 """

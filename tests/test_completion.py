@@ -9,7 +9,8 @@ import numpy as np
 import tensorflow as tf
 
 from export import exporter
-from inpainting import complete, losses, masks
+from common import masks
+from inpainting import complete, losses
 from inpainting.saved_models import load_exported_gan
 from inpainting.search import LatentSearch, SearchConfig
 from inpainting.search_config import YEH_PRIOR_WEIGHT, default_config

@@ -1,4 +1,4 @@
-"""A console that speaks only when it has something to say (cpu_env)."""
+"""A console that speaks only when it has something to say (tf_env)."""
 
 import logging
 import os
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from inpainting import cpu_env
+from common import tf_env
 from tests.conftest import REPO, cli, subprocess_env
 
 # Where TensorFlow's own lines come from: its C++ logging (absl format with
@@ -28,7 +28,7 @@ def _train(tmp_path, **env):
   quiet_env = subprocess_env(**env)
   # conftest sets TF_CPP_MIN_LOG_LEVEL for the test process; a user's
   # console starts without it.
-  for name in ("TF_CPP_MIN_LOG_LEVEL", cpu_env.SWITCH):
+  for name in ("TF_CPP_MIN_LOG_LEVEL", tf_env.SWITCH):
     if name not in env:
       quiet_env.pop(name, None)
   result = cli("training.main", "--config=tiny",
@@ -50,7 +50,7 @@ def test_default_console_has_only_our_lines(tmp_path):
 
 
 def test_switch_brings_tensorflow_lines_back(tmp_path):
-  output = _train(tmp_path, **{cpu_env.SWITCH: "1"})
+  output = _train(tmp_path, **{tf_env.SWITCH: "1"})
   assert "Sharding callback duration" in output  # TF's Python records
   assert re.search(r"\.cc:\d+\]", output)  # TF's C++ lines
 
@@ -63,7 +63,7 @@ def test_switch_brings_tensorflow_lines_back(tmp_path):
     (["prog", "--verbosity", "x"], 0),
 ])
 def test_verbosity_is_read_from_the_command_line(argv, level):
-  assert cpu_env._verbosity_from_argv(argv) == level  # pylint: disable=protected-access
+  assert tf_env._verbosity_from_argv(argv) == level  # pylint: disable=protected-access
 
 
 @pytest.mark.parametrize("line, chatter", [
@@ -81,11 +81,11 @@ def test_verbosity_is_read_from_the_command_line(argv, level):
     ("UserWarning: something\n", False),
 ])
 def test_import_capture_drops_only_info_and_warning_lines(line, chatter):
-  assert cpu_env._is_chatter(line) == chatter  # pylint: disable=protected-access
+  assert tf_env._is_chatter(line) == chatter  # pylint: disable=protected-access
 
 
 def test_record_filter_hides_tensorflow_records_below_error():
-  record_filter = cpu_env._TensorFlowRecordFilter(logging.ERROR)  # pylint: disable=protected-access
+  record_filter = tf_env._TensorFlowRecordFilter(logging.ERROR)  # pylint: disable=protected-access
 
   def record(path, level):
     return logging.LogRecord("absl", level, path, 1, "message", (), None)

@@ -8,7 +8,8 @@ import pytest
 import tensorflow as tf
 
 from export import exporter
-from inpainting import complete, losses, masks as masks_lib
+from common import masks as masks_lib
+from inpainting import complete, losses
 from inpainting.saved_models import load_exported_gan
 from inpainting.search import LatentSearch, SearchConfig
 from models.config import ModelConfig

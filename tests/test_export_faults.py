@@ -12,8 +12,8 @@ from tensorflow_serving.config import model_server_config_pb2
 
 from export import exporter, versions
 from export.versions import ExportError
-from inpainting import files
-from inpainting.errors import InputError
+from common import files
+from common.errors import InputError
 from inpainting.saved_models import (EXPORTED_MODELS, complete_versions,
                                      load_exported_gan)
 from tests.conftest import REPO, subprocess_env

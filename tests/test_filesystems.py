@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from inpainting import files
+from common import files
 from tests.conftest import REPO, cli, write_image
 
 FAST = ("--steps=3", "--pool_size=4", "--restarts=1")
@@ -85,7 +85,8 @@ def _write_ram_png(path, array):
 def test_ram_file_system_train_export_complete_in_one_process():
   # pylint: disable=import-outside-toplevel
   from export import exporter
-  from inpainting import complete, image_io, saved_models
+  from common import image_files
+  from inpainting import complete, saved_models
   from inpainting.search import SearchConfig
   from training import train as train_lib
   from training.config import get_config
@@ -123,7 +124,7 @@ def test_ram_file_system_train_export_complete_in_one_process():
     assert files.exists(f"{root}/out/{kind}/a/x.png")
     assert files.exists(f"{root}/out/{kind}/y.png")
   assert files.exists(f"{root}/out/figure.png")
-  full = image_io.read_pixels(f"{root}/out/full_resolution/a/x.png").numpy()
+  full = image_files.read_pixels(f"{root}/out/full_resolution/a/x.png").numpy()
   assert full.shape == photo.shape
   assert [n for n in files.listdir(root) if n.startswith(".")] == []
   # --out already holds results: refused, nothing replaced.

@@ -1,7 +1,7 @@
 """`PROG --help` of every installed command lists that command's own flags.
 
 absl's --help lists the flags of the __main__ module, which for a console
-script is the generated wrapper; inpainting/cli.py answers --help itself.
+script is the generated wrapper; common/cli.py answers --help itself.
 These run the console scripts that setup.py installs, as a user would.
 """
 

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from inpainting import baselines, blending, losses, masks, metrics
-from inpainting.errors import InputError
+from common import masks
+from inpainting import baselines, blending, losses, metrics
+from common.errors import InputError
 from tests.conftest import write_image
 
 

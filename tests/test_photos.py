@@ -1,6 +1,6 @@
 """Real photos: any size, masks drawn on the photo, the completion written
 back at the photo's resolution; and one file -> one tensor in training and
-in completion (inpainting/pixels.py)."""
+in completion (common/pixels.py)."""
 
 import os
 
@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from inpainting import complete, image_io, masks as masks_lib
+from common import masks as masks_lib
+from common import image_files
+from inpainting import complete, image_io
 from inpainting.saved_models import load_exported_gan
 from inpainting.search import SearchConfig
 from models.config import ModelConfig
@@ -64,9 +66,9 @@ def test_a_photo_completes_at_its_own_resolution(tiny_export, tmp_path,
                           out, FAST, with_metrics=False, full_resolution=True)
   size = gan.image_size
   for kind in ("completed", "blended", "generated", "masks"):
-    model_size = image_io.read_pixels(os.path.join(out, kind, "photo.png"))
+    model_size = image_files.read_pixels(os.path.join(out, kind, "photo.png"))
     assert model_size.shape[:2] == (size, size)
-  full = image_io.read_pixels(
+  full = image_files.read_pixels(
       os.path.join(out, complete.FULL_RESOLUTION_DIR, "photo.png")).numpy()
   assert full.shape == photo.shape and full.dtype == np.uint8
   changed = np.any(full != photo, axis=-1)
@@ -79,7 +81,7 @@ def test_a_photo_completes_at_its_own_resolution(tiny_export, tmp_path,
           HOLE[1].start - margin:HOLE[1].stop + margin] = True
   assert not (changed & ~allowed).any()
   # Byte-identical outside the hole: exactly the upsampled mask's known part.
-  model_mask = image_io.read_pixels(os.path.join(out, "masks", "photo.png"))
+  model_mask = image_files.read_pixels(os.path.join(out, "masks", "photo.png"))
   hole = tf.image.resize(model_mask, (60, 60), method="nearest").numpy()
   known = np.ones((60, 100), bool)
   known[:, 20:80] = hole[..., 0] >= 128
@@ -140,4 +142,4 @@ def test_jpeg_pixels_are_those_other_tools_read(tmp_path, channels,
   Image.fromarray(photo[..., 0] if channels == 1 else photo).save(
       path, quality=85, progressive=progressive)
   expected = np.asarray(Image.open(path)).reshape(37, 53, channels)
-  assert np.array_equal(image_io.read_image(path, channels), expected)
+  assert np.array_equal(image_files.read_image(path, channels), expected)

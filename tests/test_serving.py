@@ -10,7 +10,8 @@ import tensorflow as tf
 from tensorflow_serving.apis import prediction_log_pb2
 
 from export.warmup import WARMUP_FILE
-from inpainting import complete, masks
+from common import masks
+from inpainting import complete
 from inpainting.saved_models import load_exported_gan
 from inpainting.search_config import default_config
 from tests.conftest import REPO, subprocess_env

@@ -13,8 +13,8 @@ from tensorflow_serving.apis import prediction_log_pb2
 
 from export import versions
 from export.warmup import WARMUP_FILE
-from inpainting import masks as masks_lib
-from inpainting.errors import InputError
+from common import masks as masks_lib
+from common.errors import InputError
 from inpainting.saved_models import load_exported_gan
 from inpainting.search import LatentSearch, SearchConfig
 from tests.conftest import cli, gray_png

@@ -23,7 +23,7 @@ from typing import List, Optional, Tuple
 from absl import logging
 import tensorflow as tf
 
-from inpainting.files import atomic_write
+from common.files import atomic_write
 from training.errors import StorageError, WorkdirError
 
 PREFIX = "ckpt"
@@ -188,7 +188,7 @@ def save(manager: tf.train.CheckpointManager, step: int) -> str:
         f"{what}; the partial files were removed, rerun the same command "
         "to resume from the last checkpoint") from e
   # TensorFlow's own note of a save ("Sharding callback duration") is hidden
-  # by cpu_env; this is the user's one line per checkpoint.
+  # by tf_env; this is the user's one line per checkpoint.
   logging.info("Saved checkpoint %s", path)
   return path
 

@@ -14,9 +14,6 @@ import typing
 from typing import Any, Dict, List, Optional
 
 from models.config import CELEBA64, MNIST32, ConfigError, ModelConfig
-from training.errors import WorkdirError
-
-CONFIG_FILE = "config.json"
 
 PRECISION_POLICIES = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 STRATEGIES = ("auto", "default", "mirrored", "multi_worker", "tpu")
@@ -155,66 +152,6 @@ class TrainConfig:
     values = dict(values)
     model = ModelConfig.from_dict(values.pop("model"))
     return cls(model=model, **values)
-
-
-# What a resumed run may not change (besides the model): its data and the
-# optimization it has been doing. Everything else may change on resume:
-# max_steps and encoder_steps (train further), logging and checkpoint
-# intervals, and where and how it runs (strategy, precision, tfds_data_dir).
-RUN_DEFINING_FIELDS = ("dataset", "batch_size", "learning_rate", "beta1",
-                       "seed", "ema_decay", "encoder_learning_rate")
-
-
-def check_workdir(config: TrainConfig, workdir: str):
-  """Refuses a workdir that cannot hold this run; reads, never writes.
-
-  Pure Python for a local workdir, so the entry point checks it before
-  TensorFlow loads; a URL (gs://, file://, ...) is read with tf.io.gfile.
-
-  Raises:
-    WorkdirError: The workdir is a file, or its config.json is unreadable,
-      describes a model of another shape or differs in a
-      RUN_DEFINING_FIELDS field.
-  """
-  from inpainting import files  # pylint: disable=import-outside-toplevel
-  path = os.path.join(workdir, CONFIG_FILE)
-  try:
-    if files.exists(workdir) and not files.isdir(workdir):
-      raise WorkdirError(
-          f"--workdir={workdir}: exists and is not a directory")
-    if not files.exists(path):
-      return
-  except OSError as e:
-    raise WorkdirError(f"--workdir={workdir}: cannot read it "
-                       f"({e.strerror or e})") from e
-  try:
-    saved = json.loads(files.read(path))
-  except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-    raise WorkdirError(f"{path}: unreadable ({e}); it records the run in "
-                       "this workdir: restore it, or use a new --workdir"
-                       ) from e
-  saved_model = saved.get("model") if isinstance(saved, dict) else None
-  if not isinstance(saved_model, dict):
-    raise WorkdirError(f"{path}: has no 'model' entry; restore it, or use a "
-                       "new --workdir")
-  # A field added since (the encoder's ef) is not held against the run.
-  saved_model = {**config.model.to_dict(), **saved_model}
-  if saved_model != config.model.to_dict():
-    raise WorkdirError(
-        f"{path}: the run in this workdir has model {saved_model}, "
-        f"not {config.model.to_dict()}; use a new --workdir")
-  # A resumed run must keep what it trains on and how: a rerun that forgot
-  # --dataset would otherwise go on training on the default digits.
-  current = config.to_dict()
-  changed = [name for name in RUN_DEFINING_FIELDS
-             if name in saved and saved[name] != current[name]]
-  if changed:
-    raise WorkdirError(
-        f"{path}: the run in this workdir has "
-        + ", ".join(f"{name}={saved[name]!r}" for name in changed)
-        + ", not " + ", ".join(f"{name}={current[name]!r}"
-                               for name in changed)
-        + "; pass its values to resume it, or use a new --workdir")
 
 
 PRESETS = {
@@ -366,41 +303,3 @@ def load_config(spec: str) -> TrainConfig:
     raise ConfigError(f"--config={spec}: get_config() returned "
                       f"{type(made).__name__}, not a TrainConfig or a dict")
   return made
-
-
-def check_tf_config(required: bool = True):
-  """Raises ConfigError unless TF_CONFIG describes a cluster and this task.
-
-  Pure Python, so a bad cluster fails before TensorFlow loads. With
-  `required=False` an unset TF_CONFIG passes, but a set one must be valid:
-  a malformed TF_CONFIG is an error, never a silent single-worker run.
-  """
-  raw = os.environ.get("TF_CONFIG")
-  if not raw:
-    if required:
-      raise ConfigError("--strategy=multi_worker needs the TF_CONFIG "
-                        "environment variable (cluster and task)")
-    return
-  try:
-    config = json.loads(raw)
-  except json.JSONDecodeError as e:
-    raise ConfigError(f"TF_CONFIG is not valid JSON: {e}") from e
-  if not isinstance(config, dict) or "cluster" not in config or (
-      "task" not in config):
-    raise ConfigError("TF_CONFIG must have 'cluster' and 'task' entries")
-  cluster, task = config["cluster"], config["task"]
-  if not isinstance(cluster, dict) or not all(
-      isinstance(v, list) and v and all(isinstance(a, str) for a in v)
-      for v in cluster.values()) or not cluster:
-    raise ConfigError("TF_CONFIG 'cluster' must map job names to non-empty "
-                      "lists of 'host:port' addresses")
-  task_type = task.get("type") if isinstance(task, dict) else None
-  if task_type not in cluster:
-    raise ConfigError(f"TF_CONFIG 'task' type {task_type!r} is not a job "
-                      f"of the cluster ({', '.join(cluster)})")
-  index = task.get("index", 0)
-  if not isinstance(index, int) or not 0 <= index < len(
-      cluster[task["type"]]):
-    raise ConfigError(f"TF_CONFIG 'task' index {index!r} is not in [0, "
-                      f"{len(cluster[task['type']])}) for job "
-                      f"{task['type']!r}")

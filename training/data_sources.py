@@ -11,7 +11,7 @@ import dataclasses
 import os
 from typing import List, Optional, Tuple
 
-from inpainting import files
+from common import files
 from training.errors import DataError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")

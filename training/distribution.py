@@ -7,7 +7,6 @@ deleted afterwards, as TensorFlow's multi-worker guide prescribes.
 """
 
 import contextlib
-import json
 import os
 import subprocess
 import sys
@@ -15,16 +14,9 @@ import sys
 from absl import logging
 import tensorflow as tf
 
-from inpainting import files
-from training import config as config_lib
+from common import files
+from training import tf_config
 from training.errors import ConfigError
-
-
-def cluster_task_count() -> int:
-  """Tasks named in TF_CONFIG (0 when unset); ConfigError if malformed."""
-  config_lib.check_tf_config(required=False)
-  cluster = json.loads(os.environ.get("TF_CONFIG") or "{}").get("cluster", {})
-  return sum(len(tasks) for tasks in cluster.values())
 
 
 def resolve_strategy_name(name: str, tpu) -> str:
@@ -33,7 +25,7 @@ def resolve_strategy_name(name: str, tpu) -> str:
     return name
   if tpu:
     return "tpu"
-  if cluster_task_count() > 1:
+  if tf_config.cluster_task_count() > 1:
     return "multi_worker"
   if len(tf.config.list_logical_devices("GPU")) > 1:
     return "mirrored"
@@ -105,7 +97,7 @@ def make_strategy(name: str, tpu=None, collective_timeout_s: float = 600.0):
   if name == "mirrored":
     return tf.distribute.MirroredStrategy(devices=_mirrored_devices())
   if name == "multi_worker":
-    config_lib.check_tf_config()
+    tf_config.check_tf_config()
     # A dead peer is normally reported by the coordination service's
     # heartbeats within seconds; the timeout bounds every other way a
     # collective could wait forever.

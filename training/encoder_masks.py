@@ -1,6 +1,6 @@
 """The masks the encoder trains on: every family dcgan-complete offers.
 
-A fixed bank built once per run with inpainting/masks.py (the same code that
+A fixed bank built once per run with common/masks.py (the same code that
 makes the masks users and benchmarks complete with), the same number for
 each family, so a training step that draws uniformly from the bank sees each
 family equally often. Pure NumPy.
@@ -8,7 +8,7 @@ family equally often. Pure NumPy.
 
 import numpy as np
 
-from inpainting import masks as masks_lib
+from common import masks as masks_lib
 
 # Specs per family, with their sizes and sides varied around the defaults
 # so that the encoder does not learn one hole only. "none" (nothing missing)

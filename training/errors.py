@@ -1,28 +1,27 @@
 """Errors a training job reports as one line, without a traceback."""
 
-from models.config import ConfigError
+from common.errors import ConfigError, UserError
 
 
-class DataError(ValueError):
+class DataError(UserError, ValueError):
   """A --dataset spec that does not resolve to usable images."""
 
 
-class WorkdirError(ValueError):
+class WorkdirError(UserError, ValueError):
   """A workdir that holds an incompatible run."""
 
 
-class StorageError(OSError):
+class StorageError(UserError, OSError):
   """A write to the workdir failed (disk full, ...); names the path."""
 
 
-class NonFiniteLossError(FloatingPointError):
+class NonFiniteLossError(UserError, FloatingPointError):
   """A loss became NaN or infinite; names the step."""
 
 
-class PeerLostError(RuntimeError):
+class PeerLostError(UserError, RuntimeError):
   """A multi-worker job lost a peer (dead, unreachable or timed out)."""
 
 
-# What the entry point turns into `error: ...` and a non-zero exit.
-USER_ERRORS = (ConfigError, DataError, WorkdirError, StorageError,
-               NonFiniteLossError, PeerLostError)
+__all__ = ["ConfigError", "DataError", "WorkdirError", "StorageError",
+           "NonFiniteLossError", "PeerLostError"]

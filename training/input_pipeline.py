@@ -2,7 +2,7 @@
 
 Every source yields float32 images [H, W, C] in [-1, 1] at the model's size
 and channel count: converted to the channels, center-cropped to a square and
-resized with antialiasing, by inpainting/pixels.py, the code completion and
+resized with antialiasing, by common/pixels.py, the code completion and
 the served completer run too, so a file becomes the same tensor everywhere.
 """
 
@@ -12,7 +12,7 @@ from absl import logging
 import numpy as np
 import tensorflow as tf
 
-from inpainting import pixels
+from common import pixels
 from models.config import ModelConfig
 from training import data_sources, embedded_mnist
 from training.errors import DataError

@@ -18,7 +18,7 @@ of them checkpoint at the same step and exit with status 42 (restart and
 resume).
 """
 
-from inpainting import cpu_env  # noqa: F401  (must precede TensorFlow)
+from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
 import json
 import typing
@@ -26,10 +26,12 @@ import typing
 from absl import flags
 from absl import logging
 
-from inpainting import cli
+from common import cli
 from training import config as config_lib
 from training import data_sources
-from training import errors
+from training import tf_config
+from training import workdir as workdir_lib
+
 
 _CONFIG = flags.DEFINE_string(
     "config", config_lib.DEFAULT_PRESET,
@@ -156,30 +158,23 @@ def resolve_config() -> config_lib.TrainConfig:
   data_sources.check_dataset_spec(config.dataset)
   # A malformed TF_CONFIG is an error whatever the strategy: `auto` would
   # otherwise quietly train alone.
-  config_lib.check_tf_config(required=config.strategy == "multi_worker")
-  config_lib.check_workdir(config, _WORKDIR.value)
+  tf_config.check_tf_config(required=config.strategy == "multi_worker")
+  workdir_lib.check_workdir(config, _WORKDIR.value)
   return config
 
 
 def main(argv):
   if len(argv) > 1:
-    fail(f"unexpected arguments: {' '.join(argv[1:])}")
-  try:
-    config = resolve_config()
-    # One line, so `grep 'Config:'` over many runs' logs lines them up.
-    logging.info("Config (--config=%s): %s", _CONFIG.value,
-                 json.dumps(config.to_dict(), sort_keys=True))
-    from training import train as train_lib  # pylint: disable=import-outside-toplevel
-    result = train_lib.train(config, _WORKDIR.value)
-  except errors.USER_ERRORS as e:
-    fail(str(e))
+    raise config_lib.ConfigError(f"unexpected arguments: {' '.join(argv[1:])}")
+  config = resolve_config()
+  # One line, so `grep 'Config:'` over many runs' logs lines them up.
+  logging.info("Config (--config=%s): %s", _CONFIG.value,
+               json.dumps(config.to_dict(), sort_keys=True))
+  from training import train as train_lib  # pylint: disable=import-outside-toplevel
+  result = train_lib.train(config, _WORKDIR.value)
   logging.info("Done at step %d%s; samples in %s/samples", result.step,
                f" and encoder step {result.encoder_step}"
                if result.encoder_step else "", _WORKDIR.value)
-
-
-def fail(message: str):
-  cli.fail(PROG, message)
 
 
 def run():

@@ -6,7 +6,8 @@ import numpy as np
 import tensorflow as tf
 from tensorboard.plugins.hparams import api as hparams_api
 
-from inpainting import image_io, pixels
+from common import pixels
+from common import image_files
 
 SAMPLES_DIR = "samples"
 
@@ -36,7 +37,7 @@ def write_samples(workdir: str, step: int, images):
   path = sample_png_path(workdir, step)
   # The same PNG writer as dcgan-complete's outputs: any file system,
   # whole or not at all.
-  image_io.write_png(path, grid)
+  image_files.write_png(path, grid)
   return path
 
 

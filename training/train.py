@@ -27,11 +27,12 @@ import tensorflow as tf
 
 from models.checkpoint_parts import saved_parts
 from models.networks import build_encoder, build_generator, build_networks
-from inpainting import files
-from inpainting.files import atomic_write
+from common import files
+from common.files import atomic_write
 from training import checkpoints, distribution, ema, encoder_masks, frechet
 from training import input_pipeline, precision, summaries
-from training.config import CONFIG_FILE, TrainConfig, check_workdir
+from training.config import TrainConfig
+from training.workdir import CONFIG_FILE, check_workdir
 from training.errors import NonFiniteLossError, PeerLostError, StorageError
 from training.encoder_step import EncoderStep
 from training.gan_step import GanStep, make_optimizer

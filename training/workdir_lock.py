@@ -21,8 +21,8 @@ import os
 
 from absl import logging
 
-from inpainting import files
-from inpainting.files import Owner
+from common import files
+from common.files import Owner
 from training.errors import WorkdirError
 
 LOCK_FILE = "trainer.lock"

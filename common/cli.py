@@ -11,6 +11,8 @@ import sys
 from absl import app
 from absl import flags
 
+from common.errors import UserError
+
 USAGE_ERROR = 2
 INTERRUPTED = 128 + 2  # the shell's status for a command killed by SIGINT
 # absl's short-help spellings. Its own --help lists the flags of the *main*
@@ -50,8 +52,8 @@ def _wants_help(argv) -> bool:
 
 def run(prog: str, main) -> None:
   """app.run(main), with absl's multi-line flag-parsing errors (a bad value,
-  an unknown flag) reported as our one line, and `--help` listing this
-  command's flags (exit 0)."""
+  an unknown flag) and any `UserError` that `main` raises reported as our
+  one line (exit 2), and `--help` listing this command's flags (exit 0)."""
 
   def parse_flags(argv):
     if _wants_help(argv):
@@ -68,6 +70,8 @@ def run(prog: str, main) -> None:
     # whole or not at all, so a line says so, not a traceback.
     try:
       return main(argv)
+    except UserError as e:
+      fail(prog, e)
     except KeyboardInterrupt:
       print(f"{prog}: interrupted", file=sys.stderr)
       sys.exit(INTERRUPTED)

@@ -31,8 +31,8 @@ from typing import Dict, List, Sequence, Union
 
 import numpy as np
 
-from inpainting import files
-from inpainting.errors import InputError
+from common import files
+from common.errors import InputError
 
 MASK_TYPES = ("center", "random", "half", "grid", "irregular", "file")
 HALF_SIDES = ("left", "right", "top", "bottom")
@@ -183,10 +183,11 @@ def from_file(path, size, text=None):
   view of it, and a mask already size x size is used as it is.
   """
   import tensorflow as tf  # pylint: disable=import-outside-toplevel
-  from inpainting import image_io, pixels  # pylint: disable=import-outside-toplevel
+  from common import pixels  # pylint: disable=import-outside-toplevel
+  from common import image_files  # pylint: disable=import-outside-toplevel
   text = text or f"file:{path}"
   try:
-    gray = image_io.read_pixels(path, channels=1)
+    gray = image_files.read_pixels(path, channels=1)
   except InputError:
     _fail(text, "not a readable PNG/JPEG image")
   square = tf.image.resize(pixels.center_square(gray), (size, size),

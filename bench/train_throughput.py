@@ -41,7 +41,7 @@ import tensorflow as tf  # noqa: E402
 from bench import keras_io_gan  # noqa: E402
 from models.networks import build_networks  # noqa: E402
 from training import config as config_lib  # noqa: E402
-from training import train as train_lib  # noqa: E402
+from training import state as state_lib  # noqa: E402
 from training.gan_step import GanStep  # noqa: E402
 
 _PRESETS = flags.DEFINE_list("presets", ["mnist32", "celeba64"],
@@ -166,7 +166,7 @@ def ours_step_seconds(config, dataset, warmup, steps, policy="float32"):
   keras.utils.set_random_seed(0)
   # The networks, optimizers, z generator and step as the training job
   # builds them.
-  gan_step = train_lib.TrainState(config, policy).make_step()
+  gan_step = state_lib.TrainState(config, policy).make_step()
   batches = iter(dataset)
   seconds_per_step(gan_step, batches, warmup)
   seconds = seconds_per_step(gan_step, batches, steps)
@@ -190,7 +190,7 @@ def ema_cost(config, dataset, warmup, steps):
   shared machine, which separate runs would measure instead.
   """
   keras.utils.set_random_seed(0)
-  state = train_lib.TrainState(config)
+  state = state_lib.TrainState(config)
   steps_by_name = {
       "with": state.make_step(),
       "without": GanStep(state.generator, state.discriminator,

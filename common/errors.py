@@ -16,3 +16,7 @@ class ConfigError(UserError, ValueError):
 
 class InputError(UserError, ValueError):
   """A model dir, image, mask or flag that cannot be used; names it."""
+
+
+class WorkdirError(UserError, ValueError):
+  """A workdir that holds an incompatible or unreadable run; names it."""

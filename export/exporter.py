@@ -26,7 +26,6 @@ arrives after the variables it needs.
 """
 
 import dataclasses
-import json
 import os
 from typing import Dict, List, Optional
 
@@ -38,7 +37,7 @@ from tensorflow_serving.config import model_server_config_pb2
 from export import signatures, versions, warmup
 from export.completer import CompleterModule, ServingLimits
 from export.versions import ExportError
-from common import files
+from common import files, workdir_layout
 from inpainting.saved_models import (EXPORTED_MODELS, OPTIONAL_MODELS,
                                      SAVED_MODEL_FILE, complete_versions)
 from inpainting.search import SearchConfig
@@ -71,22 +70,13 @@ def _load_model_config(workdir: str) -> ModelConfig:
   if not files.isdir(workdir):
     what = "not a directory" if files.exists(workdir) else "no such directory"
     raise ExportError(f"--workdir={workdir}: {what}")
-  path = os.path.join(workdir, "config.json")
-  if not files.exists(path):
+  values = workdir_layout.read_run_config(workdir)
+  path = workdir_layout.config_path(workdir)
+  if values is None:
     raise ExportError(f"{path}: not found; --workdir must be a training "
                       "workdir")
   try:
-    values = json.loads(files.read(path))
-  except ValueError as e:  # JSONDecodeError, or bytes that are not UTF-8
-    raise ExportError(f"{path}: not valid JSON ({e})") from None
-  except OSError as e:
-    raise ExportError(f"{path}: cannot read ({e.strerror})") from None
-  model = values.get("model") if isinstance(values, dict) else None
-  if not isinstance(model, dict):
-    raise ExportError(f"{path}: no \"model\" section; --workdir must be a "
-                      "training workdir")
-  try:
-    return ModelConfig.from_dict(model)
+    return ModelConfig.from_dict(values["model"])
   except (ConfigError, TypeError) as e:
     raise ExportError(f"{path}: model: {e}") from None
 
@@ -97,7 +87,7 @@ def _checkpoint_path(workdir: str, checkpoint: Optional[str]) -> str:
       raise ExportError(f"--checkpoint={checkpoint}: not found (no "
                         f"{checkpoint}.index)")
     return checkpoint
-  directory = os.path.join(workdir, "checkpoints")
+  directory = workdir_layout.checkpoint_dir(workdir)
   try:
     latest = tf.train.latest_checkpoint(directory)
   except (tf.errors.OpError, ValueError, text_format.ParseError) as e:

@@ -16,6 +16,7 @@ import pytest
 import tensorflow as tf
 
 from tests.conftest import REPO, checkpoint_step, read_scalars, subprocess_env
+from training import state as state_lib
 from training import train as train_lib
 
 
@@ -150,9 +151,9 @@ def test_two_workers_train_in_lockstep_and_chief_checkpoint_restores(
 
   # The chief's checkpoint restores into a single-device run.
   config = tiny_config()
-  state = train_lib.TrainState(config)
-  restored = train_lib.restore_latest(state, str(workdir / "checkpoints"))
-  assert restored.endswith("ckpt-4") and int(state.step) == 4
+  state = state_lib.TrainState(config)
+  restored = state_lib.restore_state(state, str(workdir / "checkpoints"))
+  assert restored.path.endswith("ckpt-4") and int(state.step) == 4
   for net in (state.generator, state.discriminator):
     for variable in net.variables:
       np.testing.assert_array_equal(

@@ -13,7 +13,7 @@ from tensorflow_serving.config import model_server_config_pb2
 from export import exporter, versions
 from export.versions import ExportError
 from common import files
-from common.errors import InputError
+from common.errors import InputError, UserError
 from inpainting.saved_models import (EXPORTED_MODELS, complete_versions,
                                      load_exported_gan)
 from tests.conftest import REPO, subprocess_env
@@ -198,10 +198,10 @@ def _bad_workdirs(tmp_path, workdir):
         f.truncate(100)
   config = open(os.path.join(workdir, "config.json")).read()
   return [
-      (workdir_with("corrupt", "{not json"), {}, "config.json: not valid "
-       "JSON"),
+      (workdir_with("corrupt", "{not json"), {}, "config.json: unreadable, "
+       "not valid JSON"),
       (workdir_with("no_model", '{"train": {}}'), {},
-       'config.json: no "model" section'),
+       'config.json: has no "model" section'),
       (workdir_with("bad_field", '{"model": {"image_size": 15}}'), {},
        "config.json: model: image_size=15 must be a power of two"),
       (workdir_with("unknown", '{"model": {"size": 16}}'), {},
@@ -221,7 +221,8 @@ def test_bad_inputs_raise_export_error_and_write_nothing(tiny_export,
                                                          tmp_path):
   export_dir = tmp_path / "e"
   for workdir, kwargs, message in _bad_workdirs(tmp_path, tiny_export[0]):
-    with pytest.raises(ExportError, match=message):
+    # ExportError, or WorkdirError for an unreadable config.json.
+    with pytest.raises(UserError, match=message):
       exporter.export_models(workdir, str(export_dir), **kwargs)
     assert not export_dir.exists(), message
   (tmp_path / "file").write_text("")

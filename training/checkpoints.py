@@ -14,6 +14,7 @@ deleted the intact older checkpoints. Here the state file is only a hint:
   raises a one-line StorageError.
 """
 
+import contextlib
 import dataclasses
 import errno
 import os
@@ -158,6 +159,21 @@ def is_out_of_space(error: BaseException) -> bool:
   return isinstance(error, tf.errors.OpError) and (
       "No space left" in error.message or "quota" in error.message.lower()
       or "File too large" in error.message)
+
+
+@contextlib.contextmanager
+def out_of_space_as_errors(workdir: str):
+  """A full disk anywhere in the workdir (samples, events, config.json)
+  becomes one StorageError line naming the file."""
+  try:
+    yield
+  except (OSError, tf.errors.OpError) as e:
+    if isinstance(e, StorageError) or not is_out_of_space(e):
+      raise
+    where = getattr(e, "filename", None) or workdir
+    raise StorageError(f"{where}: no space left on the device; the last "
+                       "checkpoint is intact, free some space and rerun the "
+                       "same command to resume") from e
 
 
 def save(manager: tf.train.CheckpointManager, step: int) -> str:

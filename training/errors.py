@@ -1,14 +1,10 @@
 """Errors a training job reports as one line, without a traceback."""
 
-from common.errors import ConfigError, UserError
+from common.errors import ConfigError, UserError, WorkdirError
 
 
 class DataError(UserError, ValueError):
   """A --dataset spec that does not resolve to usable images."""
-
-
-class WorkdirError(UserError, ValueError):
-  """A workdir that holds an incompatible run."""
 
 
 class StorageError(UserError, OSError):

@@ -7,9 +7,14 @@ same way). Scores are comparable between runs of this codebase at one image
 size, not with published FIDs.
 """
 
+from typing import Optional
+
+from absl import logging
 import keras
 import numpy as np
 import tensorflow as tf
+
+from training import input_pipeline
 
 FEATURE_DIM = 64
 
@@ -110,3 +115,19 @@ class FrechetScorer:
     z = tf.random.stateless_uniform((count, z_dim), seed=(seed, 7),
                                     minval=-1.0, maxval=1.0)
     return self.score_images(np.asarray(generate(z)))
+
+
+def scorer_for(config) -> Optional["FrechetScorer"]:
+  """A FrechetScorer for a TrainConfig's embedded:mnist run that asks for
+  one (frechet_every > 0), else None: the classifier needs digit labels."""
+  if not config.frechet_every:
+    return None
+  if config.dataset != "embedded:mnist":
+    logging.info("Fréchet distance needs labelled digits (embedded:mnist); "
+                 "not computed for %s", config.dataset)
+    return None
+  images, labels = input_pipeline.embedded_images(config.model)
+  scorer = FrechetScorer(images.numpy(), labels, seed=config.seed)
+  logging.info("Fréchet feature classifier: %.1f%% training accuracy",
+               100 * scorer.accuracy)
+  return scorer

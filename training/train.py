@@ -1,16 +1,9 @@
 """The training loop: `train(config, workdir)` runs or resumes a DCGAN job.
 
-Workdir layout:
-  config.json           the resolved TrainConfig (written once the run starts)
-  trainer.lock          the running trainer's host and PID (one per workdir)
-  checkpoints/          tf.train.CheckpointManager: the networks (the
-                        generator's moving average and the encoder too),
-                        their optimizers, both step counters and the z
-                        generator's state; damaged/ holds checkpoints that
-                        failed to restore
-  train/events.out.tfevents*  TensorBoard scalars, sample grids and hparams
-                        (run "train" of `tensorboard --logdir WORKDIR`)
-  samples/step_N.png    sample grids from a fixed z
+The GAN's steps come first, then the encoder's (against the EMA generator);
+both phases run through one loop, `Trainer._run_phase`. What a checkpoint
+holds is `training/state.py`'s, the workdir's layout and checks are
+`training/workdir.py`'s, and rate and ETA are `training/progress.py`'s.
 """
 
 import collections
@@ -18,32 +11,21 @@ import contextlib
 import dataclasses
 import math
 import os
-import time
-from typing import Dict, Optional
+from typing import Callable, Dict, Optional, Sequence
 
 from absl import logging
 import keras
 import tensorflow as tf
 
-from models.checkpoint_parts import saved_parts
-from models.networks import build_encoder, build_generator, build_networks
-from common import files
-from common.files import atomic_write
-from training import checkpoints, distribution, ema, encoder_masks, frechet
-from training import input_pipeline, precision, summaries
+from common import workdir_layout
+from training import checkpoints, distribution, frechet, input_pipeline
+from training import precision, summaries
+from training import workdir as workdir_lib
 from training.config import TrainConfig
-from training.workdir import CONFIG_FILE, check_workdir
-from training.errors import NonFiniteLossError, PeerLostError, StorageError
-from training.encoder_step import EncoderStep
-from training.gan_step import GanStep, make_optimizer
+from training.errors import NonFiniteLossError, PeerLostError
+from training.progress import RateWindow, is_due
+from training.state import TrainState, checkpoint_manager, restore_state
 from training.stop_signal import SigintAsSigterm, StopSignal
-from training.workdir_lock import WorkdirLock
-
-CHECKPOINT_DIR = "checkpoints"
-# TensorBoard's run directory inside the workdir (the tf-models layout): a
-# logdir's root is no run of its own, and the HParams tab finds a run's
-# metrics only in a run directory.
-SUMMARY_DIR = "train"
 
 
 @dataclasses.dataclass
@@ -55,221 +37,30 @@ class TrainResult:
   encoder_step: int = 0  # completed encoder steps
 
 
-def _write_config(config: TrainConfig, workdir: str):
-  """Saves config.json (check_workdir has already accepted the workdir)."""
-  atomic_write(os.path.join(workdir, CONFIG_FILE), config.to_json())
-
-
-def _make_dirs(path: str):
-  """makedirs on any file system; returns the directories it created,
-  deepest first."""
-  created = []
-  while path and not files.exists(path):
-    created.append(path)
-    parent = files.parent(path)
-    if parent == path:  # A URL's bucket or root.
-      break
-    path = parent
-  if created:
-    files.makedirs(created[0])  # makes its missing parents too
-  return created
-
-
-def _remove_if_empty(directories):
-  for directory in directories:
-    try:
-      files.rmdir(directory)
-    except OSError:
-      return
-
-
-class TrainState:
-  """The networks, their optimizers, the step counters and the z generator.
-
-  Everything a resumed run needs, tracked by one tf.train.Checkpoint. Build
-  it inside the strategy's scope.
+@dataclasses.dataclass
+class _Phase:
+  """One phase of the loop: what a step does and what to do after it.
 
   Attributes:
-    generator, discriminator: The GAN's networks.
-    ema_generator: The generator's moving average (training/ema.py).
-    encoder: The mask-aware encoder, trained after the GAN (None when
-      config.encoder_steps is 0).
-    step: GAN steps done. encoder_step: encoder steps done, over all
-      phases.
-    encoder_generator_step: The GAN step of the generator the encoder was
-      last trained against (-1: never trained); export checks it.
-    encoder_phase_start: encoder_step when the encoder began training
-      against that generator: a run trained further after its encoder
-      phase fine-tunes the encoder for encoder_steps more steps.
+    step: Runs one compiled step on a batch; returns its metrics.
+    position: The phase's steps done, read after a step.
+    total: The phase's last step.
+    losses: Metrics that must stay finite.
+    images_per_step: For the images/s of the log line.
+    where: How a non-finite loss names the step: (step) -> text.
+    tally: Takes what is counted every step out of the metrics.
+    log: Writes the log line and summaries: (step, metrics, rate, eta).
+    periodic: Work other than logs and checkpoints, after each step.
   """
-
-  # Parts that checkpoints written before they existed lack; such a
-  # checkpoint still restores (see _restore_into).
-  OPTIONAL_PARTS = ("ema_generator", "encoder", "e_optimizer", "encoder_step",
-                    "encoder_generator_step", "encoder_phase_start")
-
-  def __init__(self, config: TrainConfig, policy: str = "float32",
-               sync_batch_norm: bool = False):
-    self.generator, self.discriminator = build_networks(
-        config.model, sync_batch_norm=sync_batch_norm, dtype_policy=policy)
-    self.ema_generator = build_generator(config.model, "ema_generator",
-                                         dtype_policy=policy)
-    ema.copy_weights(self.generator, self.ema_generator)
-    self.g_optimizer = make_optimizer(config.learning_rate, config.beta1,
-                                      self.generator.trainable_variables,
-                                      policy)
-    self.d_optimizer = make_optimizer(config.learning_rate, config.beta1,
-                                      self.discriminator.trainable_variables,
-                                      policy)
-    # Only runs that train one hold an encoder (a run resumed with
-    # encoder_steps raised starts it afresh: it is an optional part).
-    self.encoder = self.e_optimizer = None
-    if config.encoder_steps:
-      self.encoder = build_encoder(config.model, dtype_policy=policy)
-      # Adam's usual beta1 (0.9): the encoder is no adversarial game.
-      self.e_optimizer = make_optimizer(config.encoder_learning_rate, 0.9,
-                                        self.encoder.trainable_variables,
-                                        policy)
-    self.step = self._counter("step", 0)
-    self.encoder_step = self._counter("encoder_step", 0)
-    self.encoder_generator_step = self._counter("encoder_generator_step", -1)
-    self.encoder_phase_start = self._counter("encoder_phase_start", 0)
-    self.z_rng = tf.random.Generator.from_seed(config.seed)
-    self.ema_decay = config.ema_decay
-    self.parts = dict(
-        generator=self.generator, discriminator=self.discriminator,
-        g_optimizer=precision.inner_optimizer(self.g_optimizer),
-        d_optimizer=precision.inner_optimizer(self.d_optimizer),
-        step=self.step, z_rng=self.z_rng, ema_generator=self.ema_generator,
-        encoder_step=self.encoder_step,
-        encoder_generator_step=self.encoder_generator_step,
-        encoder_phase_start=self.encoder_phase_start)
-    optimizers = {"g": self.g_optimizer, "d": self.d_optimizer}
-    if self.encoder is not None:
-      self.parts.update(
-          encoder=self.encoder,
-          e_optimizer=precision.inner_optimizer(self.e_optimizer))
-      optimizers["e"] = self.e_optimizer
-    self.has_loss_scale = precision.uses_loss_scaling(policy)
-    if self.has_loss_scale:
-      self.parts["loss_scale"] = tf.train.Checkpoint(**{
-          name: tf.train.Checkpoint(**precision.loss_scale_variables(opt))
-          for name, opt in optimizers.items()})
-    self.checkpoint = tf.train.Checkpoint(**self.parts)
-
-  @staticmethod
-  def _counter(name, initial):
-    return tf.Variable(initial, dtype=tf.int64, trainable=False, name=name,
-                       aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
-
-  @property
-  def encoder_phase_steps(self) -> int:
-    """Encoder steps done against the generator of the current step; 0
-    when the encoder was trained against an earlier one (or never)."""
-    if int(self.encoder_generator_step.numpy()) != int(self.step.numpy()):
-      return 0
-    return (int(self.encoder_step.numpy()) -
-            int(self.encoder_phase_start.numpy()))
-
-  @property
-  def progress(self) -> int:
-    """GAN and encoder steps done: the checkpoint number, which only grows."""
-    return int(self.step.numpy()) + int(self.encoder_step.numpy())
-
-  def describe_progress(self) -> str:
-    """"step N" or "step N, encoder step M": checkpoint numbers add them."""
-    encoder_step = int(self.encoder_step.numpy())
-    return f"step {int(self.step.numpy())}" + (
-        f", encoder step {encoder_step}" if encoder_step else "")
-
-  def make_step(self, strategy=None) -> GanStep:
-    """The compiled training step on these networks and optimizers."""
-    return GanStep(self.generator, self.discriminator, self.g_optimizer,
-                   self.d_optimizer, self.z_rng, self.step, strategy=strategy,
-                   ema_generator=self.ema_generator, ema_decay=self.ema_decay)
-
-  def make_encoder_step(self, strategy=None) -> EncoderStep:
-    """The compiled encoder step, against the EMA generator."""
-    return EncoderStep(
-        self.encoder, self.ema_generator, self.e_optimizer, self.z_rng,
-        self.encoder_step,
-        encoder_masks.mask_bank(self.generator.image_size), strategy=strategy)
-
-
-def checkpoint_manager(state: TrainState, directory: str,
-                       max_to_keep: int = 3):
-  return tf.train.CheckpointManager(
-      state.checkpoint, directory, max_to_keep=max_to_keep,
-      checkpoint_name="ckpt")
-
-
-def _restore_into(state: TrainState, path: str) -> int:
-  """Restores one checkpoint prefix into `state`; returns its step.
-
-  A checkpoint saved without loss scaling restores into a loss-scaled state
-  (the scale starts afresh) and the other way round.
-  """
-  saved = saved_parts(path)
-  # Optional parts (loss scale; the EMA generator and the encoder, which
-  # older checkpoints lack) restore only if saved; the rest must match.
-  optional = set(TrainState.OPTIONAL_PARTS) | {"loss_scale"}
-  parts = {name: part for name, part in state.parts.items()
-           if name not in optional or name in saved}
-  status = tf.train.Checkpoint(**parts).restore(path)
-  status.assert_existing_objects_matched().expect_partial()
-  if "ema_generator" not in saved:
-    # A run from before the average: it starts from the weights.
-    ema.copy_weights(state.generator, state.ema_generator)
-  return state.progress
-
-
-def restore_newest(state: TrainState,
-                   directory: str) -> Optional[checkpoints.Restored]:
-  """Restores the newest checkpoint in `directory` that loads, if any.
-
-  Raises:
-    WorkdirError: checkpoints exist but none restores, or one holds another
-      model.
-  """
-  restored = checkpoints.restore_newest(
-      lambda path: _restore_into(state, path), directory)
-  if restored:
-    logging.info("Resumed from %s (%s)", restored.path,
-                 state.describe_progress())
-  return restored
-
-
-def restore_latest(state: TrainState, directory: str) -> Optional[str]:
-  """Restores the newest checkpoint that loads; returns its path or None."""
-  restored = restore_newest(state, directory)
-  return restored.path if restored else None
-
-
-class _RateWindow:
-  """Images/s and the ETA over the steps since the last log line."""
-
-  def __init__(self, images_per_step: int):
-    self.images_per_step = images_per_step
-    self._reset()
-
-  def _reset(self):
-    self.started, self.steps = time.perf_counter(), 0
-
-  def tick(self):
-    self.steps += 1
-
-  def report(self, remaining_steps: int):
-    """(images per second, ETA text), then starts a new window."""
-    elapsed = max(time.perf_counter() - self.started, 1e-9)
-    rate = self.steps * self.images_per_step / elapsed
-    eta = _format_eta(remaining_steps * elapsed / self.steps)
-    self._reset()
-    return rate, eta
-
-
-def _format_eta(seconds: float) -> str:
-  seconds = int(max(seconds, 0))
-  return f"{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+  step: Callable[[tf.Tensor], Dict[str, tf.Tensor]]
+  position: Callable[[], int]
+  total: int
+  losses: Sequence[str]
+  images_per_step: int
+  where: Callable[[int], str]
+  tally: Callable[[Dict[str, float]], None]
+  log: Callable[[int, Dict[str, float], float, str], None]
+  periodic: Callable[[int], None]
 
 
 def fixed_z(config: TrainConfig):
@@ -320,18 +111,13 @@ class Trainer:
                  self.strategy.num_replicas_in_sync, self.policy,
                  "" if self.is_chief else f"; scratch dir {self.write_dir}")
 
-    check_workdir(config, workdir)
-    # Directories this job created, removed again if it fails before its
-    # first step, so a failed start leaves nothing behind.
-    self._created_dirs = _make_dirs(self.write_dir)
-    # One trainer per workdir; in a multi-worker job the chief holds it.
-    self._lock = WorkdirLock(self.write_dir) if self.is_chief else None
+    workdir_lib.check_workdir(config, workdir)
+    # In a multi-worker job the chief holds the workdir's lock.
+    self._claim = workdir_lib.ClaimedDir(self.write_dir, lock=self.is_chief)
     try:
-      if self._lock:
-        self._lock.acquire()
       self._build_and_restore()
     except BaseException:
-      self._release(started=False)
+      self._claim.release(started=False)
       raise
 
   def _build_and_restore(self):
@@ -345,20 +131,14 @@ class Trainer:
           sync_batch_norm=self.strategy.num_replicas_in_sync > 1)
     # Every worker restores from the chief's checkpoints (the workdir must
     # be on a file system all workers share).
-    chief_checkpoints = os.path.join(self.workdir, CHECKPOINT_DIR)
-    restored = restore_newest(self.state, chief_checkpoints)
+    chief_checkpoints = workdir_layout.checkpoint_dir(self.workdir)
+    restored = restore_state(self.state, chief_checkpoints)
     if restored and self.is_chief:
       checkpoints.repair(chief_checkpoints, restored)
     # Built after the repair, so its retention list holds intact ones only.
     self.manager = checkpoint_manager(
-        self.state, os.path.join(self.write_dir, CHECKPOINT_DIR),
+        self.state, workdir_layout.checkpoint_dir(self.write_dir),
         config.keep_checkpoints)
-
-  def _release(self, started: bool):
-    if self._lock:
-      self._lock.release()
-    if not started:
-      _remove_if_empty(self._created_dirs)
 
   def run(self) -> TrainResult:
     """Trains to max_steps, then the encoder to encoder_steps; releases the
@@ -379,11 +159,11 @@ class Trainer:
       # set, another model's workdir) has written nothing that blocks the
       # next one.
       started = True
-      with _out_of_space_as_errors(self.write_dir):
-        _write_config(config, self.write_dir)
+      with checkpoints.out_of_space_as_errors(self.write_dir):
+        workdir_lib.write_config(config, self.write_dir)
         return self._run(source)
     finally:
-      self._release(started)
+      self._claim.release(started)
 
   def _gan_done(self) -> bool:
     return int(self.state.step.numpy()) >= self.config.max_steps
@@ -413,11 +193,11 @@ class Trainer:
 
     # The Fréchet scorer trains a classifier first: only the GAN phase
     # scores, so a run resumed in its encoder phase builds none.
-    scorer = (_frechet_scorer(config)
+    scorer = (frechet.scorer_for(config)
               if self.is_chief and not self._gan_done() else None)
     writer = (tf.summary.create_file_writer(
-        os.path.join(self.workdir, SUMMARY_DIR)) if self.is_chief
-              else tf.summary.create_noop_writer())
+        os.path.join(self.workdir, workdir_layout.SUMMARY_DIR))
+              if self.is_chief else tf.summary.create_noop_writer())
     try:
       with writer.as_default(), _peer_failures_as_errors(self.multi_worker):
         if start == 0:
@@ -431,7 +211,7 @@ class Trainer:
 
   def _latest_checkpoint(self):
     return tf.train.latest_checkpoint(
-        os.path.join(self.workdir, CHECKPOINT_DIR))
+        workdir_layout.checkpoint_dir(self.workdir))
 
   def _preemption_handler(self):
     """Multi-worker: a SIGTERM to any worker makes all of them checkpoint at
@@ -441,7 +221,7 @@ class Trainer:
     with self.strategy.scope():
       return tf.distribute.experimental.PreemptionCheckpointHandler(
           self.strategy.cluster_resolver, self.state.checkpoint,
-          checkpoint_dir=os.path.join(self.workdir, CHECKPOINT_DIR))
+          checkpoint_dir=workdir_layout.checkpoint_dir(self.workdir))
 
   def _loop(self, batches, scorer) -> TrainResult:
     """The GAN's steps, then the encoder's, from one stream of batches."""
@@ -453,9 +233,11 @@ class Trainer:
     metrics = {}
     with stop_signals as stop:
       if not self._gan_done():
-        metrics = self._gan_loop(batches, scorer, preemption, stop)
+        metrics = self._run_phase(self._gan_phase(scorer), batches,
+                                  preemption, stop)
       if self._gan_done() and not stop.received and not self._encoder_done():
-        metrics = self._encoder_loop(batches, preemption, stop)
+        metrics = self._run_phase(self._encoder_phase(), batches, preemption,
+                                  stop)
     if self.state.progress != self._last_saved:
       checkpoints.save(self.manager, self.state.progress)
     if stop.received:
@@ -464,56 +246,36 @@ class Trainer:
                    self.state.describe_progress())
     return self._result(metrics, stop.received)
 
-  def _after_step(self, preemption, every: bool):
-    """Checkpoints on schedule (`every`) and on preemption."""
+  def _run_phase(self, phase: _Phase, batches, preemption, stop):
+    """step -> finiteness check -> log -> periodic work -> checkpoint, until
+    the phase's last step or a stop signal; returns the last metrics."""
+    metrics = {}
+    window = RateWindow(phase.images_per_step)
+    for images in batches:
+      metrics = {k: float(v) for k, v in phase.step(images).items()}
+      step = phase.position()
+      window.tick()
+      self._check_finite(metrics, phase.losses, phase.where(step))
+      phase.tally(metrics)
+      if is_due(step, self.config.log_every, phase.total):
+        phase.log(step, metrics, *window.report(phase.total - step))
+      phase.periodic(step)
+      self._checkpoint_if_due(preemption,
+                              step % self.config.checkpoint_every == 0)
+      if step >= phase.total or stop.received:
+        break
+    return metrics
+
+  def _checkpoint_if_due(self, preemption, due: bool):
+    """Checkpoints on schedule (`due`) and on preemption."""
     progress = self.state.progress
-    if every:
+    if due:
       checkpoints.save(self.manager, progress)
       self._last_saved = progress
     if preemption:
       preemption.save_checkpoint_if_preempted(checkpoint_number=progress)
 
-  def _gan_loop(self, batches, scorer, preemption, stop):
-    config, state = self.config, self.state
-    gan_step = state.make_step(self.strategy)
-    metrics = {}
-    skipped = collections.Counter()
-    window = _RateWindow(config.batch_size)
-    sample_z = fixed_z(config)
-    for images in batches:
-      metrics = {k: float(v) for k, v in gan_step(images).items()}
-      step = int(state.step.numpy())
-      window.tick()
-      self._check_finite(metrics, ("d_loss", "g_loss"), step)
-      for network in ("d", "g"):
-        skipped[network] += metrics.pop(f"{network}_step_skipped", 0.0)
-
-      if step % config.log_every == 0 or step == config.max_steps:
-        images_per_sec, eta = window.report(config.max_steps - step)
-        logging.info(
-            "step %d/%d  d_loss %.3f  g_loss %.3f  D(x) %.2f  D(G(z)) %.2f"
-            "  %.0f img/s  ETA %s", step, config.max_steps,
-            metrics["d_loss"], metrics["g_loss"], metrics["d_real"],
-            metrics["d_fake"], images_per_sec, eta)
-        if state.has_loss_scale:
-          metrics.update(d_skipped_steps=skipped["d"],
-                         g_skipped_steps=skipped["g"])
-        summaries.write_scalars(step, metrics, images_per_sec)
-      if self.is_chief and (step % config.sample_every == 0 or
-                            step == config.max_steps):
-        # The moving average: what export serves.
-        samples = state.ema_generator(sample_z, training=False)
-        path = summaries.write_samples(self.workdir, step, samples)
-        logging.info("Wrote samples %s", path)
-      if scorer and (step % config.frechet_every == 0 or
-                     step == config.max_steps):
-        self._score(scorer, step)
-      self._after_step(preemption, step % config.checkpoint_every == 0)
-      if step >= config.max_steps or stop.received:
-        break
-    return metrics
-
-  def _check_finite(self, metrics, names, step, encoder_step=None):
+  def _check_finite(self, metrics, names, where: str):
     """NonFiniteLossError if a loss is NaN or Inf.
 
     The weights of this step are already poisoned: the job stops without
@@ -522,12 +284,47 @@ class Trainer:
     """
     if all(math.isfinite(metrics[name]) for name in names):
       return
-    where = f"{step}" + (f" (encoder step {encoder_step})"
-                         if encoder_step is not None else "")
     values = " ".join(f"{name}={metrics[name]}" for name in names)
     raise NonFiniteLossError(
         f"non-finite loss at step {where}: {values}; last good checkpoint: "
         f"{self._latest_checkpoint() or 'none'}")
+
+  def _gan_phase(self, scorer) -> _Phase:
+    config, state = self.config, self.state
+    skipped = collections.Counter()
+    sample_z = fixed_z(config)
+
+    def count_skipped(metrics):
+      # Loss scaling skips the steps whose gradients overflowed.
+      for network in ("d", "g"):
+        skipped[network] += metrics.pop(f"{network}_step_skipped", 0.0)
+
+    def log(step, metrics, images_per_sec, eta):
+      logging.info(
+          "step %d/%d  d_loss %.3f  g_loss %.3f  D(x) %.2f  D(G(z)) %.2f"
+          "  %.0f img/s  ETA %s", step, config.max_steps,
+          metrics["d_loss"], metrics["g_loss"], metrics["d_real"],
+          metrics["d_fake"], images_per_sec, eta)
+      if state.has_loss_scale:
+        metrics.update(d_skipped_steps=skipped["d"],
+                       g_skipped_steps=skipped["g"])
+      summaries.write_scalars(step, metrics, images_per_sec)
+
+    def periodic(step):
+      if self.is_chief and is_due(step, config.sample_every,
+                                  config.max_steps):
+        # The moving average: what export serves.
+        samples = state.ema_generator(sample_z, training=False)
+        path = summaries.write_samples(self.workdir, step, samples)
+        logging.info("Wrote samples %s", path)
+      if scorer and is_due(step, config.frechet_every, config.max_steps):
+        self._score(scorer, step)
+
+    return _Phase(
+        step=state.make_step(self.strategy),
+        position=lambda: int(state.step.numpy()), total=config.max_steps,
+        losses=("d_loss", "g_loss"), images_per_step=config.batch_size,
+        where=str, tally=count_skipped, log=log, periodic=periodic)
 
   def _score(self, scorer, step):
     """Fréchet distances of the EMA generator and of the last weights."""
@@ -541,9 +338,8 @@ class Trainer:
     logging.info("step %d  Fréchet distance %.3f (EMA generator), %.3f "
                  "(last weights)", step, distances["ema"], distances["raw"])
 
-  def _encoder_loop(self, batches, preemption, stop):
+  def _encoder_phase(self) -> _Phase:
     config, state = self.config, self.state
-    encoder_step = state.make_encoder_step(self.strategy)
     generator_step = int(state.step.numpy())
     trained_against = int(state.encoder_generator_step.numpy())
     if trained_against != generator_step:
@@ -561,44 +357,28 @@ class Trainer:
       state.encoder_generator_step.assign(generator_step)
     # Fixed for the phase: read once, not on every step.
     phase_start = int(state.encoder_phase_start.numpy())
-    metrics = {}
-    # Each step encodes a batch of G(z) and a batch of real images.
-    window = _RateWindow(2 * config.batch_size)
-    for images in batches:
-      metrics = {k: float(v) for k, v in encoder_step(images).items()}
-      done = int(state.encoder_step.numpy())
-      step = done - phase_start  # state.encoder_phase_steps, read once
-      progress = state.progress
-      window.tick()
-      self._check_finite(metrics, ("e_loss",), progress, encoder_step=done)
-      if step % config.log_every == 0 or step == config.encoder_steps:
-        images_per_sec, eta = window.report(config.encoder_steps - step)
-        logging.info(
-            "encoder step %d/%d  loss %.4f  pixel: real %.4f, G(z) %.4f  "
-            "z %.4f  %.0f img/s  ETA %s", step, config.encoder_steps,
-            metrics["e_loss"], metrics["e_pixel_loss_real"],
-            metrics["e_pixel_loss_generated"], metrics["e_latent_loss"],
-            images_per_sec, eta)
-        summaries.write_scalars(progress, metrics)
-      self._after_step(preemption, step % config.checkpoint_every == 0)
-      if step >= config.encoder_steps or stop.received:
-        break
-    return metrics
 
+    def log(step, metrics, images_per_sec, eta):
+      logging.info(
+          "encoder step %d/%d  loss %.4f  pixel: real %.4f, G(z) %.4f  "
+          "z %.4f  %.0f img/s  ETA %s", step, config.encoder_steps,
+          metrics["e_loss"], metrics["e_pixel_loss_real"],
+          metrics["e_pixel_loss_generated"], metrics["e_latent_loss"],
+          images_per_sec, eta)
+      summaries.write_scalars(state.progress, metrics)
 
-@contextlib.contextmanager
-def _out_of_space_as_errors(workdir: str):
-  """A full disk anywhere in the workdir (samples, events, config.json)
-  becomes one StorageError line naming the file."""
-  try:
-    yield
-  except (OSError, tf.errors.OpError) as e:
-    if isinstance(e, StorageError) or not checkpoints.is_out_of_space(e):
-      raise
-    where = getattr(e, "filename", None) or workdir
-    raise StorageError(f"{where}: no space left on the device; the last "
-                       "checkpoint is intact, free some space and rerun the "
-                       "same command to resume") from e
+    def where(step):
+      return (f"{generator_step + phase_start + step} "
+              f"(encoder step {phase_start + step})")
+
+    return _Phase(
+        step=state.make_encoder_step(self.strategy),
+        # state.encoder_phase_steps, with the phase's start read once.
+        position=lambda: int(state.encoder_step.numpy()) - phase_start,
+        total=config.encoder_steps, losses=("e_loss",),
+        # Each step encodes a batch of G(z) and a batch of real images.
+        images_per_step=2 * config.batch_size, where=where,
+        tally=lambda metrics: None, log=log, periodic=lambda step: None)
 
 
 @contextlib.contextmanager
@@ -618,18 +398,3 @@ def _peer_failures_as_errors(multi_worker: bool):
     cause = cause.strip()[:200]
     raise PeerLostError(f"lost a peer worker ({type(e).__name__}): "
                         f"{cause}") from e
-
-
-def _frechet_scorer(config: TrainConfig):
-  """A FrechetScorer for embedded:mnist runs that ask for one, else None."""
-  if not config.frechet_every:
-    return None
-  if config.dataset != "embedded:mnist":
-    logging.info("Fréchet distance needs labelled digits (embedded:mnist); "
-                 "not computed for %s", config.dataset)
-    return None
-  images, labels = input_pipeline.embedded_images(config.model)
-  scorer = frechet.FrechetScorer(images.numpy(), labels, seed=config.seed)
-  logging.info("Fréchet feature classifier: %.1f%% training accuracy",
-               100 * scorer.accuracy)
-  return scorer

@@ -1,18 +1,17 @@
-"""A training run's workdir: its layout, its config.json, resume checks.
+"""The trainer's workdir: resume checks, config.json, the lock, clean starts.
 
-Pure Python for a local workdir (common.files reads a URL with
-tf.io.gfile), so the entry point refuses a workdir before TensorFlow loads.
+The layout's names are `common.workdir_layout`'s (export reads them too).
+`check_workdir` is pure Python for a local workdir, so the entry point
+refuses a workdir before TensorFlow loads.
 """
 
-import json
-import os
+from typing import List
 
 from common import files
+from common.workdir_layout import config_path, read_run_config
 from training.config import TrainConfig
 from training.errors import WorkdirError
-
-# The resolved config of the run, written at its start (the flax layout).
-CONFIG_FILE = "config.json"
+from training.workdir_lock import WorkdirLock
 
 
 # What a resumed run may not change (besides the model): its data and the
@@ -34,26 +33,11 @@ def check_workdir(config: TrainConfig, workdir: str):
       describes a model of another shape or differs in a
       RUN_DEFINING_FIELDS field.
   """
-  path = os.path.join(workdir, CONFIG_FILE)
-  try:
-    if files.exists(workdir) and not files.isdir(workdir):
-      raise WorkdirError(
-          f"--workdir={workdir}: exists and is not a directory")
-    if not files.exists(path):
-      return
-  except OSError as e:
-    raise WorkdirError(f"--workdir={workdir}: cannot read it "
-                       f"({e.strerror or e})") from e
-  try:
-    saved = json.loads(files.read(path))
-  except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-    raise WorkdirError(f"{path}: unreadable ({e}); it records the run in "
-                       "this workdir: restore it, or use a new --workdir"
-                       ) from e
-  saved_model = saved.get("model") if isinstance(saved, dict) else None
-  if not isinstance(saved_model, dict):
-    raise WorkdirError(f"{path}: has no 'model' entry; restore it, or use a "
-                       "new --workdir")
+  saved = read_run_config(workdir)
+  if saved is None:
+    return
+  path = config_path(workdir)
+  saved_model = saved["model"]
   # A field added since (the encoder's ef) is not held against the run.
   saved_model = {**config.model.to_dict(), **saved_model}
   if saved_model != config.model.to_dict():
@@ -72,3 +56,64 @@ def check_workdir(config: TrainConfig, workdir: str):
         + ", not " + ", ".join(f"{name}={current[name]!r}"
                                for name in changed)
         + "; pass its values to resume it, or use a new --workdir")
+
+
+def write_config(config: TrainConfig, workdir: str):
+  """Saves config.json (check_workdir has already accepted the workdir)."""
+  files.atomic_write(config_path(workdir), config.to_json())
+
+
+def _make_dirs(path: str) -> List[str]:
+  """makedirs on any file system; returns the directories it created,
+  deepest first."""
+  created = []
+  while path and not files.exists(path):
+    created.append(path)
+    parent = files.parent(path)
+    if parent == path:  # A URL's bucket or root.
+      break
+    path = parent
+  if created:
+    files.makedirs(created[0])  # makes its missing parents too
+  return created
+
+
+def _remove_if_empty(directories: List[str]):
+  for directory in directories:
+    try:
+      files.rmdir(directory)
+    except OSError:
+      return
+
+
+class ClaimedDir:
+  """The directory a trainer writes, made and (for the chief) locked.
+
+  `release(started=False)` after a failed start removes the folders this
+  claim created if they are still empty, so a failed start (bad data set,
+  another model's workdir, a live trainer) leaves nothing behind.
+
+  Args:
+    path: The workdir (chief) or its scratch directory (other workers).
+    lock: Take the workdir lock: one trainer per workdir.
+
+  Raises:
+    WorkdirError: Another live trainer holds the lock.
+  """
+
+  def __init__(self, path: str, lock: bool):
+    self.path = path
+    self._created = _make_dirs(path)
+    self._lock = WorkdirLock(path) if lock else None
+    try:
+      if self._lock:
+        self._lock.acquire()
+    except BaseException:
+      _remove_if_empty(self._created)
+      raise
+
+  def release(self, started: bool):
+    if self._lock:
+      self._lock.release()
+    if not started:
+      _remove_if_empty(self._created)

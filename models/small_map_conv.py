@@ -3,9 +3,8 @@
 The generator's first upsampling takes a 4x4 map to 8x8 with a 5x5 kernel.
 At 4x4 most kernel taps fall on borders, and the stock transposed-convolution
 kernels handle that poorly: on the project's CPU (oneDNN) that one layer took
-as long as the next two together, which do the same FLOPs on larger maps
-(213 ms forward, 232 ms input gradient and 320 ms filter gradient at batch
-128, 1024 -> 512 channels, against about 120 ms each for 8x8 -> 16x16).
+as long as the next two together, which do the same FLOPs on larger maps.
+Timings: docs/benchmarks.md, "Small-map convolutions".
 
 Written as matrix multiplies, the forward pass is one large GEMM and one
 small one:
@@ -13,11 +12,12 @@ small one:
   out  = S[OH*OW, H*W*k*k] @ cols[B, H*W*k*k, Cout]  add each tap where it lands
 S is a fixed 0/1 matrix (which output pixel each (pixel, tap) pair lands on,
 with TensorFlow's "same" padding), so the result is the same transposed
-convolution; both gradients are large GEMMs too. Forward and backward took
-394 ms against 765 ms. The discriminator's last convolution (8x8 -> 4x4) is
-the mirror image: gather with S transposed, then one GEMM. The kernel
-variables keep the stock layers' shapes and names, so checkpoints and
-SavedModels do not change. Any other map size runs the stock layer.
+convolution; both gradients are large GEMMs too, and forward plus backward
+take about half the stock layer's time. The discriminator's last
+convolution (8x8 -> 4x4) is the mirror image: gather with S transposed,
+then one GEMM. The kernel variables keep the stock layers' shapes and
+names, so checkpoints and SavedModels do not change. Any other map size
+runs the stock layer.
 """
 
 import keras

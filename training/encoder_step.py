@@ -29,10 +29,8 @@ def pixel_loss(reconstructed, images, masks):
   Squared, not absolute: the encoder's guess for a hole is then the mean
   of what could be there, which is what PSNR rewards. The hole counts twice
   because it is what completion asks of the encoder; the search refines the
-  known pixels anyway. Measured on the demo's GAN, hole PSNR of the
-  encoder's start alone (center / half / random pixels): absolute error
-  8.49 / 14.47 / 16.66 dB, squared error 9.14 / 14.90 / 16.97 dB, squared
-  error with the hole counted twice 9.51 / 15.03 / 17.25 dB.
+  known pixels anyway. Both choices gave the encoder's start the best hole
+  PSNR on the demo's GAN: docs/benchmarks.md, "Encoder pixel loss".
 
   Args:
     reconstructed, images: [B, H, W, C]. masks: [B, H, W, 1], 1 = known.

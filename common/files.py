@@ -1,5 +1,5 @@
-"""File handling every package shares: paths on any file system, atomic
-writes and who owns a file.
+"""File handling every package shares: paths on any file system and atomic
+writes (who wrote a file is `common/owners.py`'s).
 
 Every path a user gives (workdir, export dir, model dir, images, --out,
 masks) may be local or a URL of any TensorFlow file system (gs://, s3://,
@@ -28,21 +28,16 @@ Two promises rest on this module:
 - A file appears whole or not at all: it is written under a temporary name
   and renamed (`atomic_write`).
 - A tool deletes only what it wrote: temporary and staging names carry the
-  writer's host and PID (`owned_name`), and leftovers are removed only when
-  that process is gone (`remove_abandoned`).
+  writer's host and PID (`owners.owned_name`), and leftovers are removed only
+  when that process is gone (`owners.remove_abandoned`).
 """
 
 import builtins
 import contextlib
-import dataclasses
 import errno
-import json
 import os
 import shutil
-import socket
-from typing import Iterator, List, Optional, Tuple
-
-HOST = socket.gethostname()
+from typing import Iterator, List, Tuple
 
 # File systems whose folder rename is one atomic rename(2).
 _ATOMIC_DIR_RENAME = ("file",)
@@ -268,100 +263,6 @@ def parent(path: str) -> str:
   if "/" not in rest:
     return path
   return f"{head}://{rest.rsplit('/', 1)[0]}"
-
-
-def _process_start_time(pid: int) -> Optional[str]:
-  """The kernel's start time of `pid` (Linux), to tell a reused PID apart."""
-  try:
-    with open(f"/proc/{pid}/stat") as f:
-      # Field 22 counts from after the command name, which may hold spaces.
-      return f.read().rsplit(")", 1)[1].split()[19]
-  except (OSError, IndexError):
-    return None
-
-
-@dataclasses.dataclass(frozen=True)
-class Owner:
-  """A process that holds a lock or wrote a staging folder."""
-  host: str
-  pid: int
-  started: Optional[str] = None  # _process_start_time, where known
-
-  @classmethod
-  def this_process(cls) -> "Owner":
-    return cls(HOST, os.getpid(), _process_start_time(os.getpid()))
-
-  def is_alive(self) -> Optional[bool]:
-    """True/False on this host; None for another host (cannot tell)."""
-    if self.host != HOST:
-      return None
-    try:
-      os.kill(self.pid, 0)
-    except ProcessLookupError:
-      return False
-    except PermissionError:
-      return True  # Someone else's live process.
-    started = _process_start_time(self.pid)
-    return self.started is None or started is None or started == self.started
-
-  def describe(self) -> str:
-    return f"PID {self.pid} on host {self.host}"
-
-  def to_dict(self) -> dict:
-    return dataclasses.asdict(self)
-
-  def to_json(self) -> str:
-    return json.dumps(self.to_dict())
-
-  @classmethod
-  def from_json(cls, text: str) -> Optional["Owner"]:
-    try:
-      values = json.loads(text)
-      return cls(str(values["host"]), int(values["pid"]), values.get("started"))
-    except (ValueError, KeyError, TypeError):
-      return None
-
-
-def owned_name(prefix: str) -> str:
-  """`prefix` + this host and PID: a name `remove_abandoned` can judge."""
-  return f"{prefix}{HOST}.{os.getpid()}.{_process_start_time(os.getpid())}"
-
-
-def _owner_of_name(name: str, prefix: str) -> Optional[Owner]:
-  rest = name[len(prefix):]
-  host_pid, _, started = rest.rpartition(".")
-  host, _, pid = host_pid.rpartition(".")
-  if not host or not pid.isdigit():
-    return None
-  return Owner(host, int(pid), None if started == "None" else started)
-
-
-def remove_abandoned(directory: str, prefix: str) -> list:
-  """Deletes entries of `directory` named by `owned_name(prefix)` whose
-  process is gone (on this host); returns their paths. Entries of live
-  processes, of other hosts and of any other name are left alone.
-  `directory` may be any file system's (see the module docstring)."""
-  removed = []
-  try:
-    names = listdir(directory)
-  except OSError:
-    return removed
-  for name in names:
-    if not name.startswith(prefix):
-      continue
-    owner = _owner_of_name(name, prefix)
-    if owner is None or owner.is_alive() is not False:
-      continue
-    path = os.path.join(directory, name)
-    try:
-      if isdir(path) and (is_url(path) or not os.path.islink(path)):
-        rmtree(path, ignore_errors=True)
-      else:
-        remove(path)
-    except OSError:
-      continue
-    removed.append(path)
-  return removed
 
 
 TEMP_PREFIX = ".tmp-"

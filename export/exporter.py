@@ -37,7 +37,7 @@ from tensorflow_serving.config import model_server_config_pb2
 from export import signatures, versions, warmup
 from export.completer import CompleterModule, ServingLimits
 from export.versions import ExportError
-from common import files, workdir_layout
+from common import files, owners, workdir_layout
 from inpainting.saved_models import (EXPORTED_MODELS, OPTIONAL_MODELS,
                                      SAVED_MODEL_FILE, complete_versions)
 from inpainting.search import SearchConfig
@@ -320,7 +320,7 @@ def export_models(workdir: str, export_dir: str, version: Optional[int] = None,
   removed = versions.remove_abandoned(export_dir, MODEL_NAMES)
   if version is None:
     version = versions.next_version(export_dir, MODEL_NAMES)
-  staging = os.path.join(export_dir, files.owned_name(
+  staging = os.path.join(export_dir, owners.owned_name(
       versions.STAGING_PREFIX))
   try:
     versions.check_version_is_free(export_dir, MODEL_NAMES, version)

@@ -18,7 +18,7 @@ from typing import Dict, List, Optional, Sequence
 
 from absl import logging
 
-from common import files
+from common import files, owners
 from common.errors import UserError
 from inpainting.saved_models import complete_versions
 
@@ -71,7 +71,7 @@ def make_marker(model: str, version: int, step: int, staging: str,
   """The marker of one exported model; `staging` is the staging dir."""
   return {"format": MARKER_FORMAT, "model": model, "version": version,
           "step": step, "staging": os.path.basename(staging),
-          "owner": files.Owner.this_process().to_dict(), **extra}
+          "owner": owners.Owner.this_process().to_dict(), **extra}
 
 
 def write_marker(saved_model_dir: str, marker: Dict) -> str:
@@ -93,9 +93,9 @@ def read_marker(saved_model_dir: str) -> Optional[Dict]:
   return marker
 
 
-def _dead_owner(marker: Dict) -> Optional[files.Owner]:
+def _dead_owner(marker: Dict) -> Optional[owners.Owner]:
   """The marker's owner if it is known to be gone; None otherwise."""
-  owner = files.Owner.from_json(json.dumps(marker.get("owner")))
+  owner = owners.Owner.from_json(json.dumps(marker.get("owner")))
   if owner is None or owner.is_alive() is not False:
     # Alive, on another host, or unreadable: it may still be exporting.
     return None
@@ -111,7 +111,7 @@ def remove_abandoned(export_dir: str, model_names: Sequence[str]
     gone. A complete version, a live export's dirs, and anything without
     our marker stay.
   """
-  removed = files.remove_abandoned(export_dir, STAGING_PREFIX)
+  removed = owners.remove_abandoned(export_dir, STAGING_PREFIX)
   for path in removed:
     logging.info("Removed %s, the staging folder of an export that was "
                  "killed", path)

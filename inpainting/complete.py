@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 import tqdm
 
-from common import files, image_files, masks as masks_lib, pixels
+from common import files, image_files, masks as masks_lib, owners, pixels
 from inpainting import figures, image_io
 from inpainting import metrics as metrics_lib
 from inpainting.completion_graph import search_and_blend
@@ -24,7 +24,7 @@ from inpainting.search_config import default_config
 
 # The figure shows the first images only; every image is written as files.
 FIGURE_ROWS = 16
-# Names the staging directory beside --out (files.owned_name).
+# Names the staging directory beside --out (owners.owned_name).
 STAGING_PREFIX = ".dcgan-complete-"
 
 
@@ -186,7 +186,7 @@ def _write_results(folder: str, inputs: Sequence[image_io.ImageFile],
 def publish(out_dir: str, write: Callable[[str], None]):
   """Runs `write(staging)`, then renames the staging directory to out_dir.
 
-  The staging directory, files.owned_name(STAGING_PREFIX), sits beside
+  The staging directory, owners.owned_name(STAGING_PREFIX), sits beside
   out_dir (same file system), so one rename(2) moves the whole result into
   place: a killed run leaves out_dir as it was, never half-written or mixed.
   rename(2) replaces only a missing or empty directory, so results that
@@ -205,8 +205,8 @@ def publish(out_dir: str, write: Callable[[str], None]):
   parent = files.parent(target)
   try:
     files.makedirs(parent)
-    files.remove_abandoned(parent, STAGING_PREFIX)
-    staging = os.path.join(parent, files.owned_name(STAGING_PREFIX))
+    owners.remove_abandoned(parent, STAGING_PREFIX)
+    staging = os.path.join(parent, owners.owned_name(STAGING_PREFIX))
     files.mkdir(staging)
   except OSError as e:
     raise InputError(f"--out={out_dir}: cannot write in {parent} "

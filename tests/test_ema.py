@@ -51,7 +51,7 @@ def test_average_is_checkpointed_restored_and_exported(tmp_path, tiny_config):
     # Trained for 4 steps, the average lags behind the weights.
     assert any(not np.allclose(a, r) for a, r in zip(averaged, raw))
   finally:
-    trainer._release(started=True)  # pylint: disable=protected-access
+    trainer._claim.release(started=True)  # pylint: disable=protected-access
   exported = exporter.restore_networks(workdir)
   assert exported.averaged
   for got, want in zip(_weights(exported.generator), averaged):

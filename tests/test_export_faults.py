@@ -12,7 +12,7 @@ from tensorflow_serving.config import model_server_config_pb2
 
 from export import exporter, versions
 from export.versions import ExportError
-from common import files
+from common import owners
 from common.errors import InputError, UserError
 from inpainting.saved_models import (EXPORTED_MODELS, complete_versions,
                                      load_exported_gan)
@@ -133,7 +133,7 @@ def test_export_removes_only_its_own_leftovers(tiny_export, tmp_path):
   keep = [export_dir / "notes" / "readme.txt",
           export_dir / ".export-mine" / "x",  # our prefix, not our name
           # Staging of a live process (ours is this process's name).
-          export_dir / f"{versions.STAGING_PREFIX}{files.HOST}.{os.getppid()}"
+          export_dir / f"{versions.STAGING_PREFIX}{owners.HOST}.{os.getppid()}"
           ".None" / "x"]
   for path in keep:
     path.parent.mkdir(parents=True)
@@ -147,7 +147,7 @@ def test_export_removes_only_its_own_leftovers(tiny_export, tmp_path):
                                              "staging"))
   dead = str(export_dir / "completer" / "6")
   marker = versions.make_marker("completer", 6, 1, "staging")
-  marker["owner"] = {"host": files.HOST, "pid": _dead_pid(),
+  marker["owner"] = {"host": owners.HOST, "pid": _dead_pid(),
                      "started": None}
   _fake_model_dir(dead, marker)
   # Our marker, dead owner, but for another dir: copied by hand, kept.

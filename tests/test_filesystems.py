@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import files
+from common import files, owners
 from tests.conftest import REPO, cli, write_image
 
 FAST = ("--steps=3", "--pool_size=4", "--restarts=1")
@@ -140,12 +140,12 @@ def test_atomic_write_and_remove_abandoned_on_ram():
   files.atomic_write(f"{root}/a.json", "2")
   assert files.read(f"{root}/a.json") == "2"
   # A dead writer's staging folder goes; a live one's and others stay.
-  dead = f"{root}/.stage-{files.HOST}.999999999.None"
-  live = f"{root}/{files.owned_name('.stage-')}"
+  dead = f"{root}/.stage-{owners.HOST}.999999999.None"
+  live = f"{root}/{owners.owned_name('.stage-')}"
   for folder in (dead, live):
     files.makedirs(f"{folder}/sub")
     files.atomic_write(f"{folder}/sub/f", "x")
-  assert files.remove_abandoned(root, ".stage-") == [dead]
+  assert owners.remove_abandoned(root, ".stage-") == [dead]
   assert not files.exists(f"{dead}/sub/f")
   assert files.exists(f"{live}/sub/f")
   assert sorted(files.listdir(root)) == sorted(

@@ -7,9 +7,9 @@ import tensorflow as tf
 from tensorboard.plugins.hparams import api as hparams_api
 
 from common import pixels
-from common import image_files
+from common import image_files, workdir_layout
 
-SAMPLES_DIR = "samples"
+SAMPLES_DIR = workdir_layout.SAMPLES_DIR
 
 
 def image_grid(images) -> np.ndarray:

@@ -1,17 +1,17 @@
 """The training loop: `train(config, workdir)` runs or resumes a DCGAN job.
 
 The GAN's steps come first, then the encoder's (against the EMA generator);
-both phases run through one loop, `Trainer._run_phase`. What a checkpoint
+both run through one loop, `Trainer._run_phase` (the phases themselves are
+`training/phases.py`'s). What a checkpoint
 holds is `training/state.py`'s, the workdir's layout and checks are
 `training/workdir.py`'s, and rate and ETA are `training/progress.py`'s.
 """
 
-import collections
 import contextlib
 import dataclasses
 import math
 import os
-from typing import Callable, Dict, Optional, Sequence
+from typing import Dict, Optional
 
 from absl import logging
 import keras
@@ -19,7 +19,7 @@ import tensorflow as tf
 
 from common import workdir_layout
 from training import checkpoints, distribution, frechet, input_pipeline
-from training import precision, summaries
+from training import phases, precision, summaries
 from training import workdir as workdir_lib
 from training.config import TrainConfig
 from training.errors import NonFiniteLossError, PeerLostError
@@ -35,39 +35,6 @@ class TrainResult:
   checkpoint: Optional[str]  # latest checkpoint path
   stopped_by: Optional[str] = None  # "SIGTERM"/"SIGINT" if stopped early
   encoder_step: int = 0  # completed encoder steps
-
-
-@dataclasses.dataclass
-class _Phase:
-  """One phase of the loop: what a step does and what to do after it.
-
-  Attributes:
-    step: Runs one compiled step on a batch; returns its metrics.
-    position: The phase's steps done, read after a step.
-    total: The phase's last step.
-    losses: Metrics that must stay finite.
-    images_per_step: For the images/s of the log line.
-    where: How a non-finite loss names the step: (step) -> text.
-    tally: Takes what is counted every step out of the metrics.
-    log: Writes the log line and summaries: (step, metrics, rate, eta).
-    periodic: Work other than logs and checkpoints, after each step.
-  """
-  step: Callable[[tf.Tensor], Dict[str, tf.Tensor]]
-  position: Callable[[], int]
-  total: int
-  losses: Sequence[str]
-  images_per_step: int
-  where: Callable[[int], str]
-  tally: Callable[[Dict[str, float]], None]
-  log: Callable[[int, Dict[str, float], float, str], None]
-  periodic: Callable[[int], None]
-
-
-def fixed_z(config: TrainConfig):
-  """The same z for every sample grid of a run, resumed or not."""
-  return tf.random.stateless_uniform(
-      (config.num_samples, config.model.z_dim), seed=(config.seed, 1),
-      minval=-1.0, maxval=1.0)
 
 
 def train(config: TrainConfig, workdir: str) -> TrainResult:
@@ -233,10 +200,10 @@ class Trainer:
     metrics = {}
     with stop_signals as stop:
       if not self._gan_done():
-        metrics = self._run_phase(self._gan_phase(scorer), batches,
+        metrics = self._run_phase(phases.gan_phase(self, scorer), batches,
                                   preemption, stop)
       if self._gan_done() and not stop.received and not self._encoder_done():
-        metrics = self._run_phase(self._encoder_phase(), batches, preemption,
+        metrics = self._run_phase(phases.encoder_phase(self), batches, preemption,
                                   stop)
     if self.state.progress != self._last_saved:
       checkpoints.save(self.manager, self.state.progress)
@@ -246,7 +213,7 @@ class Trainer:
                    self.state.describe_progress())
     return self._result(metrics, stop.received)
 
-  def _run_phase(self, phase: _Phase, batches, preemption, stop):
+  def _run_phase(self, phase: phases.Phase, batches, preemption, stop):
     """step -> finiteness check -> log -> periodic work -> checkpoint, until
     the phase's last step or a stop signal; returns the last metrics."""
     metrics = {}
@@ -288,98 +255,6 @@ class Trainer:
     raise NonFiniteLossError(
         f"non-finite loss at step {where}: {values}; last good checkpoint: "
         f"{self._latest_checkpoint() or 'none'}")
-
-  def _gan_phase(self, scorer) -> _Phase:
-    config, state = self.config, self.state
-    skipped = collections.Counter()
-    sample_z = fixed_z(config)
-
-    def count_skipped(metrics):
-      # Loss scaling skips the steps whose gradients overflowed.
-      for network in ("d", "g"):
-        skipped[network] += metrics.pop(f"{network}_step_skipped", 0.0)
-
-    def log(step, metrics, images_per_sec, eta):
-      logging.info(
-          "step %d/%d  d_loss %.3f  g_loss %.3f  D(x) %.2f  D(G(z)) %.2f"
-          "  %.0f img/s  ETA %s", step, config.max_steps,
-          metrics["d_loss"], metrics["g_loss"], metrics["d_real"],
-          metrics["d_fake"], images_per_sec, eta)
-      if state.has_loss_scale:
-        metrics.update(d_skipped_steps=skipped["d"],
-                       g_skipped_steps=skipped["g"])
-      summaries.write_scalars(step, metrics, images_per_sec)
-
-    def periodic(step):
-      if self.is_chief and is_due(step, config.sample_every,
-                                  config.max_steps):
-        # The moving average: what export serves.
-        samples = state.ema_generator(sample_z, training=False)
-        path = summaries.write_samples(self.workdir, step, samples)
-        logging.info("Wrote samples %s", path)
-      if scorer and is_due(step, config.frechet_every, config.max_steps):
-        self._score(scorer, step)
-
-    return _Phase(
-        step=state.make_step(self.strategy),
-        position=lambda: int(state.step.numpy()), total=config.max_steps,
-        losses=("d_loss", "g_loss"), images_per_step=config.batch_size,
-        where=str, tally=count_skipped, log=log, periodic=periodic)
-
-  def _score(self, scorer, step):
-    """Fréchet distances of the EMA generator and of the last weights."""
-    distances = {
-        name: scorer.score_generator(
-            lambda z, g=generator: g(z, training=False),
-            self.config.model.z_dim, seed=self.config.seed)
-        for name, generator in (("ema", self.state.ema_generator),
-                                ("raw", self.state.generator))}
-    summaries.write_frechet(step, distances["ema"], distances["raw"])
-    logging.info("step %d  Fréchet distance %.3f (EMA generator), %.3f "
-                 "(last weights)", step, distances["ema"], distances["raw"])
-
-  def _encoder_phase(self) -> _Phase:
-    config, state = self.config, self.state
-    generator_step = int(state.step.numpy())
-    trained_against = int(state.encoder_generator_step.numpy())
-    if trained_against != generator_step:
-      # A new phase: the first, or the GAN was trained further after the
-      # last one (a raised --max_steps). The encoder continues from its
-      # weights, for encoder_steps steps against this generator; the
-      # counter keeps growing, so checkpoint numbers do too.
-      logging.info(
-          "Training the encoder for %d steps against the EMA generator of "
-          "step %d%s", config.encoder_steps, generator_step,
-          f" (it was trained against step {trained_against}'s)"
-          if trained_against >= 0 else "")
-      state.encoder_phase_start.assign(state.encoder_step)
-      # The generator stays this step's for the whole phase (export checks).
-      state.encoder_generator_step.assign(generator_step)
-    # Fixed for the phase: read once, not on every step.
-    phase_start = int(state.encoder_phase_start.numpy())
-
-    def log(step, metrics, images_per_sec, eta):
-      logging.info(
-          "encoder step %d/%d  loss %.4f  pixel: real %.4f, G(z) %.4f  "
-          "z %.4f  %.0f img/s  ETA %s", step, config.encoder_steps,
-          metrics["e_loss"], metrics["e_pixel_loss_real"],
-          metrics["e_pixel_loss_generated"], metrics["e_latent_loss"],
-          images_per_sec, eta)
-      summaries.write_scalars(state.progress, metrics)
-
-    def where(step):
-      return (f"{generator_step + phase_start + step} "
-              f"(encoder step {phase_start + step})")
-
-    return _Phase(
-        step=state.make_encoder_step(self.strategy),
-        # state.encoder_phase_steps, with the phase's start read once.
-        position=lambda: int(state.encoder_step.numpy()) - phase_start,
-        total=config.encoder_steps, losses=("e_loss",),
-        # Each step encodes a batch of G(z) and a batch of real images.
-        images_per_step=2 * config.batch_size, where=where,
-        tally=lambda metrics: None, log=log, periodic=lambda step: None)
-
 
 @contextlib.contextmanager
 def _peer_failures_as_errors(multi_worker: bool):

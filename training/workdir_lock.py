@@ -22,7 +22,7 @@ import os
 from absl import logging
 
 from common import files
-from common.files import Owner
+from common.owners import Owner
 from training.errors import WorkdirError
 
 LOCK_FILE = "trainer.lock"

@@ -8,38 +8,22 @@ compare with classical inpainting -> report.md, report.json, figure.png.
 import dataclasses
 import os
 import time
-from typing import Dict, Sequence
+from typing import Dict
 
 import numpy as np
 
 from demo import report as report_lib
+from demo.config import MASK_SPECS, DemoConfig
 from export import exporter
 from inpainting import baselines, complete, evaluation, figures
 from common import masks as masks_lib, pixels
 from inpainting.saved_models import load_exported_gan
-from inpainting.search import SearchConfig
 from training import config as config_lib
 from training import embedded_mnist
 from training import train as train_lib
 
-MASK_SPECS = {"center": "center", "random": "random:0.8", "half": "half:left",
-              "irregular": "irregular:4"}
 # Rows of the figure per mask type.
 FIGURE_EXAMPLES = 2
-
-
-@dataclasses.dataclass(frozen=True)
-class DemoConfig:
-  train_steps: int = 1500
-  # Half the mnist32 preset's batch: the same 1,500 updates in about half the
-  # time, which keeps `make demo` within 10 minutes on a 2-core CPU. Measured
-  # center-mask hole PSNR was no worse (7.78 dB vs 7.68 dB at batch 64).
-  batch_size: int = 32
-  images_per_digit: int = 10  # of the 50 held out per digit
-  # The completion's defaults (the encoder's start, then a short search).
-  search: SearchConfig = SearchConfig()
-  mask_types: Sequence[str] = tuple(MASK_SPECS)
-  seed: int = 0
 
 
 def heldout_subset(images_per_digit: int):

@@ -14,8 +14,7 @@ from common import tf_env  # noqa: F401  (must precede TensorFlow)
 from absl import flags
 
 from common import cli
-from common import files
-from common.errors import ConfigError
+from export import preflight
 
 _WORKDIR = flags.DEFINE_string(
     "workdir", None, "Required. The training run's --workdir.")
@@ -35,8 +34,7 @@ _SERVING_BASE = flags.DEFINE_string(
     "serving_base", "/models",
     "Path at which TensorFlow Serving sees --export_dir (models.config).")
 # The served completer's limits per request (export/completer.py
-# ServingLimits); bounds are checked in main, not by absl, whose error is
-# several lines.
+# ServingLimits), checked by export.preflight.
 _MAX_BATCH = flags.DEFINE_integer(
     "max_batch", 64, "Served completer: most images (or PNGs) per request.")
 _MAX_STEPS = flags.DEFINE_integer(
@@ -48,40 +46,17 @@ _MAX_PNG_BYTES = flags.DEFINE_integer(
 _LIMIT_FLAGS = (_MAX_BATCH, _MAX_STEPS, _MAX_RESTARTS, _MAX_PNG_BYTES)
 
 PROG = "dcgan-export"
-_INT32_MAX = 2**31 - 1
-
-
-def check_flags(argv):
-  """What can be checked before TensorFlow loads; ConfigError naming it."""
-  if len(argv) > 1:
-    raise ConfigError(f"unexpected arguments: {' '.join(argv[1:])}")
-  for flag in (_WORKDIR, _EXPORT_DIR):
-    if not flag.value:
-      raise ConfigError(f"--{flag.name} is required")
-  # common.files: a gs:// or file:// dir is checked on its file system.
-  if not files.isdir(_WORKDIR.value):
-    what = ("not a directory" if files.exists(_WORKDIR.value)
-            else "no such directory")
-    raise ConfigError(f"--workdir={_WORKDIR.value}: {what}")
-  if files.exists(_EXPORT_DIR.value) and not files.isdir(
-      _EXPORT_DIR.value):
-    raise ConfigError(f"--export_dir={_EXPORT_DIR.value}: not a directory")
-  if _VERSION.value is not None and _VERSION.value < 1:
-    raise ConfigError(f"--version={_VERSION.value} must be an integer >= 1")
-  for flag in _LIMIT_FLAGS:
-    if not 1 <= flag.value <= _INT32_MAX:
-      raise ConfigError(f"--{flag.name}={flag.value} must be an integer "
-                        f"between 1 and {_INT32_MAX}")
 
 
 def main(argv):
-  check_flags(argv)
+  limits = {flag.name: flag.value for flag in _LIMIT_FLAGS}
+  preflight.check_arguments(argv, _WORKDIR.value, _EXPORT_DIR.value,
+                            _VERSION.value, limits)
   from export import completer, exporter  # pylint: disable=import-outside-toplevel
-  limits = completer.ServingLimits(
-      **{flag.name: flag.value for flag in _LIMIT_FLAGS})
   result = exporter.export_models(_WORKDIR.value, _EXPORT_DIR.value,
                                   _VERSION.value, _CHECKPOINT.value,
-                                  _SERVING_BASE.value, limits=limits,
+                                  _SERVING_BASE.value,
+                                  limits=completer.ServingLimits(**limits),
                                   raw_generator=_RAW_GENERATOR.value)
   for name, path in result.paths.items():
     print(f"{name}: {path}")

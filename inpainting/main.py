@@ -27,14 +27,9 @@ from absl import flags
 from absl import logging
 
 from common import cli
-from common import files, masks
-from inpainting import image_io
-from common.errors import InputError
-from inpainting.search_config import POOL_START_DEFAULTS, SearchConfig
-from inpainting.search_config import default_config
-
-# The search flags' defaults are SearchConfig's, so --help shows them.
-_DEFAULTS = SearchConfig()
+from common import config_flags
+from inpainting import preflight
+from inpainting.search_config import SearchConfig, default_config
 
 _MODEL_DIR = flags.DEFINE_string(
     "model_dir", None, "Export dir holding generator/ and discriminator/.")
@@ -43,27 +38,10 @@ _IMAGES = flags.DEFINE_string("images", None, "Image file, folder or glob.")
 _MASK = flags.DEFINE_list("mask", ["center"], "Mask spec(s), see above.")
 _OUT = flags.DEFINE_string(
     "out", None, "Output directory; must be new or empty.")
-_STEPS = flags.DEFINE_integer(
-    "steps", _DEFAULTS.steps, "Adam steps on z (exports without an encoder: "
-    f"{POOL_START_DEFAULTS['steps']}).")
-_RESTARTS = flags.DEFINE_integer("restarts", _DEFAULTS.restarts,
-                                 "Starting points per image.")
-_AVERAGE_BEST = flags.DEFINE_integer(
-    "average_best", _DEFAULTS.average_best, "Average G(z) over this many "
-    "best restarts (1: the best alone, sharp; more: blurrier, higher PSNR).")
-_PRIOR_WEIGHT = flags.DEFINE_float(
-    "prior_weight", _DEFAULTS.prior_weight,
-    "lambda of the prior loss (exports without an encoder: Yeh et al.'s "
-    f"{POOL_START_DEFAULTS['prior_weight']}; 0: none, no discriminator).")
-_LEARNING_RATE = flags.DEFINE_float(
-    "learning_rate", _DEFAULTS.learning_rate, "Adam step size on z (exports "
-    f"without an encoder: {POOL_START_DEFAULTS['learning_rate']}).")
-_POOL_SIZE = flags.DEFINE_integer(
-    "pool_size", _DEFAULTS.pool_size,
-    "Random z ranked with the encoder's to pick starts (exports without an "
-    f"encoder: {POOL_START_DEFAULTS['pool_size']}; 0: none).")
-_SEED = flags.DEFINE_integer("seed", _DEFAULTS.seed,
-                             "Seed of the search and masks.")
+# --steps, --restarts, ...: SearchConfig's fields, defaults and help.
+_SEARCH = config_flags.define_flags(SearchConfig(), {
+    name: name for name in ("steps", "restarts", "average_best", "seed",
+                            "prior_weight", "learning_rate", "pool_size")})
 _BATCH_SIZE = flags.DEFINE_integer("batch_size", 64, "Images per call.")
 _METRICS = flags.DEFINE_bool(
     "metrics", True, "Score against the input (when its hole is intact).")
@@ -73,54 +51,16 @@ _FULL_RESOLUTION = flags.DEFINE_bool(
     "completion (upsampled).")
 
 PROG = "dcgan-complete"
-# SearchConfig fields that have a flag of the same name.
-_SEARCH_FLAGS = (_STEPS, _RESTARTS, _AVERAGE_BEST, _PRIOR_WEIGHT,
-                 _LEARNING_RATE, _POOL_SIZE, _SEED)
-
-
-def check_flags(argv):
-  """Checks everything that needs no TensorFlow, so a typo fails at once.
-
-  Raises:
-    InputError: naming the flag or file.
-  """
-  if len(argv) > 1:
-    raise InputError(f"unexpected arguments: {' '.join(argv[1:])}")
-  for flag in (_MODEL_DIR, _IMAGES, _OUT):
-    if not flag.value:
-      raise InputError(f"--{flag.name} is required")
-  if _BATCH_SIZE.value < 1:
-    raise InputError(f"--batch_size={_BATCH_SIZE.value} must be an integer "
-                     ">= 1")
-  if _VERSION.value is not None and _VERSION.value < 1:
-    raise InputError(f"--version={_VERSION.value} must be an integer >= 1")
-  # files: a URL (gs://...) is checked on its own file system.
-  if not files.isdir(_MODEL_DIR.value):
-    problem = ("not a directory" if files.exists(_MODEL_DIR.value)
-               else "no such directory")
-    raise InputError(f"--model_dir={_MODEL_DIR.value}: {problem}")
-  masks.parse_specs(_MASK.value)
-  image_io.check_out_dir(_OUT.value, image_io.find_image_files(_IMAGES.value))
-
-
-def search_config():
-  """SearchConfig from the search flags (before TensorFlow loads); its
-  errors name the flag."""
-  try:
-    return SearchConfig(**{flag.name: flag.value for flag in _SEARCH_FLAGS})
-  except InputError as e:
-    # SearchConfig says "FIELD=VALUE ..."; the flag of a field has its name.
-    raise InputError(f"--{e}") from None
 
 
 def main(argv):
-  config = search_config()
-  check_flags(argv)
+  _SEARCH.apply(SearchConfig())  # refuses a bad value before TensorFlow
+  preflight.check_inputs(argv, _MODEL_DIR.value, _IMAGES.value, _MASK.value,
+                         _OUT.value, _BATCH_SIZE.value, _VERSION.value)
   from inpainting import complete, saved_models  # pylint: disable=import-outside-toplevel
   gan = saved_models.load_exported_gan(_MODEL_DIR.value, _VERSION.value)
   # Fields the user did not set take the defaults for this export.
-  config = default_config(gan.encode is not None, **{
-      flag.name: flag.value for flag in _SEARCH_FLAGS if flag.present})
+  config = default_config(gan.encode is not None, **_SEARCH.overrides())
   report = complete.complete_files(gan, _IMAGES.value, _MASK.value,
                                    _OUT.value, config, _METRICS.value,
                                    _BATCH_SIZE.value,

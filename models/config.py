@@ -7,6 +7,8 @@ fail fast, before the multi-second TensorFlow import.
 import dataclasses
 from typing import Any, Dict
 
+from common import config_checks as checks
+from common.config_checks import field
 from common.errors import ConfigError
 
 
@@ -14,36 +16,32 @@ from common.errors import ConfigError
 class ModelConfig:
   """Shape of one DCGAN (Radford et al. 2016, Figure 1).
 
-  Attributes:
-    image_size: Height and width of the square images, a power of two in
-      [16, 128]. The generator starts at 4x4 and doubles it per layer.
-    channels: 1 (grayscale) or 3 (RGB).
-    z_dim: Length of the latent vector z ~ U(-1, 1).
-    gf: Generator width. The first feature map is 4x4x(8*gf); each
-      fractionally-strided convolution halves the width (never below gf).
-    df: Discriminator width of the first convolution; each further
-      convolution doubles it.
-    ef: Encoder width (models/encoder.py), laid out as the discriminator's:
-      the first convolution has ef filters, each further one twice as many.
+  Each field's help (`metadata["help"]`) documents it and is its --help.
   """
-  image_size: int = 64
-  channels: int = 3
-  z_dim: int = 100
-  gf: int = 128
-  df: int = 64
-  ef: int = 64
+  image_size: int = field(
+      64, "Height and width of the square images, a power of two in "
+      "[16, 128]. The generator starts at 4x4 and doubles it per layer.")
+  channels: int = field(3, "1 (grayscale) or 3 (RGB).")
+  z_dim: int = field(100, "Length of the latent vector z ~ U(-1, 1).")
+  gf: int = field(
+      128, "Generator width. The first feature map is 4x4x(8*gf); each "
+      "fractionally-strided convolution halves the width (never below gf).")
+  df: int = field(
+      64, "Discriminator width of the first convolution; each further "
+      "convolution doubles it.")
+  ef: int = field(
+      64, "Encoder width (models/encoder.py), laid out as the "
+      "discriminator's: the first convolution has ef filters, each further "
+      "one twice as many.")
 
   def __post_init__(self):
     size = self.image_size
-    if not isinstance(size, int) or size < 16 or size > 128 or size & (size - 1):
+    if not checks.is_int(size) or not 16 <= size <= 128 or size & (size - 1):
       raise ConfigError(
           f"image_size={size!r} must be a power of two between 16 and 128")
-    if self.channels not in (1, 3):
-      raise ConfigError(f"channels={self.channels!r} must be 1 or 3")
+    checks.one_of("channels", self.channels, (1, 3))
     for name in ("z_dim", "gf", "df", "ef"):
-      value = getattr(self, name)
-      if not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{name}={value!r} must be a positive integer")
+      checks.positive_int(name, getattr(self, name))
 
   @property
   def num_upsamplings(self) -> int:

@@ -1,12 +1,23 @@
 """--config and --config.FIELD=VALUE: overrides reach the run, mistakes fail
-in one line before TensorFlow loads."""
+in one line before TensorFlow loads; the generic layer (common.config_flags)
+that builds every command's config flags."""
 
+import dataclasses
 import json
 import os
 import textwrap
+from typing import List, Optional
 
 import pytest
+from absl import flags
 
+from common import config_checks as checks
+from common import config_flags
+from common.config_checks import field
+from common.errors import ConfigError, UserError
+from demo.config import DemoConfig
+from inpainting.search_config import SearchConfig
+from models.config import ModelConfig
 from tests.conftest import REPO, cli, subprocess_env
 from training import config as config_lib
 
@@ -66,14 +77,27 @@ def test_config_file_returning_a_dict(tmp_path):
   assert config.model.z_dim == expected.model.z_dim
 
 
-def test_every_field_is_documented():
-  # --help shows this text; a new field needs its "Attributes:" line.
-  for field in config_lib.config_fields():
-    assert field.doc, field.path
+@pytest.mark.parametrize("cls", [config_lib.TrainConfig, SearchConfig,
+                                 DemoConfig])
+def test_every_field_is_documented(cls):
+  # --help shows this text; a new field needs its metadata["help"].
+  for leaf in config_flags.config_fields(cls):
+    assert leaf.help, leaf.path
+
+
+def test_presets_are_config_files():
+  assert config_lib.PRESET_NAMES == ("celeba64", "mnist32", "tiny")
+  assert sorted(config_lib.PRESETS) == list(config_lib.PRESET_NAMES)
+  assert config_lib.PRESETS["mnist32"] == config_lib.TrainConfig()
+  # tiny overrides mnist32: what it does not set is mnist32's.
+  tiny, mnist32 = config_lib.PRESETS["tiny"], config_lib.PRESETS["mnist32"]
+  assert (tiny.dataset, tiny.beta1) == (mnist32.dataset, mnist32.beta1)
+  assert tiny.model.channels == mnist32.model.channels
+  assert config_lib.load_config("celeba64").dataset == "tfds:celeb_a"
 
 
 def test_with_overrides_sets_nested_fields():
-  config = config_lib.with_overrides(
+  config = config_flags.with_overrides(
       config_lib.PRESETS["tiny"],
       {"model.z_dim": 7, "frechet_every": 3, "tpu": None})
   assert config.model.z_dim == 7
@@ -84,7 +108,8 @@ def test_with_overrides_sets_nested_fields():
 BAD = [
     (("--config.nope=1",), "Unknown command line flag 'config.nope'"),
     (("--config.model.nope=1",), "flag 'config.model.nope'"),
-    (("--config.beta1=1.5",), "beta1=1.5 must be in [0, 1)"),
+    (("--config.beta1=1.5",),
+     "--config.beta1=1.5 must be a finite number in [0, 1)"),
     (("--config.beta1=x",), "flag --config.beta1=x"),
     (("--config.model.z_dim=0",), "z_dim=0 must be a positive integer"),
     (("--config.model.gf=2.5",), "flag --config.model.gf=2.5"),
@@ -93,7 +118,8 @@ BAD = [
     (("--config.deterministic=maybe",), "flag --config.deterministic=maybe"),
     (("--config.num_samples=5",), "num_samples=5 must be a square"),
     (("--config.keep_checkpoints=0",), "keep_checkpoints=0 must be a"),
-    (("--config.frechet_every=-1",), "frechet_every=-1 must be >= 0"),
+    (("--config.frechet_every=-1",),
+     "--config.frechet_every=-1 must be an integer >= 0"),
     (("--config.strategy=tpu", "--config.tpu=None"), "needs a TPU name"),
     (("--batch_size=3", "--config.batch_size=4"),
      "--config.batch_size=4 and --batch_size=3 disagree"),
@@ -135,3 +161,136 @@ def test_bad_config_is_one_line_before_tensorflow(tmp_path, args, message):
   assert lines[0].startswith("dcgan-train: error: ")
   assert message.replace("{tmp}", str(tmp_path)) in lines[0]
   assert not os.path.exists(tmp_path / "run")
+
+
+# The generic layer, on a config of its own, with flags in a FlagValues of
+# the test's (not absl's global FLAGS, which the entry points own).
+@dataclasses.dataclass(frozen=True)
+class _Inner:
+  width: int = field(4, "Width of the inner part.")
+  rate: Optional[float] = field(None, "A rate, or None for none.")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Outer:
+  inner: _Inner = _Inner()
+  name: str = field("a", "A name.")
+  fast: bool = field(False, "Go fast.")
+  count: int = field(1, "How many.")
+
+  def __post_init__(self):
+    checks.positive_int("count", self.count)
+
+
+def _define(*args, **kwargs):
+  """(ConfigFlags, FlagValues) of _Outer: --config.PATH, --width alias."""
+  values = flags.FlagValues()
+  made = config_flags.define_flags(
+      _Outer(), config_flags.flag_names(_Outer, aliases=("inner.width",)),
+      *args, flag_values=values, **kwargs)
+  return made, values
+
+
+def test_a_flag_per_field_with_its_default_and_help():
+  _, values = _define(note="Preset value.")
+  assert sorted(values) == ["config.count", "config.fast", "config.inner.rate",
+                            "config.inner.width", "config.name", "width"]
+  assert values["config.inner.width"].default == 4
+  assert values["config.inner.width"].help == (
+      "Width of the inner part. Preset value.")
+  assert values["width"].help == "Same as --config.inner.width. Preset value."
+  assert values["config.fast"].boolean
+
+
+def test_given_flags_override_only_their_fields():
+  made, values = _define()
+  values(["prog", "--width=8", "--noconfig.fast", "--config.name=b"])
+  assert made.overrides() == {"inner.width": 8, "fast": False, "name": "b"}
+  applied = made.apply(_Outer(count=5, fast=True))
+  assert applied == _Outer(inner=_Inner(width=8), name="b", count=5)
+
+
+@pytest.mark.parametrize("arg, value", [("0.5", 0.5), ("None", None),
+                                        ("", None)])
+def test_optional_field_parses_none_and_its_type(arg, value):
+  made, values = _define()
+  values(["prog", f"--config.inner.rate={arg}"])
+  assert made.apply(_Outer()).inner.rate == value
+
+
+def test_optional_field_refuses_another_type():
+  _, values = _define()
+  assert values["config.inner.rate"].parser.flag_type() == "float or None"
+  with pytest.raises(flags.IllegalFlagValueError,
+                     match="flag --config.inner.rate=fast: could not convert"):
+    values(["prog", "--config.inner.rate=fast"])
+
+
+def test_a_field_given_twice_with_two_values_is_an_error():
+  made, values = _define()
+  values(["prog", "--width=3", "--config.inner.width=4"])
+  with pytest.raises(ConfigError, match="^--config.inner.width=4 and "
+                     "--width=3 disagree; give one$"):
+    made.overrides()
+  made, values = _define()
+  values(["prog", "--width=3", "--config.inner.width=3"])
+  assert made.overrides() == {"inner.width": 3}
+
+
+def test_a_refused_value_names_the_flag_given():
+  made, values = _define()
+  values(["prog", "--config.count=0"])
+  with pytest.raises(ConfigError,
+                     match="^--config.count=0 must be a positive integer$"):
+    made.apply(_Outer())
+
+
+def test_help_override_and_a_field_type_without_parser():
+  _, values = _define(helps={"width": "How wide."})
+  assert values["width"].help == "How wide."
+
+  @dataclasses.dataclass(frozen=True)
+  class Listed:
+    sizes: List[int] = field((1, 2), "Sizes.")
+
+  with pytest.raises(TypeError, match="no flag parser"):
+    config_flags.define_flags(Listed(), {"sizes": "sizes"},
+                              flag_values=flags.FlagValues())
+
+
+def test_load_config_file_names_the_file(tmp_path):
+  path = tmp_path / "c.py"
+  path.write_text("def get_config():\n  return {'x': 1}\n")
+  assert config_flags.load_config_file(str(path)) == {"x": 1}
+  with pytest.raises(ConfigError, match=f"^--cfg={tmp_path}/nope.py: no such"):
+    config_flags.load_config_file(str(tmp_path / "nope.py"), "--cfg")
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: ModelConfig(channels=True), "channels=True must be 1 or 3"),
+    (lambda: ModelConfig(z_dim=True), "z_dim=True must be a positive"),
+    (lambda: ModelConfig(image_size=True), "image_size=True must be a power"),
+    (lambda: config_lib.TrainConfig(batch_size=True),
+     "batch_size=True must be a positive integer"),
+    (lambda: config_lib.TrainConfig(seed=False), "seed=False must be an"),
+    (lambda: config_lib.TrainConfig(beta1=False), "beta1=False must be a"),
+    (lambda: SearchConfig(steps=True), "steps=True must be an integer >= 0"),
+    (lambda: DemoConfig(train_steps=True), "train_steps=True must be an"),
+])
+def test_every_config_refuses_a_bool_where_a_number_goes(make, message):
+  with pytest.raises(UserError, match=f"^{message}"):
+    make()
+
+
+def test_checks_state_the_bounds():
+  with pytest.raises(ConfigError,
+                     match=r"^n=5 must be an integer in \[0, 4\]$"):
+    checks.integer("n", 5, 0, 4)
+  with pytest.raises(ConfigError, match="^n=-1 must be an integer >= 0$"):
+    checks.integer("n", -1, low=0)
+  with pytest.raises(ConfigError, match="^x=nan must be a finite number > 0$"):
+    checks.positive_number("x", float("nan"))
+  with pytest.raises(ConfigError, match="^s='c' must be one of a, b, d$"):
+    checks.one_of("s", "c", ("a", "b", "d"))
+  checks.integer("n", 4, 0, 4)
+  checks.fraction("x", 0.0)

@@ -12,6 +12,7 @@ import sys
 
 import pytest
 
+from common import config_flags
 from tests.conftest import REPO, subprocess_env
 from training import config as config_lib
 
@@ -76,10 +77,11 @@ def test_train_help_shows_effective_defaults(train_help):
 
 
 def test_train_help_lists_every_config_field(train_help):
-  for field in config_lib.config_fields():
+  for field in config_flags.config_fields(config_lib.TrainConfig):
     block = flag_help(train_help, f"config.{field.path}")
-    # Its doc comes from the dataclass docstring.
-    assert field.doc.split()[0] in block
+    # Its text is the field's metadata["help"] (absl rewraps it, also
+    # after a hyphen: compared without whitespace).
+    assert "".join(field.help.split()) in "".join(block.split())
 
 
 def test_help_under_python_dash_m(train_help):
@@ -91,11 +93,24 @@ def test_help_under_python_dash_m(train_help):
 
 
 def test_demo_help_states_demo_config_defaults():
-  from demo import run  # pylint: disable=import-outside-toplevel
+  from demo import config as demo_config  # pylint: disable=import-outside-toplevel
   result = run_help(os.path.join(BIN, "dcgan-demo"))
-  defaults = run.DemoConfig()
+  defaults = demo_config.DemoConfig()
   for name, value in (("train_steps", defaults.train_steps),
                       ("images_per_digit", defaults.images_per_digit),
                       ("search_steps", defaults.search.steps)):
-    assert f"(default: {value})" in " ".join(
+    assert f"(default: '{value}')" in " ".join(
         flag_help(result.stdout, name).split())
+
+
+def test_complete_help_states_both_search_defaults():
+  # The search flags' defaults are SearchConfig's (exports with an encoder);
+  # the help also names those of exports without one.
+  from inpainting import search_config  # pylint: disable=import-outside-toplevel
+  result = run_help(os.path.join(BIN, "dcgan-complete"))
+  defaults = search_config.SearchConfig()
+  for name, no_encoder in search_config.POOL_START_DEFAULTS.items():
+    block = " ".join(flag_help(result.stdout, name).split())
+    assert f"(default: '{getattr(defaults, name)}')" in block
+    assert "exports without an encoder: " in block
+    assert str(no_encoder) in block

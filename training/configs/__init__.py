@@ -1,0 +1,1 @@
+"""Named training presets: `--config=NAME` runs NAME.py's get_config()."""

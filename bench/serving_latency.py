@@ -53,8 +53,8 @@ PREVIOUS_DEFAULTS = SearchConfig(steps=300, restarts=2, learning_rate=0.03,
 def previous_completer(workdir, path):
   """The completer as exported before: last weights, no encoder, the
   previous search defaults; saved at `path`."""
-  from export import completer, exporter  # pylint: disable=import-outside-toplevel
-  run = exporter.restore_networks(workdir, raw_generator=True)
+  from export import completer, restore  # pylint: disable=import-outside-toplevel
+  run = restore.restore_networks(workdir, raw_generator=True)
   module = completer.CompleterModule(run.generator, run.discriminator,
                                      PREVIOUS_DEFAULTS)
   tf.saved_model.save(module, path, signatures=module.signatures())

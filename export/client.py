@@ -1,28 +1,24 @@
-r"""Builds TensorFlow Serving requests for the completer from image files.
+"""Requests for the served completer, and its answers, as TF Serving's.
 
-  python -m export.client --image=digit.png --mask=mask.png --format=b64 \
-      > request.json
-  curl -d @request.json http://localhost:8501/v1/models/completer:predict
+The library of `python -m export.client_main` (the command line), which
+Python callers import: `from export import client`. It defines no flags.
 
-  python -m export.client --image=digit.png --mask=mask.png \
-      --format=columnar --steps=100 --restarts=1 --seed=7 > request.json
-
-Formats: `b64` (REST, PNG bytes, signature complete_png), `instances` (REST
-row format, float arrays, serving_default), `columnar` (REST columnar format,
-float arrays plus --steps, --restarts and --seed, complete_options: its scalar
-inputs have no batch dimension, so they cannot be sent as rows) and `grpc` (a
-PredictRequest, printed as text; send it with a PredictionService stub; with
---steps, --restarts or --seed it calls complete_options). Masks: black =
-missing.
+Request formats: `rest_b64_request` (REST, PNG bytes, signature
+complete_png; needs neither NumPy nor TensorFlow), `rest_instances_request`
+(REST row format, float arrays, serving_default), `rest_columnar_request`
+(REST columnar format, float arrays plus steps, restarts and seed,
+complete_options: its scalar inputs have no batch dimension, so they cannot
+be sent as rows) and `grpc_request` (a PredictRequest; with steps, restarts
+or seed it calls complete_options). `build_request` makes any of them from
+PNG files. Masks: black = missing.
 
 `decode_rest_response` turns the server's JSON answer back into arrays and
 bytes: string outputs named `*_bytes` (the PNGs of complete_png) arrive as
 {"b64": ...}, as TF Serving writes them.
 
 The files are checked before a request is built (PNG signature, chunks and
-their CRCs, size and channels from the header): a bad one is one line
-`export.client: error: ...` naming the flag and file, and exit 2. The
-`b64` format needs neither NumPy nor TensorFlow at run time.
+their CRCs, size and channels from the header): a bad one raises
+ClientError, whose message names the flag and file.
 """
 
 import base64
@@ -31,13 +27,9 @@ import os
 import struct
 import zlib
 
-from absl import flags
-
-from common import cli
 from common.errors import UserError
 
 MODEL_NAME = "completer"
-PROG = "export.client"
 # The served search defaults for an export with an encoder
 # (inpainting.search_config.SearchConfig, which this module does not
 # import: the b64 format runs without TensorFlow).
@@ -274,46 +266,6 @@ def grpc_request(images, masks, signature="serving_default", steps=None,
   return request
 
 
-_IMAGE = flags.DEFINE_string("image", None, "PNG image of the model's size.")
-_MASK = flags.DEFINE_string("mask", None, "PNG mask: black = missing.")
-_FORMAT = flags.DEFINE_enum(
-    "format", "b64", ["b64", "instances", "columnar", "grpc"],
-    "Request format: b64 (REST, PNG bytes, complete_png), instances (REST "
-    "rows, serving_default), columnar (REST inputs, complete_options with "
-    "--steps/--restarts/--seed), grpc (PredictRequest text).")
-_STEPS = flags.DEFINE_integer(
-    "steps", DEFAULT_STEPS, "Search steps (--format=columnar or grpc); at "
-    "most the export's --max_steps.")
-_RESTARTS = flags.DEFINE_integer(
-    "restarts", DEFAULT_RESTARTS, "Search restarts (--format=columnar or "
-    "grpc); at most the export's --max_restarts.")
-_SEED = flags.DEFINE_integer(
-    "seed", DEFAULT_SEED, "Search seed (--format=columnar or grpc).")
-_OPTION_FLAGS = ("steps", "restarts", "seed")
-_CHANNELS = flags.DEFINE_integer("channels", 1,
-                                 "Image channels of the model: 1 or 3.")
-_SIZE = flags.DEFINE_integer(
-    "size", None, "Image size of the model; if set, the image must be "
-    "SIZExSIZE (default: not checked; the server checks it).")
-
-
-def check_flags(argv):
-  if len(argv) > 1:
-    raise ClientError(f"unexpected arguments: {' '.join(argv[1:])}")
-  if not _IMAGE.value or not _MASK.value:
-    raise ClientError("--image and --mask are required")
-  if _CHANNELS.value not in (1, 3):
-    raise ClientError(f"--channels={_CHANNELS.value} must be 1 or 3")
-  if _SIZE.value is not None and _SIZE.value < 1:
-    raise ClientError(f"--size={_SIZE.value} must be >= 1")
-  given = [name for name in _OPTION_FLAGS if flags.FLAGS[name].present]
-  if given and _FORMAT.value not in ("columnar", "grpc"):
-    # Silently dropping them would run a search the user did not ask for.
-    raise ClientError(f"--{given[0]} applies to --format=columnar or grpc "
-                      f"(complete_options), not --format={_FORMAT.value}")
-  check_options(_STEPS.value, _RESTARTS.value, _SEED.value)
-
-
 def check_options(steps, restarts, seed):
   """ClientError naming the flag unless the search options can be sent."""
   # The server's own limits are narrower (dcgan-export --max_steps ...);
@@ -364,22 +316,8 @@ def build_request(image_path, mask_path, request_format, channels,
                           seed=seed))
 
 
-def _fail(message):
-  cli.fail(PROG, message)
-
-
-def main(argv):
-  try:
-    check_flags(argv)
-    # Only options the user gave: for grpc they switch to complete_options.
-    options = {name: flags.FLAGS[name].value for name in _OPTION_FLAGS
-               if flags.FLAGS[name].present}
-    text = build_request(_IMAGE.value, _MASK.value, _FORMAT.value,
-                         _CHANNELS.value, _SIZE.value, **options)
-  except ClientError as e:
-    _fail(e)
-  print(text)
-
-
 if __name__ == "__main__":
-  cli.run(PROG, main)
+  # `python -m export.client`, the command's name before the library and
+  # the program were split: still works, as `python -m export.client_main`.
+  from export import client_main  # pylint: disable=import-outside-toplevel
+  client_main.run()

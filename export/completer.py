@@ -33,82 +33,18 @@ graph, set by dcgan-export's flags and recorded in the completer's
 assets.extra/dcgan_export.json.
 """
 
-import dataclasses
 from typing import Optional
 
-from absl import logging
 import tensorflow as tf
 
 from export.signatures import backing_variables
-from export.versions import ExportError
+from export.request_checks import (PIXEL_TOLERANCE, PNG_HEADER_BYTES,
+                                   PNG_SIGNATURE, ServingLimits, assert_all,
+                                   first_false, in_range, within_limits)
 from common import pixels
 from inpainting.completion_graph import search_and_blend
 from inpainting.search import LatentSearch, SearchConfig
 from inpainting.search_config import default_config
-
-# Pixels may stray this far outside [-1, 1] (rounding in a client's
-# scaling); they are clipped. Further out is 0..255 data or a bug.
-PIXEL_TOLERANCE = 1e-3
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# Signature (8), IHDR length (4) and type (4), width (4), height (4), the
-# rest of IHDR (5) and its CRC (4): the shortest bytes that can be a PNG.
-_PNG_HEADER_BYTES = 33
-_INT32_MAX = 2**31 - 1
-
-
-@dataclasses.dataclass(frozen=True)
-class ServingLimits:
-  """What one request may ask of the served completer.
-
-  Bounds the memory and time of a request (the search holds batch x
-  restarts candidates for `steps` steps). dcgan-export's --max_batch,
-  --max_steps, --max_restarts and --max_png_bytes set them; they become
-  constants of the completer's graph.
-
-  Attributes:
-    max_batch: Images (or PNGs) per request.
-    max_steps: Largest `steps` of complete_options.
-    max_restarts: Largest `restarts` of complete_options.
-    max_png_bytes: Largest PNG of complete_png, in bytes.
-  """
-  max_batch: int = 64
-  max_steps: int = 2000
-  max_restarts: int = 16
-  max_png_bytes: int = 1 << 20
-
-  def __post_init__(self):
-    for field in dataclasses.fields(self):
-      value = getattr(self, field.name)
-      if (isinstance(value, bool) or not isinstance(value, int) or
-          not 1 <= value <= _INT32_MAX):
-        raise ExportError(f"{field.name}={value!r} must be an integer "
-                          f"between 1 and {_INT32_MAX}")
-
-
-def _first_false(ok):
-  """Index of the first False in the vector `ok`; its length if none."""
-  # Not argmin: which of several equal minima it returns is unspecified.
-  n = tf.size(ok)
-  return tf.reduce_min(tf.concat([tf.where(ok, n, tf.range(n)), [n]], 0))
-
-
-def _assert_all(conditions):
-  """One Assert over (holds, message) pairs that reports the first failure.
-
-  The conditions are computed on any input without failing themselves, so
-  the message is ours, not an op's complaint about a shape.
-  """
-  holds = tf.stack([ok for ok, _ in conditions])
-  # A trailing "" for _first_false's "none failed".
-  messages = tf.stack([tf.convert_to_tensor(message, tf.string)
-                       for _, message in conditions] + [tf.constant("")])
-  return tf.debugging.Assert(
-      tf.reduce_all(holds), [tf.gather(messages, _first_false(holds))])
-
-
-def _in_range(value, low, high):
-  return tf.logical_and(value >= low, value <= high)
-
 
 class CompleterModule(tf.Module):
   """tf.Module holding both networks and the completion signatures.
@@ -134,7 +70,7 @@ class CompleterModule(tf.Module):
     self.image_size = generator.image_size
     self.channels = generator.channels
     self.limits = limits
-    self.config = _within_limits(
+    self.config = within_limits(
         config or default_config(encoder is not None), limits)
     self.search = LatentSearch(
         lambda z: generator(z, training=False),
@@ -190,15 +126,15 @@ class CompleterModule(tf.Module):
          "masks must match the images in batch, height and width"),
         (tf.equal(mask_shape[3], 1),
          "masks must have 1 channel (1 = known, 0 = missing)"),
-        (_in_range(batch, 1, limits.max_batch),
+        (in_range(batch, 1, limits.max_batch),
          tf.strings.format(
              f"batch={{}} must be between 1 and {limits.max_batch} images "
              "(dcgan-export --max_batch)", batch)),
-        (_in_range(steps, 0, limits.max_steps),
+        (in_range(steps, 0, limits.max_steps),
          tf.strings.format(
              f"steps={{}} must be between 0 and {limits.max_steps} "
              "(dcgan-export --max_steps)", steps)),
-        (_in_range(restarts, 1, limits.max_restarts),
+        (in_range(restarts, 1, limits.max_restarts),
          tf.strings.format(
              f"restarts={{}} must be between 1 and {limits.max_restarts} "
              "(dcgan-export --max_restarts)", restarts)),
@@ -211,7 +147,7 @@ class CompleterModule(tf.Module):
     mask_ok = tf.logical_or(tf.equal(masks, 0.0), tf.equal(masks, 1.0))
     flat_ok = tf.reshape(mask_ok, [-1])
     first_bad = tf.gather(tf.concat([tf.reshape(masks, [-1]), [0.0]], 0),
-                          _first_false(flat_ok))
+                          first_false(flat_ok))
     return [
         (tf.reduce_all(tf.math.is_finite(images)),
          "images must be finite (found NaN or Inf)"),
@@ -236,12 +172,12 @@ class CompleterModule(tf.Module):
     size, channels = self.image_size, self.channels
     steps = tf.cast(steps, tf.int32)
     restarts = tf.cast(restarts, tf.int32)
-    shapes_ok = _assert_all(self._request_conditions(images, masks, steps,
+    shapes_ok = assert_all(self._request_conditions(images, masks, steps,
                                                      restarts))
     with tf.control_dependencies([shapes_ok]):
       images = tf.reshape(images, [-1, size, size, channels])
       masks = tf.reshape(masks, [-1, size, size, 1])
-      values_ok = _assert_all(self._value_conditions(images, masks))
+      values_ok = assert_all(self._value_conditions(images, masks))
     with tf.control_dependencies([values_ok]):
       return (tf.clip_by_value(images, -1.0, 1.0), tf.identity(masks),
               tf.identity(steps), tf.identity(restarts),
@@ -271,11 +207,11 @@ class CompleterModule(tf.Module):
     # One empty extra PNG and zero padding: every slice below exists, even
     # for an empty batch or a 3-byte "PNG" (those fail other conditions).
     padded = tf.strings.join([tf.concat([pngs, [""]], 0),
-                              b"\0" * _PNG_HEADER_BYTES])
+                              b"\0" * PNG_HEADER_BYTES])
     is_png = tf.logical_and(
         tf.equal(tf.strings.substr(padded, 0, 8), PNG_SIGNATURE),
         tf.equal(tf.strings.substr(padded, 12, 4), b"IHDR"))[:-1]
-    is_png = tf.logical_and(is_png, length >= _PNG_HEADER_BYTES)
+    is_png = tf.logical_and(is_png, length >= PNG_HEADER_BYTES)
     # IHDR: width and height, 4-byte unsigned big-endian integers (read as
     # int64 behind 4 zero bytes, since DecodeRaw has no uint32).
     def header_uint32(offset):
@@ -291,16 +227,16 @@ class CompleterModule(tf.Module):
         (tf.reduce_all(small), tf.strings.format(
             f"{field}[{{}}] is {{}} bytes; at most {limit} "
             "(dcgan-export --max_png_bytes)",
-            (_first_false(small),
-             tf.gather(tf.concat([length, [0]], 0), _first_false(small))))),
+            (first_false(small),
+             tf.gather(tf.concat([length, [0]], 0), first_false(small))))),
         (tf.reduce_all(is_png), tf.strings.format(
             f"{field}[{{}}] is not a PNG (no PNG signature and IHDR header)",
-            _first_false(is_png))),
+            first_false(is_png))),
         (tf.reduce_all(of_size), tf.strings.format(
             f"{field}[{{}}] is {{}}x{{}} pixels; the model completes "
             f"{size}x{size}",
-            (_first_false(of_size), tf.gather(width, _first_false(of_size)),
-             tf.gather(height, _first_false(of_size))))),
+            (first_false(of_size), tf.gather(width, first_false(of_size)),
+             tf.gather(height, first_false(of_size))))),
     ]
 
   def _checked_pngs(self, image_png, mask_png):
@@ -308,7 +244,7 @@ class CompleterModule(tf.Module):
     count, mask_count = tf.size(image_png), tf.size(mask_png)
     max_batch = self.limits.max_batch
     conditions = [
-        (_in_range(count, 1, max_batch), tf.strings.format(
+        (in_range(count, 1, max_batch), tf.strings.format(
             f"image_png holds {{}} PNGs; a request takes 1 to {max_batch} "
             "(dcgan-export --max_batch)", count)),
         (tf.equal(mask_count, count), tf.strings.format(
@@ -317,7 +253,7 @@ class CompleterModule(tf.Module):
     ]
     conditions += self._png_conditions("image_png", image_png)
     conditions += self._png_conditions("mask_png", mask_png)
-    with tf.control_dependencies([_assert_all(conditions)]):
+    with tf.control_dependencies([assert_all(conditions)]):
       return tf.identity(image_png), tf.identity(mask_png)
 
   @staticmethod
@@ -346,15 +282,3 @@ class CompleterModule(tf.Module):
             "completed_bytes": encode(out["completed"]),
             "uncertainty_bytes": encode(
                 pixels.spread_as_image(out["uncertainty"]))}
-
-
-def _within_limits(config: SearchConfig, limits: ServingLimits
-                   ) -> SearchConfig:
-  """`config` with steps and restarts lowered to the limits, if above."""
-  served = dataclasses.replace(
-      config, steps=min(config.steps, limits.max_steps),
-      restarts=min(config.restarts, limits.max_restarts))
-  if served != config:
-    logging.info("Served search defaults lowered to the limits: steps %d, "
-                 "restarts %d", served.steps, served.restarts)
-  return served

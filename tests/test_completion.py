@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-from export import exporter
+from export import restore
 from common import masks
 from inpainting import complete, losses
 from inpainting.saved_models import load_exported_gan
@@ -25,7 +25,7 @@ def _images(count=4, size=16):
 def test_gradients_through_savedmodels_equal_in_memory(tiny_export):
   workdir, export_dir = tiny_export
   gan = load_exported_gan(export_dir)
-  run = exporter.restore_networks(workdir)
+  run = restore.restore_networks(workdir)
   g, d = run.generator, run.discriminator
   images = _images()
   mask = masks.make_masks(["center", "random"], 4, 16)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from export import exporter
+from export import restore
 from models.config import ModelConfig
 from models.networks import build_generator
 from training import ema
@@ -52,11 +52,11 @@ def test_average_is_checkpointed_restored_and_exported(tmp_path, tiny_config):
     assert any(not np.allclose(a, r) for a, r in zip(averaged, raw))
   finally:
     trainer._claim.release(started=True)  # pylint: disable=protected-access
-  exported = exporter.restore_networks(workdir)
+  exported = restore.restore_networks(workdir)
   assert exported.averaged
   for got, want in zip(_weights(exported.generator), averaged):
     np.testing.assert_array_equal(got, want)
-  raw_export = exporter.restore_networks(workdir, raw_generator=True)
+  raw_export = restore.restore_networks(workdir, raw_generator=True)
   assert not raw_export.averaged and raw_export.encoder is None
   for got, want in zip(_weights(raw_export.generator), raw):
     np.testing.assert_array_equal(got, want)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from export import exporter
+from export import exporter, restore
 from common import masks as masks_lib
 from inpainting import complete, losses
 from inpainting.saved_models import load_exported_gan
@@ -87,7 +87,7 @@ def test_encoder_phase_resumes_from_its_checkpoint(tmp_path, tiny_config):
   first = train_lib.train(tiny_config(max_steps=2, encoder_steps=2), workdir)
   assert (first.step, first.encoder_step) == (2, 2)
   assert first.checkpoint.endswith("ckpt-4")  # numbered by all steps done
-  trained = exporter.restore_networks(workdir).encoder
+  trained = restore.restore_networks(workdir).encoder
   # The same job, asked for more encoder steps, resumes the encoder.
   second = train_lib.Trainer(tiny_config(max_steps=2, encoder_steps=3),
                              workdir)
@@ -102,7 +102,7 @@ def test_training_further_fine_tunes_the_encoder_for_the_new_generator(
     tmp_path, tiny_config):
   workdir = str(tmp_path)
   train_lib.train(tiny_config(max_steps=2, encoder_steps=2), workdir)
-  first = exporter.restore_networks(workdir).encoder
+  first = restore.restore_networks(workdir).encoder
   # A raised --max_steps: the GAN goes on, then the encoder gets its
   # encoder_steps again against the new generator, not left stale.
   result = train_lib.train(
@@ -110,11 +110,11 @@ def test_training_further_fine_tunes_the_encoder_for_the_new_generator(
                   keep_checkpoints=3), workdir)
   assert (result.step, result.encoder_step) == (3, 4)
   assert result.checkpoint.endswith("ckpt-7")
-  restored = exporter.restore_networks(workdir)
+  restored = restore.restore_networks(workdir)
   assert restored.encoder is not None  # trained against step 3's generator
   # ckpt-5, GAN step 3 before the encoder's new phase, holds an encoder of
   # step 2's generator: export leaves it out rather than serve a mismatch.
-  before = exporter.restore_networks(
+  before = restore.restore_networks(
       workdir, checkpoint=result.checkpoint.replace("ckpt-7", "ckpt-5"))
   assert (before.step, before.encoder) == (3, None)
   assert any(not np.array_equal(got.numpy(), want.numpy())
@@ -138,7 +138,7 @@ def test_export_and_reload_the_encoder(encoder_export):
   with open(os.path.join(export_dir, "models.config")) as f:
     assert 'name: "encoder"' in f.read()
   gan = load_exported_gan(export_dir)
-  keras_encoder = exporter.restore_networks(workdir).encoder
+  keras_encoder = restore.restore_networks(workdir).encoder
   images = _digits(3)
   masks = masks_lib.make_masks(["half"], 3, 16)
   np.testing.assert_allclose(gan.encode(images, masks).numpy(),

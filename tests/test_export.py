@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from export import exporter
+from export import exporter, restore
 from export.signatures import MAX_SAMPLE_COUNT
 from export.versions import ExportError
 from tests.conftest import REPO, cli, subprocess_env
@@ -31,7 +31,7 @@ def test_layout_and_signatures(tiny_export):
   assert images.shape == (3, 16, 16, 1) and images.dtype == tf.float32
 
   # The reloaded SavedModels compute what the restored Keras models compute.
-  run = exporter.restore_networks(workdir)
+  run = restore.restore_networks(workdir)
   g, d, step = run.generator, run.discriminator, run.step
   assert step == 3
   z = tf.random.uniform((4, 8), -1, 1, seed=3)

@@ -42,7 +42,7 @@ main.run()
 
 def _pinned_versions(export_dir):
   """{model: [versions]} that models.config lets TF Serving load."""
-  with open(os.path.join(export_dir, exporter.CONFIG_FILE)) as f:
+  with open(os.path.join(export_dir, exporter.SERVING_CONFIG_FILE)) as f:
     config = text_format.Parse(f.read(),
                                model_server_config_pb2.ModelServerConfig())
   return {entry.name: list(entry.model_version_policy.specific.versions)
@@ -59,7 +59,7 @@ def test_models_config_pins_the_latest_complete_version(tiny_export):
   # tiny trains no encoder: the required models only.
   assert _pinned_versions(export_dir) == {name: [1]
                                           for name in EXPORTED_MODELS}
-  with open(os.path.join(export_dir, exporter.CONFIG_FILE)) as f:
+  with open(os.path.join(export_dir, exporter.SERVING_CONFIG_FILE)) as f:
     config = text_format.Parse(f.read(),
                                model_server_config_pb2.ModelServerConfig())
   assert [(c.name, c.base_path, c.model_platform)

@@ -30,9 +30,12 @@ errors of ours. Three layers, since TensorFlow 2.21 logs through three:
    dropped by a logging filter.
 
 `DCGAN_TF_LOGS=1`, absl's `--verbosity=1` / `-v 1` (or higher) on the command
-line, or a TF_CPP_MIN_LOG_LEVEL the user set brings TensorFlow's lines back
-(with TF_CPP_MIN_LOG_LEVEL=N, Python records of TensorFlow below level N stay
-hidden, as TensorFlow does for its C++ lines).
+line, or TF_CPP_MIN_LOG_LEVEL=0 set by the user brings TensorFlow's lines
+back. A user-set level of 1 or more is a request for *less* output, the
+conventional way to quiet TensorFlow; it gets the quiet console above (never
+more lines than leaving it unset: levels 1 and 2 would let the load-time
+INFO lines and the cuInit ERROR through), and level 3 also hides TensorFlow's
+Python ERROR records, as it hides its C++ ones.
 """
 
 import importlib.abc
@@ -42,6 +45,7 @@ import os
 import re
 import sys
 import tempfile
+from typing import Optional
 
 # absl first: it installs its Logger class, and the loggers named below must
 # be absl's (a plain Logger would report absl itself as every line's caller).
@@ -156,27 +160,34 @@ class _QuietTensorFlowImport(importlib.abc.MetaPathFinder):
     return spec
 
 
+def _user_level() -> Optional[int]:
+  """TF_CPP_MIN_LOG_LEVEL as the user set it: None when unset, 0 when not a
+  number (TensorFlow then logs everything)."""
+  value = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
+  if value is None:
+    return None
+  try:
+    return min(max(int(value), 0), 3)
+  except ValueError:
+    return 0
+
+
 def _configure():
   """Applies the defaults above unless the user asked for TensorFlow's logs."""
-  if _tf_logs_wanted():
+  user_level = _user_level()
+  if _tf_logs_wanted() or user_level == 0:
     return
-  user_level = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
-  if user_level is None:
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    min_level = logging.ERROR
-    if "tensorflow" not in sys.modules:
-      sys.meta_path.insert(0, _QuietTensorFlowImport())
-  else:
-    try:
-      min_level = _PYTHON_LEVELS[min(max(int(user_level), 0), 3)]
-    except ValueError:
-      min_level = logging.NOTSET
-  if min_level > logging.NOTSET:
-    record_filter = _TensorFlowRecordFilter(min_level)
-    # A filter on a logger sees the records that logger creates: absl's
-    # (TensorFlow's and Keras' `absl.logging` calls) and TensorFlow's own.
-    absl_logging.get_absl_logger().addFilter(record_filter)
-    logging.getLogger("tensorflow").addFilter(record_filter)
+  # Level 3 in C++ whatever level >= 1 the user chose: 1 and 2 still print
+  # "failed call to cuInit" and "remapper failed", which are not errors.
+  os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+  if "tensorflow" not in sys.modules:
+    sys.meta_path.insert(0, _QuietTensorFlowImport())
+  record_filter = _TensorFlowRecordFilter(
+      max(logging.ERROR, _PYTHON_LEVELS[user_level or 0]))
+  # A filter on a logger sees the records that logger creates: absl's
+  # (TensorFlow's and Keras' `absl.logging` calls) and TensorFlow's own.
+  absl_logging.get_absl_logger().addFilter(record_filter)
+  logging.getLogger("tensorflow").addFilter(record_filter)
 
 
 _configure()

@@ -49,6 +49,16 @@ def test_default_console_has_only_our_lines(tmp_path):
   assert len(re.findall(r"Saved checkpoint \S+ckpt-2\n", output)) == 1
 
 
+def test_a_user_set_log_level_never_adds_lines(tmp_path):
+  # TF_CPP_MIN_LOG_LEVEL=1 or 2 is how users quiet TensorFlow; it once
+  # brought back the load-time INFO lines and the cuInit/remapper ERRORs.
+  unset = _train(tmp_path / "unset").splitlines()
+  for level in ("1", "2"):
+    lines = _train(tmp_path / level, TF_CPP_MIN_LOG_LEVEL=level).splitlines()
+    assert len(lines) <= len(unset), (level, lines)
+    assert not [line for line in lines if TF_LINE.search(line)], level
+
+
 def test_switch_brings_tensorflow_lines_back(tmp_path):
   output = _train(tmp_path, **{tf_env.SWITCH: "1"})
   assert "Sharding callback duration" in output  # TF's Python records

@@ -219,8 +219,9 @@ def test_peer_that_never_starts_ends_the_job_within_the_timeout(tmp_path):
        f"--workdir={tmp_path / 'run'}", "--strategy=multi_worker",
        "--collective_timeout_s=12"], capture_output=True, text=True,
       timeout=120, cwd=REPO, env=env)
-  # The watchdog ends the blocked trainer with SIGKILL after its line.
-  assert result.returncode == -signal.SIGKILL
+  # The watchdog ends the blocked trainer after its line, with the status of
+  # an error of ours (2), not SIGKILL's (137, "killed", often read as OOM).
+  assert result.returncode == 2, result.stderr[-3000:]
   assert time.monotonic() - started < 90
   assert result.stderr.strip().splitlines()[-1].startswith(
       "dcgan-train: error: the other workers of TF_CONFIG's cluster to "

@@ -198,6 +198,35 @@ def test_killed_worker_ends_the_other_with_a_clear_error(tmp_path):
   assert last.startswith("dcgan-train: error: lost a peer worker"), log[-3000:]
 
 
+def test_ctrl_c_while_waiting_for_peers_ends_the_trainer(tmp_path):
+  # The trainer blocks in C++ with the GIL held: Python's SIGINT handler
+  # cannot run, so `deadline` installs one in C that exits with status 2.
+  log_path = tmp_path / "worker0.log"
+  with open(log_path, "w") as log:
+    trainer = subprocess.Popen(
+        _cli_worker(tmp_path / "run", "--collective_timeout_s=120")(0),
+        stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
+        start_new_session=True,  # its own group, as a terminal's job
+        env=subprocess_env(TF_CONFIG=_tf_config(_free_ports(2), 0)))
+  try:
+    deadline = time.monotonic() + 90
+    while "dcgan-train: waiting for" not in log_path.read_text():
+      assert time.monotonic() < deadline and trainer.poll() is None, (
+          log_path.read_text()[-3000:])
+      time.sleep(0.2)
+    os.killpg(trainer.pid, signal.SIGINT)  # Ctrl-C: to the whole group
+    code = trainer.wait(timeout=30)
+  finally:
+    trainer.kill()
+  log = log_path.read_text()
+  assert code == 2, log[-3000:]
+  assert "Traceback" not in log, log[-3000:]
+  assert log.strip().splitlines()[-1] == (
+      "dcgan-train: interrupted while waiting for the other workers of "
+      "TF_CONFIG's cluster to start"), log[-3000:]
+  assert not os.path.exists(tmp_path / "run")
+
+
 # SIGINT (Ctrl-C) is handed to the preemption handler as a SIGTERM.
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT],
                          ids=["SIGTERM", "SIGINT"])

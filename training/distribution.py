@@ -7,14 +7,18 @@ deleted afterwards, as TensorFlow's multi-worker guide prescribes.
 """
 
 import contextlib
+import ctypes
 import os
+import signal
 import subprocess
 import sys
+import threading
 
 from absl import logging
 import tensorflow as tf
 
 from common import files
+from common.cli import USAGE_ERROR
 from training import tf_config
 from training.errors import ConfigError
 
@@ -41,17 +45,31 @@ def _mirrored_devices():
 
 # Seconds between "still waiting" lines while a strategy connects.
 _WAIT_LOG_INTERVAL_S = 10.0
+# Seconds the watchdog gives SIGINT to end the trainer before SIGKILL.
+_EXIT_GRACE_S = 10.0
+# What the trainer writes to the watchdog when the call returned; end of file
+# without it means the trainer died while it waited.
+_DONE = b"."
 
-# The watchdog process (see `deadline`). Its stdin is a pipe from the
-# trainer: end of file means the trainer finished the call or died.
+# The watchdog process (see `deadline`). Its stdin is a pipe from the trainer.
 _WATCHDOG = r"""
 import os, select, signal, sys, time
-parent, timeout, interval, what = (int(sys.argv[1]), float(sys.argv[2]),
-                                   float(sys.argv[3]), sys.argv[4])
+parent, timeout, interval, grace, what = (
+    int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]),
+    float(sys.argv[4]), sys.argv[5])
+# Ctrl-C reaches the whole process group; it is the trainer's to act on.
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+def trainer_done(seconds):
+  return bool(select.select([sys.stdin], [], [], seconds)[0])
+
 started = time.monotonic()
 while time.monotonic() - started < timeout:
   left = timeout - (time.monotonic() - started)
-  if select.select([sys.stdin], [], [], min(interval, left))[0]:
+  if trainer_done(min(interval, left)):
+    if not os.read(sys.stdin.fileno(), 1):
+      print(f"dcgan-train: interrupted while waiting for {what}",
+            file=sys.stderr, flush=True)
     sys.exit(0)
   waited = time.monotonic() - started
   if waited < timeout:
@@ -59,8 +77,48 @@ while time.monotonic() - started < timeout:
           f"{timeout:.0f} s)", file=sys.stderr, flush=True)
 print(f"dcgan-train: error: {what}: no answer after {timeout:.0f} s "
       "(--collective_timeout_s)", file=sys.stderr, flush=True)
-os.kill(parent, signal.SIGKILL)
+if grace > 0:
+  os.kill(parent, signal.SIGINT)  # _exit(2) in C, see _exit_2_on_sigint
+if not trainer_done(grace):
+  os.kill(parent, signal.SIGKILL)
 """
+
+
+def _exit_2_on_sigint():
+  """Makes SIGINT end this process at once with status 2, in C.
+
+  The calls `deadline` guards hold the GIL while they block (a Python thread
+  stays silent for as long), so neither a Python signal handler nor a
+  watchdog thread of ours would run. A C handler runs anyway: libc's
+  `_exit` as SIGINT's handler is `_exit(SIGINT)`, and SIGINT is 2, the
+  status of our one-line errors (common.cli.USAGE_ERROR), which schedulers
+  do not read as "killed" or "out of memory" as they read SIGKILL's 137.
+
+  Returns:
+    A function that puts back the Python handler, or None where no C
+    handler could be installed (not the main thread, no libc).
+  """
+  if (signal.SIGINT != USAGE_ERROR or
+      threading.current_thread() is not threading.main_thread()):
+    return None
+  previous = signal.getsignal(signal.SIGINT)
+  if previous is None:  # a handler Python did not install: keep it
+    return None
+  try:
+    libc = ctypes.CDLL(None)
+    libc.signal.restype = ctypes.c_void_p
+    libc.signal.argtypes = (ctypes.c_int, ctypes.c_void_p)
+    exit_address = ctypes.cast(getattr(libc, "_exit"),
+                               ctypes.c_void_p).value
+  except (OSError, AttributeError):
+    return None
+  # _exit skips Python's buffers: whatever was printed goes out first.
+  sys.stdout.flush()
+  sys.stderr.flush()
+  if libc.signal(signal.SIGINT, exit_address) == ctypes.c_void_p(-1).value:
+    return None  # SIG_ERR
+  # signal.signal installs the C handler again, with Python's own flags.
+  return lambda: signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager
@@ -71,17 +129,29 @@ def deadline(what: str, timeout_s: float):
   initialisation for the TPU, with no timeout of their own, inside C++ calls
   that hold the GIL (so no Python thread or signal handler runs meanwhile).
   A small watchdog process prints a line every few seconds and, past
-  `timeout_s`, one error line, then ends the trainer. Nothing has been
-  written to the workdir at this point, so nothing is left half-done.
+  `timeout_s`, one error line, then ends the trainer with status 2 through
+  SIGINT (see `_exit_2_on_sigint`; SIGKILL if that fails). Meanwhile Ctrl-C
+  also ends it with status 2, and the watchdog says it was interrupted.
+  Nothing has been written to the workdir at this point, so nothing is left
+  half-done.
   """
-  watchdog = subprocess.Popen(  # pylint: disable=consider-using-with
-      [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(timeout_s),
-       str(_WAIT_LOG_INTERVAL_S), what], stdin=subprocess.PIPE)
+  restore = _exit_2_on_sigint()
+  grace_s = _EXIT_GRACE_S if restore else 0.0
   try:
-    yield
+    watchdog = subprocess.Popen(  # pylint: disable=consider-using-with
+        [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(timeout_s),
+         str(_WAIT_LOG_INTERVAL_S), str(grace_s), what],
+        stdin=subprocess.PIPE)
+    try:
+      yield
+    finally:
+      with contextlib.suppress(OSError):  # a watchdog that has gone
+        os.write(watchdog.stdin.fileno(), _DONE)
+      watchdog.stdin.close()
+      watchdog.wait()
   finally:
-    watchdog.stdin.close()
-    watchdog.wait()
+    if restore:
+      restore()
 
 
 def make_strategy(name: str, tpu=None, collective_timeout_s: float = 600.0):

@@ -9,13 +9,19 @@ lines from tensorflow_serving/util/json_tensor.cc (tensorflow/serving):
              IsNamedTensorBytes, i.e. its name ends in "_bytes"; any other
              string is written raw, which is no valid JSON text for PNG
              bytes (mirrored here as a strict UTF-8 decode).
-The requests come from export.client, the responses go back through
+The requests come from export.client (the library) and the command
+`python -m export.client_main`, the responses go back through
 export.client.decode_rest_response.
 """
 
 import base64
+import glob
 import json
 import os
+import re
+import shlex
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -23,7 +29,7 @@ import tensorflow as tf
 
 from export import client
 from inpainting.search import SearchConfig
-from tests.conftest import cli, write_image
+from tests.conftest import REPO, cli, subprocess_env, write_image
 
 SIZE = 16  # the tiny preset's
 
@@ -243,10 +249,66 @@ def test_decode_rest_response_layouts_and_errors():
 ])
 def test_client_option_flags_fail_in_one_line(digit_files, extra, message):
   image_path, mask_path = digit_files[:2]
-  result = cli("export.client", f"--image={image_path}",
+  result = cli("export.client_main", f"--image={image_path}",
                f"--mask={mask_path}", *extra)
   assert result.returncode == 2, result.stderr[-2000:]
   lines = result.stderr.strip().splitlines()
   assert lines[-1].startswith("export.client: error: "), result.stderr
   assert message in lines[-1]
   assert "Traceback" not in result.stderr
+
+
+def test_the_library_defines_no_flags():
+  # README and docs/serving.md tell users `from export import client`: it
+  # must not register --image, --seed, ... in their process.
+  code = ("import sys; from absl import flags; before = set(flags.FLAGS); "
+          "from export import client; "
+          "print(sorted(set(flags.FLAGS) - before))")
+  result = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, timeout=120, cwd=REPO,
+                          env=subprocess_env())
+  assert result.returncode == 0, result.stderr[-2000:]
+  assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("module", ["export.client_main", "export.client"])
+def test_program_prints_the_library_request(digit_files, module):
+  # `python -m export.client` is the command's older name; both print the
+  # request that client.build_request makes.
+  image_path, mask_path = digit_files[:2]
+  result = cli(module, f"--image={image_path}", f"--mask={mask_path}",
+               "--format=b64")
+  assert result.returncode == 0, result.stderr[-2000:]
+  assert json.loads(result.stdout) == json.loads(
+      client.build_request(image_path, mask_path, "b64", 1))
+
+
+def _manual_request_commands():
+  """The `python -m export.client...` commands of README.md and docs/, each
+  as its arguments (continuation lines joined, the redirection left out)."""
+  commands = []
+  for path in [os.path.join(REPO, "README.md"),
+               *sorted(glob.glob(os.path.join(REPO, "docs", "*.md")))]:
+    with open(path, encoding="utf-8") as f:
+      text = f.read().replace("\\\n", " ")
+    # Code lines only: `^ +python -m`, up to a redirection.
+    for match in re.finditer(
+        r"^ +python -m (export\.client(?:_main)?) ([^\n>]*)", text, re.M):
+      commands.append((os.path.basename(path), match.group(1),
+                       shlex.split(match.group(2))))
+  return commands
+
+
+def test_the_manual_request_commands_run(digit_files):
+  # Whichever module name the manual spells (export.client_main, or the
+  # older export.client), its commands must run with its flags.
+  image_path, mask_path = digit_files[:2]
+  commands = _manual_request_commands()
+  assert commands, "no `python -m export.client_main` in README.md or docs/"
+  for source, module, args in commands:
+    args = [arg.replace("digit.png", image_path).replace("mask.png",
+                                                         mask_path)
+            for arg in args]
+    result = cli(module, *args)
+    assert result.returncode == 0, (source, args, result.stderr[-2000:])
+    assert json.loads(result.stdout)["signature_name"], (source, args)

@@ -101,6 +101,8 @@ def _exit_2_on_sigint():
   if (signal.SIGINT != USAGE_ERROR or
       threading.current_thread() is not threading.main_thread()):
     return None
+  # Also where SIGINT was ignored (a script's background job, as launchers
+  # of multi-worker jobs start them): the watchdog's SIGINT must get through.
   previous = signal.getsignal(signal.SIGINT)
   if previous is None:  # a handler Python did not install: keep it
     return None

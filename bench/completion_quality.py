@@ -1,8 +1,8 @@
 r"""Hole PSNR / SSIM of our completion and three classical baselines.
 
-  python bench/completion_quality.py --model_dir=runs/demo/export
-  python bench/completion_quality.py --model_dir=E --images=my_faces/
-  python bench/completion_quality.py            # trains a mnist32 export first
+  python -m bench.completion_quality --model_dir=runs/demo/export
+  python -m bench.completion_quality --model_dir=E --images=my_faces/
+  python -m bench.completion_quality            # trains a mnist32 export first
 
 For each mask type, completes the images (default: the embedded held-out
 digits, --images_per_digit of each) with ours (the completion's defaults,
@@ -18,22 +18,19 @@ our hole-PSNR lead over the best classical method; "frechet_generator"
 
 import json
 import os
-import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
-from common import tf_env  # noqa: F401,E402  (must precede TensorFlow)
+from absl import app
+from absl import flags
+import numpy as np
 
-from absl import app  # noqa: E402
-from absl import flags  # noqa: E402
-import numpy as np  # noqa: E402
-
-from bench import common  # noqa: E402
-from common import masks as masks_lib  # noqa: E402
-from inpainting import complete, evaluation  # noqa: E402
-from inpainting.saved_models import load_exported_gan  # noqa: E402
-from inpainting.search_config import default_config  # noqa: E402
+from bench import common
+from common import masks as masks_lib
+from inpainting import complete, evaluation
+from inpainting.saved_models import load_exported_gan
+from inpainting.search_config import default_config
 
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "Export dir (optional).")
 _TRAIN_STEPS = flags.DEFINE_integer(

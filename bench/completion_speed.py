@@ -1,7 +1,7 @@
 r"""Our compiled latent search against a per-iteration Python loop.
 
-  python bench/completion_speed.py --model_dir=runs/demo/export
-  python bench/completion_speed.py        # trains a mnist32 export first
+  python -m bench.completion_speed --model_dir=runs/demo/export
+  python -m bench.completion_speed        # trains a mnist32 export first
 
 Same SavedModels, images (held-out digits), center masks and seed:
   (a) ours: the default completion (SearchConfig's defaults: the start from
@@ -18,27 +18,23 @@ rescored, untimed, with it. The last line is a JSON object.
 
 import dataclasses
 import json
-import os
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
-from common import tf_env  # noqa: F401,E402  (must precede TensorFlow)
+from absl import app
+from absl import flags
+import numpy as np
+import tensorflow as tf
 
-from absl import app  # noqa: E402
-from absl import flags  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-from bench import common  # noqa: E402
-from common import masks as masks_lib, pixels  # noqa: E402
-from inpainting import losses  # noqa: E402
-from inpainting import search as search_lib  # noqa: E402
-from inpainting.saved_models import load_exported_gan  # noqa: E402
-from inpainting.search_config import YEH_PRIOR_WEIGHT  # noqa: E402
-from inpainting.search_config import default_config  # noqa: E402
+from bench import common
+from common import masks as masks_lib, pixels
+from inpainting import losses
+from inpainting import search as search_lib
+from inpainting.saved_models import load_exported_gan
+from inpainting.search_config import YEH_PRIOR_WEIGHT
+from inpainting.search_config import default_config
 
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "Export dir (optional).")
 _TRAIN_STEPS = flags.DEFINE_integer(

@@ -1,6 +1,6 @@
 r"""Writes a letters data set (a "notMNIST" of our own) for --dataset=folder:.
 
-  python bench/folder_dataset.py --out=/tmp/letters
+  python -m bench.folder_dataset --out=/tmp/letters
   dcgan-train --dataset=folder:/tmp/letters/train ...
 
 The images are the 52 Latin letters A-Z, a-z rendered with PIL from the 22
@@ -23,7 +23,7 @@ instead, e.g. the ~200 Latin fonts of a few Debian packages:
     fonts-texgyre fonts-noto-core fonts-croscore fonts-crosextra-carlito \
     fonts-crosextra-caladea fonts-lato fonts-open-sans fonts-dejavu-extra \
     fonts-ebgaramond fonts-linuxlibertine fonts-roboto
-  python bench/folder_dataset.py --out=/tmp/letters_many \
+  python -m bench.folder_dataset --out=/tmp/letters_many \
     --font_dirs=/usr/share/fonts,$(python -c "import matplotlib, os; \
 print(os.path.join(matplotlib.get_data_path(), 'fonts', 'ttf'))")
 
@@ -34,19 +34,16 @@ the held-out letters.
 """
 
 import os
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from absl import flags
+import matplotlib
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from absl import flags  # noqa: E402
-import matplotlib  # noqa: E402
-import numpy as np  # noqa: E402
-from PIL import Image, ImageDraw, ImageFilter, ImageFont  # noqa: E402
-
-from bench.letter_fonts import LETTERS, find_letter_fonts, is_bold  # noqa: E402
-from bench.letter_fonts import split_fonts  # noqa: E402
-from common import cli  # noqa: E402
+from bench.letter_fonts import LETTERS, find_letter_fonts, is_bold
+from bench.letter_fonts import split_fonts
+from common import cli
 
 _OUT = flags.DEFINE_string("out", None, "New (or empty) output directory.")
 _COUNT = flags.DEFINE_integer("count", 10000, "Training images.", lower_bound=1)

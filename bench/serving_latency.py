@@ -1,7 +1,7 @@
 r"""Latency and hole PSNR of the served completer, now and as it was.
 
-  python bench/serving_latency.py                  # trains mnist32 first
-  python bench/serving_latency.py --workdir=RUN    # a trained run
+  python -m bench.serving_latency                  # trains mnist32 first
+  python -m bench.serving_latency --workdir=RUN    # a trained run
 
 Exports the run with dcgan-export's defaults (the EMA generator, the
 encoder, the default search) and, beside it, the completer as it was before
@@ -17,24 +17,21 @@ import dataclasses
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
-from common import tf_env  # noqa: F401,E402  (must precede TensorFlow)
+from absl import app
+from absl import flags
+import numpy as np
+import tensorflow as tf
 
-from absl import app  # noqa: E402
-from absl import flags  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-from bench import common  # noqa: E402
-from common import masks as masks_lib  # noqa: E402
-from inpainting import metrics  # noqa: E402
-from inpainting.search import SearchConfig  # noqa: E402
-from inpainting.search_config import YEH_PRIOR_WEIGHT  # noqa: E402
+from bench import common
+from common import masks as masks_lib
+from inpainting import metrics
+from inpainting.search import SearchConfig
+from inpainting.search_config import YEH_PRIOR_WEIGHT
 
 _WORKDIR = flags.DEFINE_string(
     "workdir", None, "A trained run's workdir (default: train mnist32).")

@@ -1,7 +1,7 @@
 r"""Training throughput: our compiled GanStep against a keras.io-style fit().
 
-  python bench/train_throughput.py
-  python bench/train_throughput.py --presets=mnist32 --timed_steps=20
+  python -m bench.train_throughput
+  python -m bench.train_throughput --presets=mnist32 --timed_steps=20
 
 Per preset, on the same synthetic images (uniform in [-1, 1], made once) fed
 by the same tf.data pipeline, at the preset's batch size:
@@ -24,32 +24,28 @@ the two would have at equal FLOP/s. The last line is a JSON object.
 """
 
 import json
-import os
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
-from common import tf_env  # noqa: F401,E402  (must precede TensorFlow)
+from absl import app
+from absl import flags
+import keras
+import numpy as np
+import tensorflow as tf
 
-from absl import app  # noqa: E402
-from absl import flags  # noqa: E402
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-from bench import keras_io_gan  # noqa: E402
-from models.networks import build_networks  # noqa: E402
-from training import config as config_lib  # noqa: E402
-from training import state as state_lib  # noqa: E402
-from training.gan_step import GanStep  # noqa: E402
+from bench import keras_io_gan
+from models.networks import build_networks
+from training import config as config_lib
+from training import state as state_lib
+from training.gan_step import GanStep
 
 _PRESETS = flags.DEFINE_list("presets", ["mnist32", "celeba64"],
                              "Training presets to benchmark.")
 # 20 steps keep the whole run near 3 minutes on the 2-core build machine,
 # where one celeba64 step (batch 128) takes about 3 s.
-# Not "steps": the test process also imports export.client, whose --steps
-# (the served search's) would clash with it.
+# Not "steps": a test process imports this module (graph_flops) beside
+# inpainting.main, whose --steps (the search's) would clash with it.
 _STEPS = flags.DEFINE_integer("timed_steps", 20, "Timed steps per method.")
 _WARMUP = flags.DEFINE_integer(
     "warmup_steps", 2, "Untimed steps first (tracing, optimizer slots).")

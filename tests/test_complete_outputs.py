@@ -186,7 +186,8 @@ def test_an_empty_out_dir_is_filled(tiny_export, tmp_path):
 KILL_AFTER_FILES = 3
 KILLER = """
 import os, signal, sys
-from inpainting import image_io, main
+from common import image_files
+from inpainting import main
 write_png = image_files.write_png
 written = []
 

@@ -27,7 +27,7 @@ missing pixel).
 
 import dataclasses
 import os
-from typing import Dict, List, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -234,12 +234,15 @@ def check_mask(mask, name):
 
 
 def make_masks(specs: Sequence[Union[str, MaskSpec]], count: int, size: int,
-               seed: int = 0) -> np.ndarray:
+               seed: int = 0, keys: Optional[Sequence[int]] = None
+               ) -> np.ndarray:
   """[count, size, size, 1]: specs cycle over the images (one spec: all).
 
-  Image i's random mask depends only on (seed, i), so adding images to a
-  batch does not change the masks of the others.
+  Image i's random mask depends only on (seed, keys[i]) (keys: None = its
+  index i), so adding images to a batch does not change the masks of the
+  others.
   """
+  keys = range(count) if keys is None else keys
   parsed = parse_specs([getattr(spec, "text", spec) for spec in specs])
   # Masks that draw nothing random are built once (a file: mask is read once).
   fixed: Dict[str, np.ndarray] = {}
@@ -247,7 +250,8 @@ def make_masks(specs: Sequence[Union[str, MaskSpec]], count: int, size: int,
   for i in range(count):
     spec = parsed[i % len(parsed)]
     if spec.kind in RANDOM_KINDS:
-      masks.append(build(spec, size, np.random.default_rng([seed, i])))
+      masks.append(build(spec, size,
+                         np.random.default_rng([seed, int(keys[i])])))
     else:
       if spec.text not in fixed:
         fixed[spec.text] = build(spec, size)

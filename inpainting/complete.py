@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import time
+import zlib
 from typing import Callable, Dict, Optional, Sequence
 
 from absl import logging
@@ -60,19 +61,29 @@ class Completer:
                           encode=gan.encode)
     shape = [None, gan.image_size, gan.image_size]
 
-    # One trace serves every batch size; seed varies per batch.
+    # One trace serves every batch size.
     @tf.function(input_signature=[
         tf.TensorSpec(shape + [gan.channels], tf.float32),
         tf.TensorSpec(shape + [1], tf.float32),
-        tf.TensorSpec([], tf.int64)])
-    def complete(images, masks, seed):
-      return search_and_blend(search, images, masks, seed=seed)
+        tf.TensorSpec([None], tf.int64)])
+    def complete(images, masks, keys):
+      return search_and_blend(search, images, masks, image_keys=keys)
 
     self._complete = complete
 
-  def __call__(self, images, masks) -> Completion:
+  def __call__(self, images, masks, keys=None) -> Completion:
+    """Completes images [N, S, S, C] under masks [N, S, S, 1].
+
+    Args:
+      keys: int [N], >= 0: image i's random draws come from (config.seed,
+        keys[i]) (`image_key` of its name for files), so its completion
+        does not depend on the other images or the batch it is in (None:
+        0, 1, ..., N - 1).
+    """
     images = np.asarray(images, np.float32)
     masks = np.asarray(masks, np.float32)
+    keys = np.arange(len(images)) if keys is None else keys
+    keys = np.asarray(keys, np.int64)
     expected = (self.gan.image_size, self.gan.image_size)
     if images.shape[1:3] != expected or masks.shape[1:3] != expected:
       raise InputError(f"images {images.shape[1:3]} and masks "
@@ -86,15 +97,21 @@ class Completer:
                    dynamic_ncols=True) as progress:
       for start in batches:
         end = start + self.batch_size
-        # Each batch draws its own starting points: seed + its first index.
-        seed = tf.constant(self.config.seed + start, tf.int64)
-        out = self._complete(images[start:end], masks[start:end], seed)
+        out = self._complete(images[start:end], masks[start:end],
+                             keys[start:end])
         parts.append({k: v.numpy() for k, v in out.items()})
         progress.update(min(end, len(images)) - start)
     merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     return Completion(merged["generated"], merged["completed"],
                       merged["blended"], merged["z"], merged["loss"],
                       merged["uncertainty"])
+
+
+def image_key(name: str) -> int:
+  """A file's key for its random draws (search starts, random masks): a
+  CRC-32 of its output name, so that dcgan-complete and dcgan-complete-bulk
+  give an image the same completion whatever else they complete."""
+  return zlib.crc32(name.encode("utf-8"))
 
 
 def evaluate(originals, completed, masks) -> Dict[str, np.ndarray]:
@@ -257,12 +274,13 @@ def complete_files(gan: ExportedGan, image_pattern: str,
   image_io.check_out_dir(out_dir, inputs)
   specs = masks_lib.parse_specs(mask_specs)
   images = load_image_files(inputs.paths, gan.image_size, gan.channels)
-  masks = masks_lib.make_masks(specs, len(images), gan.image_size,
-                               seed=config.seed)
-  started = time.perf_counter()
   completer = Completer(gan, config, batch_size)
   config = completer.config
-  result = completer(images, masks)
+  keys = [image_key(image.name) for image in inputs.files]
+  masks = masks_lib.make_masks(specs, len(images), gan.image_size,
+                               seed=config.seed, keys=keys)
+  started = time.perf_counter()
+  result = completer(images, masks, keys)
   seconds = time.perf_counter() - started
   logging.info("Completed %d images in %.1f s", len(images), seconds)
 

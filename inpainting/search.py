@@ -59,24 +59,31 @@ class LatentSearch:
     prior = losses.prior_loss(self.discriminate(generated))
     return contextual + self.config.prior_weight * prior, contextual, generated
 
-  def starting_points(self, images, masks, weights, restarts, seed):
+  def starting_points(self, images, masks, weights, restarts, seed,
+                      image_keys=None):
     """z [B * restarts, z_dim]: each image's best candidates.
 
-    The candidates are the image's own random draws, a pool of random z
-    shared by the batch (config.pool_size; 0: none) and, with an encoder,
-    the encoder's z for the image. Each image keeps the `restarts` whose
-    G(z) match its known pixels best (lowest contextual loss), so the best
-    start is never worse than any one candidate's. Without pool and
+    The candidates are the image's own random draws (from the seed and its
+    key, so an image's start never depends on its batch), a pool of random
+    z shared by every image (config.pool_size; 0: none) and, with an
+    encoder, the encoder's z for the image. Each image keeps the `restarts`
+    whose G(z) match its known pixels best (lowest contextual loss), so the
+    best start is never worse than any one candidate's. Without pool and
     encoder the random draws are used as they are.
     """
     batch = tf.shape(images)[0]
-    random_z = tf.random.stateless_uniform(
-        [batch * restarts, self.z_dim], seed=tf.stack([seed, 0]),
-        minval=-1.0, maxval=1.0)
+    if image_keys is None:
+      image_keys = tf.range(batch, dtype=tf.int64)
+    own_z = tf.map_fn(
+        lambda key: tf.random.stateless_uniform(
+            [restarts, self.z_dim],
+            seed=tf.stack([tf.cast(seed, tf.int64), key]), minval=-1.0,
+            maxval=1.0),
+        image_keys, fn_output_signature=tf.TensorSpec([None, self.z_dim],
+                                                      tf.float32))
     if self.config.pool_size == 0 and self.encode is None:
-      return random_z
-    # Per image: [candidates, z_dim] of its own and the batch's shared ones.
-    own_z = tf.reshape(random_z, [batch, restarts, self.z_dim])
+      return tf.reshape(own_z, [-1, self.z_dim])
+    # Per image: [candidates, z_dim] of its own and the shared ones.
     if self.encode is not None:
       encoded = tf.clip_by_value(
           tf.convert_to_tensor(self.encode(images, masks), tf.float32),
@@ -87,7 +94,9 @@ class LatentSearch:
     own_images = tf.reshape(own_images, tf.concat(
         [[batch, own_count], tf.shape(own_images)[1:]], 0))
     pool_z = tf.random.stateless_uniform(
-        [self.config.pool_size, self.z_dim], seed=tf.stack([seed, 1]),
+        # Key -1: no image's (keys are >= 0).
+        [self.config.pool_size, self.z_dim],
+        seed=tf.stack([tf.cast(seed, tf.int64), tf.constant(-1, tf.int64)]),
         minval=-1.0, maxval=1.0)
     pool_images = (self.generate(pool_z) if self.config.pool_size else
                    own_images[0, :0])
@@ -107,7 +116,7 @@ class LatentSearch:
     return tf.reshape(chosen, [-1, self.z_dim])
 
   def __call__(self, images, masks, steps=None, restarts=None,
-               seed=None) -> Dict[str, tf.Tensor]:
+               seed=None, image_keys=None) -> Dict[str, tf.Tensor]:
     """Runs the search; arguments may be tensors (for a served graph).
 
     Args:
@@ -115,6 +124,9 @@ class LatentSearch:
         ignored.
       masks: float32 [B, H, W, 1], 1 = known.
       steps, restarts, seed: override the config's.
+      image_keys: int64 [B], >= 0: each image's own random draws come from
+        (seed, its key), so its result does not depend on the batch it is
+        in (None: 0, 1, ..., B - 1).
 
     Returns:
       {"z": [B, z_dim], "generated": G(z*) [B, H, W, C],
@@ -133,9 +145,12 @@ class LatentSearch:
     images = tf.convert_to_tensor(images, tf.float32)
     masks = tf.convert_to_tensor(masks, tf.float32)
     batch = tf.shape(images)[0]
+    image_keys = (tf.range(batch, dtype=tf.int64) if image_keys is None else
+                  tf.cast(image_keys, tf.int64))
 
     weights = losses.importance_weights(masks, config.window)
-    z = self.starting_points(images, masks, weights, restarts, seed)
+    z = self.starting_points(images, masks, weights, restarts, seed,
+                             image_keys)
     images_r = tf.repeat(images, restarts, axis=0)
     weights_r = tf.repeat(weights, restarts, axis=0)
 

@@ -39,13 +39,20 @@ setup(
         # pytest-xdist runs the suite on TEST_WORKERS processes (make test):
         # most tests are single-threaded Python and tracing, so two
         # processes on two cores take 8.5 minutes instead of 14.
-        "test": ["pytest", "pytest-xdist"],
+        "test": ["pytest", "pytest-xdist", "apache-beam[tfrecord]==2.77.*"],
+        # dcgan-complete-bulk: the completion as a Beam pipeline (DirectRunner
+        # here; Dataflow, Flink or Spark with Beam's own flags). Beam's
+        # RunInference is for one model call per batch; ours writes several
+        # files per image and retries a failed batch image by image, so the
+        # pipeline is plain Beam transforms over inpainting.complete.
+        "beam": ["apache-beam[tfrecord]==2.77.*"],
     },
     entry_points={
         "console_scripts": [
             "dcgan-train=training.main:run",
             "dcgan-export=export.main:run",
             "dcgan-complete=inpainting.main:run",
+            "dcgan-complete-bulk=inpainting.bulk_main:run",
             "dcgan-demo=demo.main:run",
         ],
     },

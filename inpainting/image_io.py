@@ -146,7 +146,7 @@ def find_images(pattern: str) -> List[str]:
   return find_image_files(pattern).paths
 
 
-def _is_within(path: str, folder: str) -> bool:
+def is_within(path: str, folder: str) -> bool:
   if files.is_url(path) != files.is_url(folder):
     return False  # A local folder never holds a URL (file:// aside).
   path, folder = files.realpath(path), files.realpath(folder)
@@ -178,7 +178,7 @@ def check_out_dir(out_dir: str, images: Optional[ImageSet] = None):
   except OSError as e:
     raise InputError(f"--out={out_dir}: cannot read it ({e.strerror or e})"
                      ) from None
-  if images is not None and images.base and _is_within(out_dir, images.base):
+  if images is not None and images.base and is_within(out_dir, images.base):
     raise InputError(f"--out={out_dir}: is inside {images.base}, the folder "
                      f"--images={images.pattern} reads; give a directory "
                      "outside it")

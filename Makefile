@@ -10,7 +10,7 @@ DEMO_WORKDIR ?= runs/demo
 # the number of cores.
 TEST_WORKERS ?= 2
 
-.PHONY: install test demo clean
+.PHONY: install test test-fast demo clean
 
 install: $(STAMP)
 
@@ -22,6 +22,11 @@ $(STAMP): setup.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal tests
+
+# The suite without its slow tests (pytest.mark.slow: subprocesses,
+# clusters, TensorBoard, the demo); every module keeps some tests here.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not slow" tests
 
 demo: $(STAMP)
 	$(BIN)/dcgan-demo --workdir=$(DEMO_WORKDIR)

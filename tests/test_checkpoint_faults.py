@@ -116,6 +116,7 @@ def test_damaged_checkpoint_resumes_from_newest_intact_one(
       ckpt_dir, f"ckpt-{resume_step + 1}")) == resume_step + 1
 
 
+@pytest.mark.slow
 def test_no_restorable_checkpoint_is_an_error_that_changes_nothing(
     trained_run, tmp_path, tiny_config):
   workdir = _copy(trained_run, tmp_path)
@@ -148,6 +149,7 @@ def test_checkpoint_of_another_model_is_an_error(trained_run, tmp_path,
   assert _files(workdir) == before
 
 
+@pytest.mark.slow
 def test_failed_start_writes_nothing_that_blocks_the_right_run(
     tmp_path, tiny_config):
   workdir = str(tmp_path / "run")
@@ -162,6 +164,7 @@ def test_failed_start_writes_nothing_that_blocks_the_right_run(
   assert result.step == 2
 
 
+@pytest.mark.slow
 def test_second_trainer_on_a_workdir_is_refused_and_a_dead_lock_taken_over(
     tmp_path):
   workdir = str(tmp_path / "run")
@@ -208,6 +211,7 @@ def test_malformed_tf_config_is_an_error(tmp_path):
       "dcgan-train: error: TF_CONFIG must have 'cluster' and 'task' entries"]
 
 
+@pytest.mark.slow
 def test_peer_that_never_starts_ends_the_job_within_the_timeout(tmp_path):
   env = subprocess_env(TF_CONFIG=(
       '{"cluster": {"worker": ["127.0.0.1:%d", "127.0.0.1:%d"]}, '
@@ -244,6 +248,7 @@ ls -R "$WORKDIR/run" > "$LOGS/resumed.ls"
 """
 
 
+@pytest.mark.slow
 def test_disk_full_names_the_path_leaves_no_partial_files_and_resumes(
     tmp_path):
   if not shutil.which("unshare"):

@@ -204,6 +204,7 @@ main.run()
 """
 
 
+@pytest.mark.slow
 def test_a_killed_run_leaves_out_as_it_was_and_the_next_run_cleans_up(
     tiny_export, tmp_path):
   _write_inputs(str(tmp_path / "in"), ["a/x.png", "b/x.png"])
@@ -228,6 +229,7 @@ def test_a_killed_run_leaves_out_as_it_was_and_the_next_run_cleans_up(
   assert sorted(_files(out / "completed")) == ["a/x.png", "b/x.png"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_says_interrupted_and_leaves_out_as_it_was(tiny_export,
                                                           tmp_path):
   _write_inputs(str(tmp_path / "in"), ["a/x.png", "b/x.png"])

@@ -6,6 +6,7 @@ import re
 import sys
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from export import restore
@@ -188,6 +189,7 @@ def _write_digits(folder, count=3):
                 rng.integers(0, 256, (20, 20, 1)))
 
 
+@pytest.mark.slow
 def test_cli_writes_images_figure_and_metrics(tiny_export, tmp_path):
   _write_digits(str(tmp_path / "in"))
   out = tmp_path / "out"
@@ -207,6 +209,7 @@ def test_cli_writes_images_figure_and_metrics(tiny_export, tmp_path):
   assert sorted(p for p in os.listdir(tmp_path) if p.startswith(".")) == []
 
 
+@pytest.mark.slow
 def test_completion_never_imports_models_or_training(tiny_export, tmp_path):
   _write_digits(str(tmp_path / "in"), 1)
   probe = (

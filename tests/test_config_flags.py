@@ -24,6 +24,7 @@ from training import config as config_lib
 TRAIN = "training.main"
 
 
+@pytest.mark.slow
 def test_overrides_reach_config_json(tmp_path):
   workdir = tmp_path / "run"
   result = cli(TRAIN, "--config=tiny", "--config.model.z_dim=6",
@@ -47,6 +48,7 @@ def test_overrides_reach_config_json(tmp_path):
   assert json.loads(logged[0].split(": ", 1)[1]) == saved
 
 
+@pytest.mark.slow
 def test_config_file_with_overrides(tmp_path):
   path = tmp_path / "my_config.py"
   path.write_text(textwrap.dedent("""\

@@ -38,6 +38,7 @@ def _train(tmp_path, **env):
   return result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_default_console_has_only_our_lines(tmp_path):
   output = _train(tmp_path)
   ours = _our_files()
@@ -49,6 +50,7 @@ def test_default_console_has_only_our_lines(tmp_path):
   assert len(re.findall(r"Saved checkpoint \S+ckpt-2\n", output)) == 1
 
 
+@pytest.mark.slow
 def test_a_user_set_log_level_never_adds_lines(tmp_path):
   # TF_CPP_MIN_LOG_LEVEL=1 or 2 is how users quiet TensorFlow; it once
   # brought back the load-time INFO lines and the cuInit/remapper ERRORs.
@@ -59,6 +61,7 @@ def test_a_user_set_log_level_never_adds_lines(tmp_path):
     assert not [line for line in lines if TF_LINE.search(line)], level
 
 
+@pytest.mark.slow
 def test_switch_brings_tensorflow_lines_back(tmp_path):
   output = _train(tmp_path, **{tf_env.SWITCH: "1"})
   assert "Sharding callback duration" in output  # TF's Python records

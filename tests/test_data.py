@@ -174,6 +174,7 @@ def test_tfds_errors(tfds_data_dir, tmp_path):
                                 tfds_data_dir=str(tmp_path))
 
 
+@pytest.mark.slow
 def test_training_job_reads_tfds_from_files_alone(tfds_data_dir, tmp_path):
   # A fresh process has no FolderShapes class: TFDS must load from the files.
   workdir = str(tmp_path / "run")

@@ -3,8 +3,13 @@
 import json
 import os
 
+import pytest
+
 from demo import run
 from inpainting.search import SearchConfig
+
+# The demo end to end: the slowest test of the suite.
+pytestmark = pytest.mark.slow
 
 
 def test_demo_writes_report_json_markdown_and_figure(tmp_path, capsys):

@@ -56,6 +56,7 @@ def test_mixed_float16_trains_with_a_working_loss_scale(tmp_path,
     np.testing.assert_array_equal(old, new.numpy())
 
 
+@pytest.mark.slow
 def test_checkpoints_move_between_precision_policies(tmp_path, tiny_config):
   workdir = str(tmp_path)
   train_lib.train(tiny_config(mixed_precision="mixed_float16", max_steps=2),
@@ -127,6 +128,7 @@ def _wait_all(workers, timeout):
       w.kill()
 
 
+@pytest.mark.slow
 def test_two_workers_train_in_lockstep_and_chief_checkpoint_restores(
     tmp_path, tiny_config):
   workdir = tmp_path / "run"
@@ -179,6 +181,7 @@ def _wait_for_step(log_path, step, timeout=180):
                        f"{log_path.read_text()[-3000:]}")
 
 
+@pytest.mark.slow
 def test_killed_worker_ends_the_other_with_a_clear_error(tmp_path):
   workers = _start_workers(
       _cli_worker(tmp_path / "run", "--collective_timeout_s=30"), tmp_path)
@@ -198,6 +201,7 @@ def test_killed_worker_ends_the_other_with_a_clear_error(tmp_path):
   assert last.startswith("dcgan-train: error: lost a peer worker"), log[-3000:]
 
 
+@pytest.mark.slow
 def test_ctrl_c_while_waiting_for_peers_ends_the_trainer(tmp_path):
   # The trainer blocks in C++ with the GIL held: Python's SIGINT handler
   # cannot run, so `deadline` installs one in C that exits with status 2.
@@ -228,6 +232,7 @@ def test_ctrl_c_while_waiting_for_peers_ends_the_trainer(tmp_path):
 
 
 # SIGINT (Ctrl-C) is handed to the preemption handler as a SIGTERM.
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT],
                          ids=["SIGTERM", "SIGINT"])
 def test_stopping_one_worker_checkpoints_all_at_one_step(tmp_path, signum):
@@ -251,6 +256,7 @@ def test_stopping_one_worker_checkpoints_all_at_one_step(tmp_path, signum):
   assert not os.path.exists(tmp_path / "run" / "workertemp_1")
 
 
+@pytest.mark.slow
 def test_mixed_precision_run_exports_float32_signatures(tmp_path,
                                                         tiny_config):
   from export import exporter  # pylint: disable=import-outside-toplevel

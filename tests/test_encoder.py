@@ -82,6 +82,7 @@ def test_encoder_step_trains_the_encoder_only():
              for got, want in zip(encoder.weights, e_before))
 
 
+@pytest.mark.slow
 def test_encoder_phase_resumes_from_its_checkpoint(tmp_path, tiny_config):
   workdir = str(tmp_path)
   first = train_lib.train(tiny_config(max_steps=2, encoder_steps=2), workdir)
@@ -98,6 +99,7 @@ def test_encoder_phase_resumes_from_its_checkpoint(tmp_path, tiny_config):
   assert result.checkpoint.endswith("ckpt-5")
 
 
+@pytest.mark.slow
 def test_training_further_fine_tunes_the_encoder_for_the_new_generator(
     tmp_path, tiny_config):
   workdir = str(tmp_path)
@@ -124,6 +126,7 @@ def test_training_further_fine_tunes_the_encoder_for_the_new_generator(
   assert (again.step, again.encoder_step) == (3, 4)
 
 
+@pytest.mark.slow
 def test_non_finite_encoder_loss_stops_the_job(tmp_path, tiny_config):
   config = tiny_config(max_steps=2, encoder_steps=20,
                        encoder_learning_rate=1e30)

@@ -64,6 +64,7 @@ def test_versions_increase_and_are_never_overwritten(tiny_export, tmp_path):
                                                                   "7"]
 
 
+@pytest.mark.slow
 def test_export_cli_errors(tmp_path):
   empty = tmp_path / "not_a_workdir"
   empty.mkdir()
@@ -152,6 +153,7 @@ print(json.dumps([heavy, ours]))
 """
 
 
+@pytest.mark.slow
 def test_export_imports_only_the_pure_tf_part_of_inpainting():
   # A fresh process: this one has imported everything already.
   result = subprocess.run([sys.executable, "-c", IMPORT_CHECK],

@@ -72,6 +72,7 @@ def test_models_config_pins_the_latest_complete_version(tiny_export):
                               "max_restarts": 16, "max_png_bytes": 1 << 20}
 
 
+@pytest.mark.slow
 def test_kill_between_renames_leaves_only_complete_versions(tiny_export,
                                                             tmp_path):
   workdir = tiny_export[0]
@@ -128,6 +129,7 @@ def _fake_model_dir(path, marker=None):
     versions.write_marker(path, marker)
 
 
+@pytest.mark.slow
 def test_export_removes_only_its_own_leftovers(tiny_export, tmp_path):
   export_dir = tmp_path / "e"
   keep = [export_dir / "notes" / "readme.txt",

@@ -37,6 +37,7 @@ def _write_inputs(folder, count=2):
                 rng.integers(0, 256, (20, 24, 1)))
 
 
+@pytest.mark.slow
 def test_file_urls_train_export_and_complete_across_processes(
     tmp_path, monkeypatch):
   monkeypatch.chdir(tmp_path)  # A stray relative "file:" would land here.
@@ -67,6 +68,7 @@ def test_file_urls_train_export_and_complete_across_processes(
   _no_scheme_folders(REPO, str(tmp_path))
 
 
+@pytest.mark.slow
 def test_export_cli_accepts_a_file_url_workdir(tiny_export, tmp_path):
   workdir, _ = tiny_export
   _ok(cli("export.main", f"--workdir=file://{workdir}",

@@ -9,9 +9,13 @@ import sys
 import urllib.parse
 import urllib.request
 
+import pytest
 
 from tests.conftest import checkpoint_step, cli, free_port, start_cli
 from tests.conftest import subprocess_env, wait_for
+
+# Training jobs as processes and a real TensorBoard.
+pytestmark = pytest.mark.slow
 
 # Long enough that the job is still running when the test stops it.
 # (CI's machine ran the tiny config at about 190 steps/s.)

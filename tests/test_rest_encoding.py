@@ -299,6 +299,7 @@ def _manual_request_commands():
   return commands
 
 
+@pytest.mark.slow
 def test_the_manual_request_commands_run(digit_files):
   # Whichever module name the manual spells (export.client_main, or the
   # older export.client), its commands must run with its flags.

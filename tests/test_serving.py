@@ -53,6 +53,7 @@ def _run_in_fresh_process(tmp_path, path, signature, feeds):
   return dict(np.load(out))
 
 
+@pytest.mark.slow
 def test_session_loader_matches_inpainting(tiny_export, tmp_path):
   export_dir = tiny_export[1]
   images, mask = _inputs()
@@ -77,6 +78,7 @@ def _saved_model_cli(*args):
                         env=subprocess_env(), timeout=300, cwd=REPO)
 
 
+@pytest.mark.slow
 def test_saved_model_cli_show_run_and_scan(tiny_export, tmp_path):
   path = _completer_path(tiny_export[1])
   shown = _saved_model_cli("show", "--dir", path, "--all")

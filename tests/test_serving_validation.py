@@ -107,6 +107,7 @@ def test_search_config_accepts_its_edges():
   SearchConfig(learning_rate=np.float32(0.1), steps=np.int64(3))
 
 
+@pytest.mark.slow
 def test_limits_come_from_the_export_flags(tiny_export, tmp_path):
   export_dir = tmp_path / "e"
   result = cli("export.main", f"--workdir={tiny_export[0]}",

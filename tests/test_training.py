@@ -86,6 +86,7 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tmp_path,
     assert checkpoint_step(latest) < bad_step
 
 
+@pytest.mark.slow
 def test_same_seed_gives_equal_losses_and_weights(tmp_path):
   runs = []
   for name in ("a", "b"):
@@ -109,6 +110,7 @@ def test_same_seed_gives_equal_losses_and_weights(tmp_path):
                                   readers[1].get_tensor(name))
 
 
+@pytest.mark.slow
 def test_different_seeds_differ(tmp_path, tiny_config):
   a = train_lib.train(tiny_config(max_steps=2, seed=1), str(tmp_path / "a"))
   b = train_lib.train(tiny_config(max_steps=2, seed=2), str(tmp_path / "b"))

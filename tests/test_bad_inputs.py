@@ -290,6 +290,7 @@ def _snapshot(*roots):
   return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CLI_CASES, ids=_case_id)
 def test_command_refuses_in_one_line_and_leaves_nothing(inputs, tmp_path,
                                                         case):

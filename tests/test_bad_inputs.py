@@ -21,6 +21,7 @@ from tests.conftest import cli, gray_png, subprocess_env, write_image
 SIZE = 16  # the tiny preset's image size
 PROGS = {"training.main": "dcgan-train", "export.main": "dcgan-export",
          "inpainting.main": "dcgan-complete", "demo.main": "dcgan-demo",
+         "inpainting.bulk_main": "dcgan-complete-bulk",
          "export.client": "export.client"}
 
 # Placeholders: {out} is a fresh folder that must stay empty (outputs,
@@ -29,6 +30,7 @@ PROGS = {"training.main": "dcgan-train", "export.main": "dcgan-export",
 TRAIN = "training.main"
 EXPORT = "export.main"
 COMPLETE = "inpainting.main"
+BULK = "inpainting.bulk_main"
 DEMO = "demo.main"
 CLIENT = "export.client"
 RUN = "--workdir={out}/run"
@@ -199,6 +201,28 @@ CLI_CASES = [
     (COMPLETE, GOOD_COMPLETE[:2] + ("--out={in}/images/sub",),
      "is inside {in}/images, the folder --images={in}/images reads"),
     (COMPLETE, GOOD_COMPLETE + ("extra",), "unexpected arguments: extra"),
+    # dcgan-complete-bulk: dcgan-complete's flags, and its own
+    (BULK, GOOD_COMPLETE[1:], "--model_dir is required"),
+    (BULK, ("--model_dir={in}/nope",) + GOOD_COMPLETE[1:],
+     "--model_dir={in}/nope: no such directory"),
+    (BULK, ("--model_dir={in}/empty",) + GOOD_COMPLETE[1:],
+     "holds no exported version"),
+    (BULK, GOOD_COMPLETE + ("--workers=0",), "--workers=0 must be an integer"),
+    (BULK, GOOD_COMPLETE + ("--batch_size=0",), "--batch_size=0 must be"),
+    (BULK, GOOD_COMPLETE + ("--steps=-1",), "--steps=-1 must be"),
+    (BULK, GOOD_COMPLETE + ("--mask=oval",), "oval"),
+    (BULK, GOOD_COMPLETE + ("--mask=dir:{in}/nope",),
+     "--mask=dir:{in}/nope: dir:FOLDER must be the only mask spec"),
+    (BULK, ("--model_dir={export}", "--images=tfrecord:{in}/nope/*.tfrecord",
+            "--out={out}/o"), "no TFRecord files found"),
+    (BULK, ("--model_dir={export}", "--images={in}/nope/*.png",
+            "--out={out}/o"), "no image files found"),
+    (BULK, GOOD_COMPLETE[:2] + ("--out={in}/corrupt_config",),
+     "--out={in}/corrupt_config: holds config.json that no "
+     "dcgan-complete-bulk run wrote"),
+    (BULK, GOOD_COMPLETE[:2] + ("--out={in}/images/sub",),
+     "is inside {in}/images, the folder --images={in}/images reads"),
+    (BULK, GOOD_COMPLETE + ("extra",), "unexpected arguments: extra"),
     # dcgan-demo
     (DEMO, (RUN, "--train_steps=0"), "--train_steps=0 must be an integer"),
     (DEMO, (RUN, "--train_steps=-1"), "--train_steps=-1 must be an integer"),

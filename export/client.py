@@ -314,10 +314,3 @@ def build_request(image_path, mask_path, request_format, channels,
         DEFAULT_SEED if seed is None else seed))
   return str(grpc_request(images, masks, steps=steps, restarts=restarts,
                           seed=seed))
-
-
-if __name__ == "__main__":
-  # `python -m export.client`, the command's name before the library and
-  # the program were split: still works, as `python -m export.client_main`.
-  from export import client_main  # pylint: disable=import-outside-toplevel
-  client_main.run()

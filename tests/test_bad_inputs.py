@@ -22,7 +22,7 @@ SIZE = 16  # the tiny preset's image size
 PROGS = {"training.main": "dcgan-train", "export.main": "dcgan-export",
          "inpainting.main": "dcgan-complete", "demo.main": "dcgan-demo",
          "inpainting.bulk_main": "dcgan-complete-bulk",
-         "export.client": "export.client"}
+         "export.client_main": "export.client"}
 
 # Placeholders: {out} is a fresh folder that must stay empty (outputs,
 # workdirs and export dirs of the run go under it); {in} holds prepared
@@ -32,7 +32,7 @@ EXPORT = "export.main"
 COMPLETE = "inpainting.main"
 BULK = "inpainting.bulk_main"
 DEMO = "demo.main"
-CLIENT = "export.client"
+CLIENT = "export.client_main"
 RUN = "--workdir={out}/run"
 GOOD_EXPORT = ("--workdir={workdir}", "--export_dir={out}/e")
 GOOD_COMPLETE = ("--model_dir={export}", "--images={in}/images",

@@ -14,12 +14,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from common.errors import InputError
 from inpainting import bulk_job, complete, image_io
 from inpainting.saved_models import load_exported_gan
 from inpainting.search_config import default_config
 from tests.conftest import REPO, cli, subprocess_env, wait_for, write_image
-
-pytestmark = pytest.mark.slow
 
 BULK = "inpainting.bulk_main"
 KINDS = ("blended", "completed", "uncertainty")
@@ -79,6 +78,7 @@ def _lines(path):
     return [json.loads(line) for line in f]
 
 
+@pytest.mark.slow
 def test_bad_images_go_to_failed_jsonl_and_the_rest_match_dcgan_complete(
     tiny_export, tmp_path):
   names = _inputs(str(tmp_path / "in"))
@@ -107,6 +107,7 @@ def test_bad_images_go_to_failed_jsonl_and_the_rest_match_dcgan_complete(
   assert _snapshot(out) == before  # nothing new, nothing rewritten
 
 
+@pytest.mark.slow
 def test_a_killed_run_is_completed_by_the_rerun(tiny_export, tmp_path):
   names = _inputs(str(tmp_path / "in"), bad=())
   _reference(tiny_export[1], str(tmp_path / "in"), str(tmp_path / "ref"))
@@ -140,6 +141,7 @@ def test_a_killed_run_is_completed_by_the_rerun(tiny_export, tmp_path):
       tf.io.decode_png(tf.io.read_file(str(out / kind / (name + ".png"))))
 
 
+@pytest.mark.slow
 def test_tfrecord_input_matches_the_files(tiny_export, tmp_path):
   names = _inputs(str(tmp_path / "in"), count=3, bad=())
   _reference(tiny_export[1], str(tmp_path / "in"), str(tmp_path / "ref"))
@@ -160,6 +162,7 @@ def test_tfrecord_input_matches_the_files(tiny_export, tmp_path):
   _same_outputs(str(out), str(tmp_path / "ref"), names)
 
 
+@pytest.mark.slow
 def test_file_and_per_image_masks(tiny_export, tmp_path):
   names = _inputs(str(tmp_path / "in"), count=3, bad=())
   hole = np.full((20, 24, 1), 255, np.uint8)
@@ -188,6 +191,7 @@ def test_file_and_per_image_masks(tiny_export, tmp_path):
   assert "the mask is 24x10 pixels, its image 24x20" in failure["reason"]
 
 
+@pytest.mark.slow
 def test_nothing_completed_exits_2(tiny_export, tmp_path):
   _inputs(str(tmp_path / "in"), count=0)
   result = _bulk(tiny_export[1], tmp_path / "in", tmp_path / "out")
@@ -204,3 +208,28 @@ def test_listing_keeps_dcgan_complete_names(tmp_path):
   os.makedirs(tmp_path / "out")
   path = bulk_job.list_inputs(found, str(tmp_path / "out"))
   assert [r["name"] for r in _lines(path)] == [f.name for f in found.files]
+
+
+def test_out_dir_rules_and_the_manifest(tmp_path):
+  out = tmp_path / "out"
+  bulk_job.check_out_dir(str(out), None)  # new
+  os.makedirs(out / bulk_job.DONE_DIR / "sub")
+  bulk_job.check_out_dir(str(out), None)  # an earlier run's
+  (out / "notes.txt").write_text("mine")
+  with pytest.raises(InputError, match="holds notes.txt that no "
+                     "dcgan-complete-bulk run wrote"):
+    bulk_job.check_out_dir(str(out), None)
+  os.remove(out / "notes.txt")
+  for name, folder in (("sub/a", bulk_job.DONE_DIR), ("b", bulk_job.DONE_DIR),
+                       ("b", bulk_job.FAILED_DIR),
+                       ("c", bulk_job.FAILED_DIR)):
+    path = out / folder / (name + ".json")
+    os.makedirs(path.parent, exist_ok=True)
+    path.write_text(json.dumps({"name": name}))
+  assert bulk_job.gather(str(out)) == {"completed": 2, "failed": 1}
+  assert [r["name"] for r in _lines(out / "manifest.jsonl")] == ["b", "sub/a"]
+  # b failed once, then was completed: only c is still failed.
+  assert [r["name"] for r in _lines(out / "failed.jsonl")] == ["c"]
+  before = _snapshot(out)
+  bulk_job.gather(str(out))
+  assert _snapshot(out) == before

@@ -26,6 +26,8 @@ COMMANDS = {
                        "--steps"),
     "dcgan-demo": ("--workdir", "--train_steps", "--images_per_digit",
                    "--search_steps"),
+    "dcgan-complete-bulk": ("--model_dir", "--images", "--mask", "--out",
+                            "--workers", "--steps"),
 }
 
 

@@ -271,13 +271,10 @@ def test_the_library_defines_no_flags():
   assert result.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("module", ["export.client_main", "export.client"])
-def test_program_prints_the_library_request(digit_files, module):
-  # `python -m export.client` is the command's older name; both print the
-  # request that client.build_request makes.
+def test_program_prints_the_library_request(digit_files):
   image_path, mask_path = digit_files[:2]
-  result = cli(module, f"--image={image_path}", f"--mask={mask_path}",
-               "--format=b64")
+  result = cli("export.client_main", f"--image={image_path}",
+               f"--mask={mask_path}", "--format=b64")
   assert result.returncode == 0, result.stderr[-2000:]
   assert json.loads(result.stdout) == json.loads(
       client.build_request(image_path, mask_path, "b64", 1))

@@ -10,7 +10,7 @@ DEMO_WORKDIR ?= runs/demo
 # the number of cores.
 TEST_WORKERS ?= 2
 
-.PHONY: install test test-fast demo clean
+.PHONY: install test test-fast lint format demo clean
 
 install: $(STAMP)
 
@@ -27,6 +27,16 @@ test: $(STAMP)
 # clusters, TensorBoard, the demo); every module keeps some tests here.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not slow" tests
+
+# ruff (pyproject.toml): the format check and the linter; .ci/run runs this
+# before the tests.
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 demo: $(STAMP)
 	$(BIN)/dcgan-demo --workdir=$(DEMO_WORKDIR)

@@ -35,21 +35,28 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _write_digits(folder: str):
-  from common import image_files, pixels  # pylint: disable=import-outside-toplevel
-  from models.config import MNIST32  # pylint: disable=import-outside-toplevel
-  from training import input_pipeline  # pylint: disable=import-outside-toplevel
+  from common import image_files, pixels
+  from models.config import MNIST32
+  from training import input_pipeline
+
   images, _ = input_pipeline.embedded_images(MNIST32)
   os.makedirs(folder)
   for i, image in enumerate(np.asarray(images)[:IMAGES]):
-    image_files.write_png(os.path.join(folder, f"{i:04d}.png"),
-                          pixels.to_uint8(image).numpy())
+    image_files.write_png(
+      os.path.join(folder, f"{i:04d}.png"), pixels.to_uint8(image).numpy()
+    )
 
 
 def _timed(module: str, *args) -> float:
   """Wall seconds of `python -m module args` (fails on a non-zero exit)."""
   started = time.perf_counter()
-  result = subprocess.run([sys.executable, "-m", module, *args], cwd=REPO,
-                          capture_output=True, text=True, check=False)
+  result = subprocess.run(
+    [sys.executable, "-m", module, *args],
+    cwd=REPO,
+    capture_output=True,
+    text=True,
+    check=False,
+  )
   seconds = time.perf_counter() - started
   if result.returncode:
     raise SystemExit(f"{module} failed:\n{result.stderr[-3000:]}")
@@ -58,8 +65,10 @@ def _timed(module: str, *args) -> float:
 
 def _same_blended(a: str, b: str) -> bool:
   for name in sorted(os.listdir(os.path.join(a, "blended"))):
-    with open(os.path.join(a, "blended", name), "rb") as f, open(
-        os.path.join(b, "blended", name), "rb") as g:
+    with (
+      open(os.path.join(a, "blended", name), "rb") as f,
+      open(os.path.join(b, "blended", name), "rb") as g,
+    ):
       if f.read() != g.read():
         return False
   return True
@@ -70,11 +79,17 @@ def main():
   export_dir = common.mnist32_export(root, TRAIN_STEPS)
   images = os.path.join(root, "digits")
   _write_digits(images)
-  common_args = [f"--model_dir={export_dir}", f"--images={images}",
-                 "--mask=center", "--batch_size=64"]
-  runs = {"dcgan-complete": ("inpainting.main", []),
-          "bulk, 1 worker": ("inpainting.bulk_main", ["--workers=1"]),
-          "bulk, 2 workers": ("inpainting.bulk_main", ["--workers=2"])}
+  common_args = [
+    f"--model_dir={export_dir}",
+    f"--images={images}",
+    "--mask=center",
+    "--batch_size=64",
+  ]
+  runs = {
+    "dcgan-complete": ("inpainting.main", []),
+    "bulk, 1 worker": ("inpainting.bulk_main", ["--workers=1"]),
+    "bulk, 2 workers": ("inpainting.bulk_main", ["--workers=2"]),
+  }
   best = {name: float("inf") for name in runs}
   outs = {}
   for round_ in range(ROUNDS):
@@ -89,13 +104,23 @@ def main():
   print(f"\n{'command':<18} {'images/s':>9} {'ratio':>6}")
   for name, rate in rates.items():
     print(f"{name:<18} {rate:9.2f} {rate / reference:6.2f}")
-  same = all(_same_blended(outs["dcgan-complete"], outs[name])
-             for name in runs if name != "dcgan-complete")
+  same = all(
+    _same_blended(outs["dcgan-complete"], outs[name])
+    for name in runs
+    if name != "dcgan-complete"
+  )
   print(f"blended PNGs identical to dcgan-complete's: {same}")
-  print(json.dumps({
-      "images": IMAGES, "images_per_s": rates,
-      "best_bulk_ratio": max(rates[n] for n in runs if n.startswith("bulk"))
-      / reference, "identical_outputs": same}))
+  print(
+    json.dumps(
+      {
+        "images": IMAGES,
+        "images_per_s": rates,
+        "best_bulk_ratio": max(rates[n] for n in runs if n.startswith("bulk"))
+        / reference,
+        "identical_outputs": same,
+      }
+    )
+  )
 
 
 if __name__ == "__main__":

@@ -9,13 +9,16 @@ def mnist32_run(root, train_steps):
   """Trains mnist32 (batch 32, the demo's) for `train_steps`, then its
   encoder (the preset's encoder_steps), in root and exports it; returns
   (workdir, export_dir)."""
-  from export import exporter  # pylint: disable=import-outside-toplevel
-  from training import config as config_lib  # pylint: disable=import-outside-toplevel
-  from training import train as train_lib  # pylint: disable=import-outside-toplevel
+  from export import exporter
+  from training import config as config_lib
+  from training import train as train_lib
+
   workdir, export_dir = os.path.join(root, "train"), os.path.join(root, "e")
   logging.info("Training mnist32 for %d steps to benchmark it", train_steps)
-  train_lib.train(config_lib.get_config("mnist32", max_steps=train_steps,
-                                        batch_size=32), workdir)
+  train_lib.train(
+    config_lib.get_config("mnist32", max_steps=train_steps, batch_size=32),
+    workdir,
+  )
   exporter.export_models(workdir, export_dir)
   return workdir, export_dir
 

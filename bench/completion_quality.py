@@ -22,9 +22,10 @@ import tempfile
 
 from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
-from absl import app
-from absl import flags
+# isort: split
+
 import numpy as np
+from absl import app, flags
 
 from bench import common
 from common import masks as masks_lib
@@ -34,27 +35,38 @@ from inpainting.search_config import default_config
 
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "Export dir (optional).")
 _TRAIN_STEPS = flags.DEFINE_integer(
-    "train_steps", 1500, "mnist32 steps when no --model_dir is given.")
+  "train_steps", 1500, "mnist32 steps when no --model_dir is given."
+)
 _IMAGES = flags.DEFINE_string(
-    "images", None, "Image folder/glob (default: embedded held-out digits).")
-_IMAGES_PER_DIGIT = flags.DEFINE_integer("images_per_digit", 10,
-                                         "Held-out digits of each class.")
+  "images", None, "Image folder/glob (default: embedded held-out digits)."
+)
+_IMAGES_PER_DIGIT = flags.DEFINE_integer(
+  "images_per_digit", 10, "Held-out digits of each class."
+)
 _MASKS = flags.DEFINE_list(
-    "masks", ["center", "half:left", "random:0.8", "irregular:4", "grid"],
-    "Mask specs; each gets a row.")
-_STEPS = flags.DEFINE_integer("steps", None,
-                              "Search steps (default: SearchConfig's).")
+  "masks",
+  ["center", "half:left", "random:0.8", "irregular:4", "grid"],
+  "Mask specs; each gets a row.",
+)
+_STEPS = flags.DEFINE_integer(
+  "steps", None, "Search steps (default: SearchConfig's)."
+)
 _RESTARTS = flags.DEFINE_integer(
-    "restarts", None, "Search restarts (default: SearchConfig's).")
+  "restarts", None, "Search restarts (default: SearchConfig's)."
+)
 _AVERAGE_BEST = flags.DEFINE_integer(
-    "average_best", None, "Average G(z) over this many best restarts (1: the "
-    "best alone, sharp; more: closer to the posterior mean PSNR rewards).")
+  "average_best",
+  None,
+  "Average G(z) over this many best restarts (1: the "
+  "best alone, sharp; more: closer to the posterior mean PSNR rewards).",
+)
 _OUT = flags.DEFINE_string("out", "bench_out", "Where the PNG chart goes.")
 
 
 def draw_chart(path, results):
-  from matplotlib.backends.backend_agg import FigureCanvasAgg  # pylint: disable=import-outside-toplevel
-  from matplotlib.figure import Figure  # pylint: disable=import-outside-toplevel
+  from matplotlib.backends.backend_agg import FigureCanvasAgg
+  from matplotlib.figure import Figure
+
   masks = list(results)
   methods = list(results[masks[0]])
   figure = Figure(figsize=(9, 3.6))
@@ -63,12 +75,17 @@ def draw_chart(path, results):
     ax = figure.add_subplot(1, 2, col + 1)
     width = 0.8 / len(methods)
     for i, method in enumerate(methods):
-      ax.bar(np.arange(len(masks)) + i * width,
-             [results[m][method][metric] for m in masks], width, label=method)
+      ax.bar(
+        np.arange(len(masks)) + i * width,
+        [results[m][method][metric] for m in masks],
+        width,
+        label=method,
+      )
     ax.set_xticks(np.arange(len(masks)) + 0.4 - width / 2)
     ax.set_xticklabels(masks, fontsize=8)
-    ax.set_title(f"hole {metric.upper()}" + (" (dB)" if metric == "psnr"
-                                             else ""))
+    ax.set_title(
+      f"hole {metric.upper()}" + (" (dB)" if metric == "psnr" else "")
+    )
   ax.legend(fontsize=7)
   figure.tight_layout()
   os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
@@ -77,10 +94,12 @@ def draw_chart(path, results):
 
 def load_images(gan):
   if _IMAGES.value:
-    from inpainting import image_io  # pylint: disable=import-outside-toplevel
+    from inpainting import image_io
+
     paths = image_io.find_images(_IMAGES.value)
     return complete.load_image_files(paths, gan.image_size, gan.channels)
-  from demo.run import heldout_subset  # pylint: disable=import-outside-toplevel
+  from demo.run import heldout_subset
+
   return heldout_subset(_IMAGES_PER_DIGIT.value)
 
 
@@ -88,57 +107,88 @@ def frechet_line(gan):
   """FD of G's samples and of real held-out digits to the training digits."""
   if (gan.image_size, gan.channels) != (32, 1):
     return None
-  from models.config import MNIST32  # pylint: disable=import-outside-toplevel
-  from training import frechet  # pylint: disable=import-outside-toplevel
-  from training.input_pipeline import embedded_images  # pylint: disable=import-outside-toplevel
+  from models.config import MNIST32
+  from training import frechet
+  from training.input_pipeline import embedded_images
+
   images, labels = embedded_images(MNIST32)
   scorer = frechet.FrechetScorer(images.numpy(), labels)
   heldout, _ = embedded_images(MNIST32, "heldout")
-  return (scorer.score_generator(gan.generate, gan.z_dim),
-          scorer.score_images(heldout.numpy()))
+  return (
+    scorer.score_generator(gan.generate, gan.z_dim),
+    scorer.score_images(heldout.numpy()),
+  )
 
 
 def main(argv):
   del argv
   with tempfile.TemporaryDirectory() as root:
     export_dir = _MODEL_DIR.value or common.mnist32_export(
-        root, _TRAIN_STEPS.value)
+      root, _TRAIN_STEPS.value
+    )
     gan = load_exported_gan(export_dir)
     images = load_images(gan)
-    overrides = {name: flag.value for name, flag in (
-        ("steps", _STEPS), ("restarts", _RESTARTS),
-        ("average_best", _AVERAGE_BEST)) if flag.value is not None}
+    overrides = {
+      name: flag.value
+      for name, flag in (
+        ("steps", _STEPS),
+        ("restarts", _RESTARTS),
+        ("average_best", _AVERAGE_BEST),
+      )
+      if flag.value is not None
+    }
     config = default_config(gan.encode is not None, **overrides)
     completer = complete.Completer(gan, config)
     results = {}
-    print(f"{len(images)} images, {config.steps} steps, {config.restarts} "
-          f"restart(s), mean of the best {config.average_best}, "
-          f"{'encoder' if gan.encode else 'no encoder'}; hole PSNR (dB) / "
-          "hole SSIM")
+    print(
+      f"{len(images)} images, {config.steps} steps, {config.restarts} "
+      f"restart(s), mean of the best {config.average_best}, "
+      f"{'encoder' if gan.encode else 'no encoder'}; hole PSNR (dB) / "
+      "hole SSIM"
+    )
     print(f"{'mask':14s}" + "".join(f"{m:>18s}" for m in evaluation.METHODS))
     for spec in _MASKS.value:
       masks = masks_lib.make_masks([spec], len(images), gan.image_size)
       results[spec.split(":")[0]], _ = evaluation.compare_methods(
-          completer, images, masks)
+        completer, images, masks
+      )
       row = results[spec.split(":")[0]]
-      print(f"{spec:14s}" + "".join(
+      print(
+        f"{spec:14s}"
+        + "".join(
           f"{row[m]['psnr']:>10.2f} / {row[m]['ssim']:.3f}"
-          for m in evaluation.METHODS), flush=True)
+          for m in evaluation.METHODS
+        ),
+        flush=True,
+      )
     chart = os.path.join(_OUT.value, "completion_quality.png")
     draw_chart(chart, results)
     print(f"chart: {chart}")
-    leads = {mask: row["ours"]["psnr"] - max(
-        row[m]["psnr"] for m in evaluation.METHODS if m != "ours")
-             for mask, row in results.items()}
-    print("hole-PSNR lead over the best classical method (dB): " + ", ".join(
-        f"{mask} {lead:+.2f}" for mask, lead in leads.items()))
+    leads = {
+      mask: row["ours"]["psnr"]
+      - max(row[m]["psnr"] for m in evaluation.METHODS if m != "ours")
+      for mask, row in results.items()
+    }
+    print(
+      "hole-PSNR lead over the best classical method (dB): "
+      + ", ".join(f"{mask} {lead:+.2f}" for mask, lead in leads.items())
+    )
     # The digit classifier's features say nothing about other images.
     scores = None if _IMAGES.value else frechet_line(gan)
     if scores:
-      print(f"Fréchet distance to the training digits: generator "
-            f"{scores[0]:.3f}, real held-out digits {scores[1]:.3f}")
-    print(json.dumps({**results, "lead_db": leads,
-                      "frechet_generator": scores[0] if scores else None}))
+      print(
+        f"Fréchet distance to the training digits: generator "
+        f"{scores[0]:.3f}, real held-out digits {scores[1]:.3f}"
+      )
+    print(
+      json.dumps(
+        {
+          **results,
+          "lead_db": leads,
+          "frechet_generator": scores[0] if scores else None,
+        }
+      )
+    )
 
 
 if __name__ == "__main__":

@@ -23,42 +23,64 @@ import time
 
 from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
-from absl import app
-from absl import flags
+# isort: split
+
 import numpy as np
 import tensorflow as tf
+from absl import app, flags
 
 from bench import common
-from common import masks as masks_lib, pixels
+from common import masks as masks_lib
+from common import pixels
 from inpainting import losses
 from inpainting import search as search_lib
 from inpainting.saved_models import load_exported_gan
-from inpainting.search_config import YEH_PRIOR_WEIGHT
-from inpainting.search_config import default_config
+from inpainting.search_config import YEH_PRIOR_WEIGHT, default_config
 
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "Export dir (optional).")
 _TRAIN_STEPS = flags.DEFINE_integer(
-    "train_steps", 1500, "mnist32 steps when no --model_dir is given.")
+  "train_steps", 1500, "mnist32 steps when no --model_dir is given."
+)
 _BATCH = flags.DEFINE_integer("batch_size", 64, "Images completed at once.")
 _LOOP_STEPS = flags.DEFINE_integer("loop_steps", 1000, "Iterations of (b).")
 _BUDGETS = flags.DEFINE_list(
-    "budgets", ["0", "5", "10", "15", "20", "30", "40", "50", "75", "100",
-                "150", "200", "300"],
-    "Step budgets at which our search is timed.")
+  "budgets",
+  [
+    "0",
+    "5",
+    "10",
+    "15",
+    "20",
+    "30",
+    "40",
+    "50",
+    "75",
+    "100",
+    "150",
+    "200",
+    "300",
+  ],
+  "Step budgets at which our search is timed.",
+)
 _MIN_IMPROVEMENT = flags.DEFINE_float(
-    "min_improvement", 0.0, "Our early-stopping threshold (0: off).")
+  "min_improvement", 0.0, "Our early-stopping threshold (0: off)."
+)
 _POOL = flags.DEFINE_integer("pool_size", None, "Our pool (default: ours).")
 _LEARNING_RATE = flags.DEFINE_float(
-    "learning_rate", None, "Our Adam step size (default: SearchConfig's).")
+  "learning_rate", None, "Our Adam step size (default: SearchConfig's)."
+)
 _RESTARTS = flags.DEFINE_integer(
-    "restarts", None, "Our restarts per image (default: SearchConfig's).")
+  "restarts", None, "Our restarts per image (default: SearchConfig's)."
+)
 _MASK = flags.DEFINE_string("mask", "center", "Mask spec.")
 
 
 def heldout_batch(count, size):
-  from training.embedded_mnist import load_split  # pylint: disable=import-outside-toplevel
+  from training.embedded_mnist import load_split
+
   images = pixels.to_unit_range(
-      load_split("heldout")[0][:count].astype(np.float32)).numpy()
+    load_split("heldout")[0][:count].astype(np.float32)
+  ).numpy()
   if size != images.shape[1]:
     images = tf.image.resize(images, (size, size), antialias=True).numpy()
   return images
@@ -67,11 +89,14 @@ def heldout_batch(count, size):
 def per_iteration_loop(gan, images, masks, config, steps):
   """(b): Python calls one compiled step per iteration; returns losses, s."""
   weights = losses.importance_weights(masks, config.window)
-  search = search_lib.LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
-                                   config)
-  z = tf.Variable(tf.random.stateless_uniform(
-      [len(images), gan.z_dim], seed=[config.seed, 0], minval=-1.0,
-      maxval=1.0))
+  search = search_lib.LatentSearch(
+    gan.generate, gan.discriminate, gan.z_dim, config
+  )
+  z = tf.Variable(
+    tf.random.stateless_uniform(
+      [len(images), gan.z_dim], seed=[config.seed, 0], minval=-1.0, maxval=1.0
+    )
+  )
   m, v = tf.Variable(tf.zeros_like(z)), tf.Variable(tf.zeros_like(z))
 
   @tf.function
@@ -80,16 +105,18 @@ def per_iteration_loop(gan, images, masks, config, steps):
       total, _, _ = search.candidate_losses(z, images, weights)
       objective = tf.reduce_sum(total)
     grad = tape.gradient(objective, z)
-    new_z, new_m, new_v = search_lib._adam(z, grad, m, v, t, config)  # pylint: disable=protected-access
+    new_z, new_m, new_v = search_lib._adam(z, grad, m, v, t, config)
     z.assign(tf.clip_by_value(new_z, -1.0, 1.0))
     m.assign(new_m)
     v.assign(new_v)
     return tf.reduce_mean(total)
 
   step(tf.constant(1.0))  # trace outside the timing, then start afresh
-  z.assign(tf.random.stateless_uniform(
-      [len(images), gan.z_dim], seed=[config.seed, 0], minval=-1.0,
-      maxval=1.0))
+  z.assign(
+    tf.random.stateless_uniform(
+      [len(images), gan.z_dim], seed=[config.seed, 0], minval=-1.0, maxval=1.0
+    )
+  )
   m.assign(tf.zeros_like(z))
   v.assign(tf.zeros_like(z))
   curve = []
@@ -105,7 +132,8 @@ def main(argv):
   del argv
   with tempfile.TemporaryDirectory() as root:
     export_dir = _MODEL_DIR.value or common.mnist32_export(
-        root, _TRAIN_STEPS.value)
+      root, _TRAIN_STEPS.value
+    )
     gan = load_exported_gan(export_dir)
     images = heldout_batch(_BATCH.value, gan.image_size)
     masks = masks_lib.make_masks([_MASK.value], len(images), gan.image_size)
@@ -114,18 +142,27 @@ def main(argv):
     # (b) the per-iteration loop from random starting points, one per
     # image, at the reference implementations' step size
     # (bamos/dcgan-completion: 0.01).
-    loop_config = dataclasses.replace(base, restarts=1, pool_size=0,
-                                      learning_rate=0.01,
-                                      prior_weight=YEH_PRIOR_WEIGHT)
+    loop_config = dataclasses.replace(
+      base,
+      restarts=1,
+      pool_size=0,
+      learning_rate=0.01,
+      prior_weight=YEH_PRIOR_WEIGHT,
+    )
     curve, loop_loss, loop_seconds = per_iteration_loop(
-        gan, images, masks, loop_config, _LOOP_STEPS.value)
+      gan, images, masks, loop_config, _LOOP_STEPS.value
+    )
     loop_rate = _LOOP_STEPS.value / loop_seconds
     # When (b) first reached its own final loss.
-    loop_time_to_loss = next(t for t, loss in curve if loss <= loop_loss
-                             ) if any(loss <= loop_loss for _, loss in curve
-                                      ) else loop_seconds
-    print(f"(b) loop: {_LOOP_STEPS.value} iterations in {loop_seconds:.1f} s"
-          f" ({loop_rate:.1f} it/s), final mean loss {loop_loss:.4f}")
+    loop_time_to_loss = (
+      next(t for t, loss in curve if loss <= loop_loss)
+      if any(loss <= loop_loss for _, loss in curve)
+      else loop_seconds
+    )
+    print(
+      f"(b) loop: {_LOOP_STEPS.value} iterations in {loop_seconds:.1f} s"
+      f" ({loop_rate:.1f} it/s), final mean loss {loop_loss:.4f}"
+    )
 
     # (a) ours, one compiled call per budget.
     overrides = {"min_improvement": _MIN_IMPROVEMENT.value}
@@ -136,23 +173,28 @@ def main(argv):
     if _RESTARTS.value is not None:
       overrides["restarts"] = _RESTARTS.value
     ours_config = dataclasses.replace(base, **overrides)
-    ours = search_lib.LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
-                                   ours_config, encode=gan.encode)
+    ours = search_lib.LatentSearch(
+      gan.generate, gan.discriminate, gan.z_dim, ours_config, encode=gan.encode
+    )
     compiled = tf.function(ours)
     compiled(images, masks, steps=tf.constant(1))  # trace once
-    loop_objective = search_lib.LatentSearch(gan.generate, gan.discriminate,
-                                             gan.z_dim, loop_config)
+    loop_objective = search_lib.LatentSearch(
+      gan.generate, gan.discriminate, gan.z_dim, loop_config
+    )
     weights = losses.importance_weights(masks, loop_config.window)
     runs = []
     for budget in [int(b) for b in _BUDGETS.value]:
       started = time.perf_counter()
       z = compiled(images, masks, steps=tf.constant(budget))["z"].numpy()
       seconds = time.perf_counter() - started
-      loss = float(tf.reduce_mean(
-          loop_objective.candidate_losses(z, images, weights)[0]))
+      loss = float(
+        tf.reduce_mean(loop_objective.candidate_losses(z, images, weights)[0])
+      )
       runs.append((budget, seconds, loss))
-      print(f"(a) ours: {budget:4d} steps in {seconds:6.2f} s, mean loss "
-            f"{loss:.4f} (on (b)'s objective)")
+      print(
+        f"(a) ours: {budget:4d} steps in {seconds:6.2f} s, mean loss "
+        f"{loss:.4f} (on (b)'s objective)"
+      )
     reached = [r for r in runs if r[2] <= loop_loss]
     ours_time_to_loss = reached[0][1] if reached else float("nan")
     # Our per-iteration rate: the slope of time over budget (a least-squares
@@ -160,26 +202,31 @@ def main(argv):
     budgets, seconds = zip(*[(b, s) for b, s, _ in runs])
     ours_rate = 1.0 / max(np.polyfit(budgets, seconds, 1)[0], 1e-9)
     result = {
-        "batch_size": len(images), "mask": _MASK.value,
-        "loop_iterations": _LOOP_STEPS.value, "loop_final_loss": loop_loss,
-        "loop_iter_per_s": loop_rate, "ours_iter_per_s": ours_rate,
-        "iter_per_s_ratio": ours_rate / loop_rate,
-        "loop_time_to_loss_s": loop_time_to_loss,
-        "ours_time_to_loss_s": ours_time_to_loss,
-        "ours_steps_to_loss": reached[0][0] if reached else None,
-        "time_to_loss_ratio": loop_time_to_loss / ours_time_to_loss,
-        "encoder": gan.encode is not None,
-        "restarts": ours_config.restarts,
-        "default_steps": ours_config.steps,
-        "pool_size": ours_config.pool_size,
-        "learning_rate": ours_config.learning_rate,
-        "prior_weight": ours_config.prior_weight,
-        "min_improvement": ours_config.min_improvement,
+      "batch_size": len(images),
+      "mask": _MASK.value,
+      "loop_iterations": _LOOP_STEPS.value,
+      "loop_final_loss": loop_loss,
+      "loop_iter_per_s": loop_rate,
+      "ours_iter_per_s": ours_rate,
+      "iter_per_s_ratio": ours_rate / loop_rate,
+      "loop_time_to_loss_s": loop_time_to_loss,
+      "ours_time_to_loss_s": ours_time_to_loss,
+      "ours_steps_to_loss": reached[0][0] if reached else None,
+      "time_to_loss_ratio": loop_time_to_loss / ours_time_to_loss,
+      "encoder": gan.encode is not None,
+      "restarts": ours_config.restarts,
+      "default_steps": ours_config.steps,
+      "pool_size": ours_config.pool_size,
+      "learning_rate": ours_config.learning_rate,
+      "prior_weight": ours_config.prior_weight,
+      "min_improvement": ours_config.min_improvement,
     }
-    print(f"iterations/s: ours {ours_rate:.1f} vs loop {loop_rate:.1f} "
-          f"(x{result['iter_per_s_ratio']:.2f}); time to the loop's final "
-          f"loss: ours {ours_time_to_loss:.2f} s vs loop "
-          f"{loop_time_to_loss:.1f} s (x{result['time_to_loss_ratio']:.1f})")
+    print(
+      f"iterations/s: ours {ours_rate:.1f} vs loop {loop_rate:.1f} "
+      f"(x{result['iter_per_s_ratio']:.2f}); time to the loop's final "
+      f"loss: ours {ours_time_to_loss:.2f} s vs loop "
+      f"{loop_time_to_loss:.1f} s (x{result['time_to_loss_ratio']:.1f})"
+    )
     print(json.dumps(result))
 
 

@@ -36,39 +36,60 @@ the held-out letters.
 import os
 import time
 
-from absl import flags
 import matplotlib
 import numpy as np
+from absl import flags
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from bench.letter_fonts import LETTERS, find_letter_fonts, is_bold
-from bench.letter_fonts import split_fonts
+from bench.letter_fonts import LETTERS, find_letter_fonts, is_bold, split_fonts
 from common import cli
 
 _OUT = flags.DEFINE_string("out", None, "New (or empty) output directory.")
 _COUNT = flags.DEFINE_integer("count", 10000, "Training images.", lower_bound=1)
-_HELDOUT = flags.DEFINE_integer("heldout", 500, "Held-out images.",
-                                lower_bound=0)
+_HELDOUT = flags.DEFINE_integer(
+  "heldout", 500, "Held-out images.", lower_bound=0
+)
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of every random choice.")
 _FONT_DIRS = flags.DEFINE_list(
-    "font_dirs", [], "Folders whose .ttf/.otf fonts (recursively) draw the "
-    "letters, instead of matplotlib's 22.")
+  "font_dirs",
+  [],
+  "Folders whose .ttf/.otf fonts (recursively) draw the "
+  "letters, instead of matplotlib's 22.",
+)
 _HELDOUT_FONT_SHARE = flags.DEFINE_float(
-    "heldout_font_share", 0.15, "With --font_dirs: the share of the fonts "
-    "kept for the held-out letters (at least one font on each side).",
-    lower_bound=0.0, upper_bound=1.0)
+  "heldout_font_share",
+  0.15,
+  "With --font_dirs: the share of the fonts "
+  "kept for the held-out letters (at least one font on each side).",
+  lower_bound=0.0,
+  upper_bound=1.0,
+)
 
 PROG = "folder_dataset"
 # The bundled fonts with real Latin letters. Left out: cmex10 / cmsy10 (their
 # ASCII slots hold math symbols), STIXNonUni* / STIXSiz* (no letters), the
 # DejaVu *Display fonts (a handful of glyphs) and LastResort (boxes).
 TRAIN_FONTS = (
-    "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique",
-    "DejaVuSans-BoldOblique", "DejaVuSansMono", "DejaVuSansMono-Oblique",
-    "DejaVuSansMono-BoldOblique", "DejaVuSerif", "DejaVuSerif-Bold",
-    "DejaVuSerif-BoldItalic", "STIXGeneral", "STIXGeneralItalic",
-    "STIXGeneralBolIta", "cmr10", "cmb10", "cmti10", "cmmi10", "cmss10",
-    "cmtt10")
+  "DejaVuSans",
+  "DejaVuSans-Bold",
+  "DejaVuSans-Oblique",
+  "DejaVuSans-BoldOblique",
+  "DejaVuSansMono",
+  "DejaVuSansMono-Oblique",
+  "DejaVuSansMono-BoldOblique",
+  "DejaVuSerif",
+  "DejaVuSerif-Bold",
+  "DejaVuSerif-BoldItalic",
+  "STIXGeneral",
+  "STIXGeneralItalic",
+  "STIXGeneralBolIta",
+  "cmr10",
+  "cmb10",
+  "cmti10",
+  "cmmi10",
+  "cmss10",
+  "cmtt10",
+)
 # One style of three families whose other styles are in training: unseen
 # fonts, but not out of the training distribution.
 HELDOUT_FONTS = ("DejaVuSansMono-Bold", "DejaVuSerif-Italic", "STIXGeneralBol")
@@ -79,8 +100,12 @@ RENDER_PT = 96  # glyphs are drawn large and shrunk, for smooth edges
 # fonts are never thickened much (their counters fill in: a blob for "a")
 # and the others never thinned (Computer Modern hairlines would break).
 BOLD_STROKES = (ImageFilter.MinFilter(3), None, ImageFilter.MaxFilter(3))
-REGULAR_STROKES = (None, ImageFilter.MaxFilter(3), ImageFilter.MaxFilter(5),
-                   ImageFilter.MaxFilter(7))
+REGULAR_STROKES = (
+  None,
+  ImageFilter.MaxFilter(3),
+  ImageFilter.MaxFilter(5),
+  ImageFilter.MaxFilter(7),
+)
 
 _glyph_cache = {}
 
@@ -95,8 +120,9 @@ def glyph(path, letter):
   if key not in _glyph_cache:
     font = ImageFont.truetype(path, RENDER_PT)
     image = Image.new("L", (3 * RENDER_PT, 3 * RENDER_PT), 0)
-    ImageDraw.Draw(image).text((RENDER_PT, RENDER_PT), letter, fill=255,
-                               font=font)
+    ImageDraw.Draw(image).text(
+      (RENDER_PT, RENDER_PT), letter, fill=255, font=font
+    )
     _glyph_cache[key] = image.crop(image.getbbox())
   return _glyph_cache[key]
 
@@ -115,16 +141,19 @@ def render(rng, path, letter, bold):
   # Rotation, shear and width change in one affine map about the centre.
   angle = np.radians(rng.uniform(-12, 12))
   shear, width = rng.uniform(-0.25, 0.25), rng.uniform(0.8, 1.2)
-  rotate = np.array([[np.cos(angle), -np.sin(angle)],
-                     [np.sin(angle), np.cos(angle)]])
+  rotate = np.array(
+    [[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]
+  )
   forward = rotate @ np.array([[width, shear], [0.0, 1.0]])
   inverse = np.linalg.inv(forward)  # PIL maps output pixels to input ones
   centre = np.array(canvas.size) / 2
   offset = centre - inverse @ centre
   canvas = canvas.transform(
-      canvas.size, Image.Transform.AFFINE,
-      (*inverse[0], offset[0], *inverse[1], offset[1]),
-      resample=Image.Resampling.BICUBIC)
+    canvas.size,
+    Image.Transform.AFFINE,
+    (*inverse[0], offset[0], *inverse[1], offset[1]),
+    resample=Image.Resampling.BICUBIC,
+  )
   canvas = canvas.crop(canvas.getbbox())
   # Long side to 17-23 px, as MNIST fits its digits in a 20 px box.
   scale = rng.uniform(17, 23) / max(canvas.size)
@@ -145,7 +174,8 @@ def write_split(directory, count, fonts, rng):
     path = fonts[rng.integers(len(fonts))]
     letter = LETTERS[rng.integers(len(LETTERS))]
     Image.fromarray(render(rng, path, letter, bold[path])).save(
-        os.path.join(directory, f"{i:05d}_{letter}.png"))
+      os.path.join(directory, f"{i:05d}_{letter}.png")
+    )
 
 
 def main(argv):
@@ -162,10 +192,14 @@ def main(argv):
         cli.fail(PROG, f"--font_dirs: {directory} is not a directory")
     fonts = find_letter_fonts(_FONT_DIRS.value)
     if len(fonts) < 2:
-      cli.fail(PROG, f"--font_dirs: {len(fonts)} font(s) with all 52 letters "
-               "found; a train and a held-out font are needed")
+      cli.fail(
+        PROG,
+        f"--font_dirs: {len(fonts)} font(s) with all 52 letters "
+        "found; a train and a held-out font are needed",
+      )
     train_fonts, heldout_fonts = split_fonts(
-        fonts, _HELDOUT_FONT_SHARE.value, _SEED.value)
+      fonts, _HELDOUT_FONT_SHARE.value, _SEED.value
+    )
   else:
     train_fonts = [font_path(name) for name in TRAIN_FONTS]
     heldout_fonts = [font_path(name) for name in HELDOUT_FONTS]
@@ -174,18 +208,30 @@ def main(argv):
         cli.fail(PROG, f"font {path} not found (another matplotlib?)")
   start = time.perf_counter()
   # Separate streams: --heldout never changes the training images.
-  write_split(os.path.join(out, "train"), _COUNT.value, train_fonts,
-              np.random.default_rng([_SEED.value, 0]))
-  write_split(os.path.join(out, "heldout"), _HELDOUT.value, heldout_fonts,
-              np.random.default_rng([_SEED.value, 1]))
+  write_split(
+    os.path.join(out, "train"),
+    _COUNT.value,
+    train_fonts,
+    np.random.default_rng([_SEED.value, 0]),
+  )
+  write_split(
+    os.path.join(out, "heldout"),
+    _HELDOUT.value,
+    heldout_fonts,
+    np.random.default_rng([_SEED.value, 1]),
+  )
   with open(os.path.join(out, "fonts.txt"), "w") as listing:
-    listing.writelines([f"train {p}\n" for p in train_fonts] +
-                       [f"heldout {p}\n" for p in heldout_fonts])
-  print(f"{PROG}: wrote {_COUNT.value} train ({len(train_fonts)} fonts) and "
-        f"{_HELDOUT.value} heldout ({len(heldout_fonts)} other fonts) "
-        f"{SIZE}x{SIZE} letter PNGs to {out} in "
-        f"{time.perf_counter() - start:.1f} s; train with "
-        f"--dataset=folder:{os.path.join(out, 'train')}")
+    listing.writelines(
+      [f"train {p}\n" for p in train_fonts]
+      + [f"heldout {p}\n" for p in heldout_fonts]
+    )
+  print(
+    f"{PROG}: wrote {_COUNT.value} train ({len(train_fonts)} fonts) and "
+    f"{_HELDOUT.value} heldout ({len(heldout_fonts)} other fonts) "
+    f"{SIZE}x{SIZE} letter PNGs to {out} in "
+    f"{time.perf_counter() - start:.1f} s; train with "
+    f"--dataset=folder:{os.path.join(out, 'train')}"
+  )
 
 
 if __name__ == "__main__":

@@ -25,34 +25,63 @@ def keras_io_networks(model: ModelConfig):
   models.Generator and models.Discriminator."""
   init = keras.initializers.RandomNormal(stddev=WEIGHT_STDDEV)
   top = 8 * model.gf
-  generator = [keras.Input((model.z_dim,)),
-               keras.layers.Dense(4 * 4 * top, use_bias=False,
-                                  kernel_initializer=init),
-               keras.layers.Reshape((4, 4, top)), _batch_norm(),
-               keras.layers.ReLU()]
+  generator = [
+    keras.Input((model.z_dim,)),
+    keras.layers.Dense(4 * 4 * top, use_bias=False, kernel_initializer=init),
+    keras.layers.Reshape((4, 4, top)),
+    _batch_norm(),
+    keras.layers.ReLU(),
+  ]
   width = top
   for _ in range(model.num_upsamplings - 1):
     width = max(width // 2, model.gf)
-    generator += [keras.layers.Conv2DTranspose(
-        width, 5, strides=2, padding="same", use_bias=False,
-        kernel_initializer=init), _batch_norm(), keras.layers.ReLU()]
-  generator.append(keras.layers.Conv2DTranspose(
-      model.channels, 5, strides=2, padding="same", activation="tanh",
-      kernel_initializer=init))
+    generator += [
+      keras.layers.Conv2DTranspose(
+        width,
+        5,
+        strides=2,
+        padding="same",
+        use_bias=False,
+        kernel_initializer=init,
+      ),
+      _batch_norm(),
+      keras.layers.ReLU(),
+    ]
+  generator.append(
+    keras.layers.Conv2DTranspose(
+      model.channels,
+      5,
+      strides=2,
+      padding="same",
+      activation="tanh",
+      kernel_initializer=init,
+    )
+  )
 
   size = model.image_size
   discriminator = [keras.Input((size, size, model.channels))]
   for i in range(model.num_upsamplings):
-    discriminator.append(keras.layers.Conv2D(
-        model.df * 2**i, 5, strides=2, padding="same", use_bias=(i == 0),
-        kernel_initializer=init))
+    discriminator.append(
+      keras.layers.Conv2D(
+        model.df * 2**i,
+        5,
+        strides=2,
+        padding="same",
+        use_bias=(i == 0),
+        kernel_initializer=init,
+      )
+    )
     if i > 0:
       discriminator.append(_batch_norm())
     discriminator.append(keras.layers.LeakyReLU(negative_slope=0.2))
-  discriminator += [keras.layers.Flatten(),
-                    keras.layers.Dense(1, kernel_initializer=init)]
-  return (keras.Sequential(generator, name="keras_io_generator"),
-          keras.Sequential(discriminator, name="keras_io_discriminator"))
+  discriminator += [
+    keras.layers.Flatten(),
+    keras.layers.Dense(1, kernel_initializer=init),
+  ]
+  return (
+    keras.Sequential(generator, name="keras_io_generator"),
+    keras.Sequential(discriminator, name="keras_io_discriminator"),
+  )
 
 
 def check_same_function(ours, stock, inputs, seed=0):
@@ -69,9 +98,14 @@ def check_same_function(ours, stock, inputs, seed=0):
   rng = np.random.default_rng(seed)
   # Kernels scaled by fan-in keep activations O(1), so that differences in
   # summation order stay at rounding level in deep wide networks.
-  weights = [rng.normal(0.0, 1.0 / np.sqrt(np.prod(w.shape[:-1]))
-                        if len(w.shape) > 1 else 0.3, w.shape)
-             .astype(np.float32) for w in ours.weights]
+  weights = [
+    rng.normal(
+      0.0,
+      1.0 / np.sqrt(np.prod(w.shape[:-1])) if len(w.shape) > 1 else 0.3,
+      w.shape,
+    ).astype(np.float32)
+    for w in ours.weights
+  ]
   for i, variable in enumerate(ours.weights):
     if "variance" in variable.path:  # moving variances must be positive
       weights[i] = np.abs(weights[i]) + 0.05
@@ -80,13 +114,21 @@ def check_same_function(ours, stock, inputs, seed=0):
       network.set_weights(weights)
     for training in (False, True):
       np.testing.assert_allclose(
-          stock(inputs, training=training), ours(inputs, training=training),
-          rtol=1e-3, atol=1e-4, err_msg=f"{stock.name} training={training}")
+        stock(inputs, training=training),
+        ours(inputs, training=training),
+        rtol=1e-3,
+        atol=1e-4,
+        err_msg=f"{stock.name} training={training}",
+      )
     # The training-mode call updated the moving statistics (momentum).
-    for after_ours, after_stock in zip(ours.get_weights(),
-                                       stock.get_weights()):
-      np.testing.assert_allclose(after_stock, after_ours, rtol=1e-4,
-                                 atol=1e-6, err_msg=f"{stock.name} weights")
+    for after_ours, after_stock in zip(ours.get_weights(), stock.get_weights()):
+      np.testing.assert_allclose(
+        after_stock,
+        after_ours,
+        rtol=1e-4,
+        atol=1e-6,
+        err_msg=f"{stock.name} weights",
+      )
   finally:
     ours.set_weights(saved[0])
     stock.set_weights(saved[1])
@@ -109,7 +151,7 @@ class KerasIoGan(keras.Model):
     self.z_dim = z_dim
     self.seed_generator = keras.random.SeedGenerator(1337)
 
-  def compile(self, d_optimizer, g_optimizer, loss_fn):  # pylint: disable=W0221
+  def compile(self, d_optimizer, g_optimizer, loss_fn):
     super().compile()
     self.d_optimizer = d_optimizer
     self.g_optimizer = g_optimizer
@@ -122,15 +164,17 @@ class KerasIoGan(keras.Model):
     return [self.d_loss_metric, self.g_loss_metric]
 
   def _z(self, batch_size):
-    return keras.random.uniform((batch_size, self.z_dim), -1.0, 1.0,
-                                seed=self.seed_generator)
+    return keras.random.uniform(
+      (batch_size, self.z_dim), -1.0, 1.0, seed=self.seed_generator
+    )
 
-  def train_step(self, real_images):  # pylint: disable=arguments-renamed
+  def train_step(self, real_images):
     batch_size = tf.shape(real_images)[0]
     generated = self.generator(self._z(batch_size), training=True)
     combined = tf.concat([generated, real_images], axis=0)
-    labels = tf.concat([tf.ones((batch_size, 1)), tf.zeros((batch_size, 1))],
-                       axis=0)
+    labels = tf.concat(
+      [tf.ones((batch_size, 1)), tf.zeros((batch_size, 1))], axis=0
+    )
     labels += 0.05 * tf.random.uniform(tf.shape(labels))
     d_vars = self.discriminator.trainable_weights
     with tf.GradientTape() as tape:
@@ -141,10 +185,13 @@ class KerasIoGan(keras.Model):
     g_vars = self.generator.trainable_weights
     with tf.GradientTape() as tape:
       fake = self.generator(self._z(batch_size), training=True)
-      g_loss = self.loss_fn(misleading_labels,
-                            self.discriminator(fake, training=True))
+      g_loss = self.loss_fn(
+        misleading_labels, self.discriminator(fake, training=True)
+      )
     self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
     self.d_loss_metric.update_state(d_loss)
     self.g_loss_metric.update_state(g_loss)
-    return {"d_loss": self.d_loss_metric.result(),
-            "g_loss": self.g_loss_metric.result()}
+    return {
+      "d_loss": self.d_loss_metric.result(),
+      "g_loss": self.g_loss_metric.result(),
+    }

@@ -7,42 +7,55 @@ import glob
 import os
 import string
 
-from fontTools import ttLib  # a matplotlib dependency
 import numpy as np
+from fontTools import ttLib  # a matplotlib dependency
 
 LETTERS = string.ascii_uppercase + string.ascii_lowercase
 # PostScript-name parts of the symbol fonts whose letter slots hold symbols
 # or boxes (TeX's cmex / cmsy, URW's dingbats and symbols, Noto's math and
 # symbol sets, Nushu's placeholder Latin, LastResort, Linux Biolinum's
 # keyboard keys).
-SYMBOL_FONT_PARTS = ("Cmex", "Cmsy", "D050000L", "StandardSymbols", "Math",
-                     "Symbols", "Nushu", "LastResort", "LinBiolinumOKb")
+SYMBOL_FONT_PARTS = (
+  "Cmex",
+  "Cmsy",
+  "D050000L",
+  "StandardSymbols",
+  "Math",
+  "Symbols",
+  "Nushu",
+  "LastResort",
+  "LinBiolinumOKb",
+)
 
 
 def is_bold(path):
   """Whether the font is bold (OS/2 weight 600 or more; cmb10, which calls
   itself weight 400)."""
   font = ttLib.TTFont(path, lazy=True)
-  return (font["OS/2"].usWeightClass >= 600 if "OS/2" in font else False
-          ) or os.path.basename(path) == "cmb10.ttf"
+  return (
+    font["OS/2"].usWeightClass >= 600 if "OS/2" in font else False
+  ) or os.path.basename(path) == "cmb10.ttf"
 
 
 def find_letter_fonts(directories):
   """Paths of the distinct Latin-letter fonts under directories, sorted."""
   by_name = {}
   for directory in directories:
-    found = glob.glob(os.path.join(os.path.expanduser(directory), "**", "*"),
-                      recursive=True)
-    for path in sorted(p for p in found
-                       if p.lower().endswith((".ttf", ".otf"))):
+    found = glob.glob(
+      os.path.join(os.path.expanduser(directory), "**", "*"), recursive=True
+    )
+    for path in sorted(
+      p for p in found if p.lower().endswith((".ttf", ".otf"))
+    ):
       try:
         font = ttLib.TTFont(path, lazy=True)
         cmap = font.getBestCmap() or {}
         name = font["name"].getDebugName(6) or os.path.basename(path)
-      except Exception:  # pylint: disable=broad-except
+      except Exception:
         continue  # not a font fontTools can read: not one PIL could draw
-      if (all(ord(c) in cmap for c in LETTERS) and
-          not any(part in name for part in SYMBOL_FONT_PARTS)):
+      if all(ord(c) in cmap for c in LETTERS) and not any(
+        part in name for part in SYMBOL_FONT_PARTS
+      ):
         by_name.setdefault(name, path)
   return sorted(by_name.values())
 

@@ -28,11 +28,12 @@ import time
 
 from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
-from absl import app
-from absl import flags
+# isort: split
+
 import keras
 import numpy as np
 import tensorflow as tf
+from absl import app, flags
 
 from bench import keras_io_gan
 from models.networks import build_networks
@@ -40,22 +41,30 @@ from training import config as config_lib
 from training import state as state_lib
 from training.gan_step import GanStep
 
-_PRESETS = flags.DEFINE_list("presets", ["mnist32", "celeba64"],
-                             "Training presets to benchmark.")
+_PRESETS = flags.DEFINE_list(
+  "presets", ["mnist32", "celeba64"], "Training presets to benchmark."
+)
 # 20 steps keep the whole run near 3 minutes on the 2-core build machine,
 # where one celeba64 step (batch 128) takes about 3 s.
 # Not "steps": a test process imports this module (graph_flops) beside
 # inpainting.main, whose --steps (the search's) would clash with it.
 _STEPS = flags.DEFINE_integer("timed_steps", 20, "Timed steps per method.")
 _WARMUP = flags.DEFINE_integer(
-    "warmup_steps", 2, "Untimed steps first (tracing, optimizer slots).")
+  "warmup_steps", 2, "Untimed steps first (tracing, optimizer slots)."
+)
 _BFLOAT16 = flags.DEFINE_bool(
-    "bfloat16", True, "Also time our step under --mixed_precision="
-    "mixed_bfloat16 (fast on CPUs with AVX512_BF16/AMX; the fit() baseline "
-    "stays float32, TensorFlow's default).")
+  "bfloat16",
+  True,
+  "Also time our step under --mixed_precision="
+  "mixed_bfloat16 (fast on CPUs with AVX512_BF16/AMX; the fit() baseline "
+  "stays float32, TensorFlow's default).",
+)
 _EMA_COST = flags.DEFINE_bool(
-    "ema_cost", False, "Also time our step without the EMA generator's "
-    "update, in interleaved blocks (ema_cost_<preset>: with / without).")
+  "ema_cost",
+  False,
+  "Also time our step without the EMA generator's "
+  "update, in interleaved blocks (ema_cost_<preset>: with / without).",
+)
 _POOL_BATCHES = 4  # distinct synthetic batches the pipeline cycles through
 _EMA_ROUNDS = 5  # interleaved blocks of each, so drift hits both alike
 
@@ -72,8 +81,14 @@ class BatchEndTimes(keras.callbacks.Callback):
     self.times.append(time.perf_counter())
 
 
-_NESTED_CALLS = ("PartitionedCall", "StatefulPartitionedCall", "If",
-                 "StatelessIf", "While", "StatelessWhile")
+_NESTED_CALLS = (
+  "PartitionedCall",
+  "StatefulPartitionedCall",
+  "If",
+  "StatelessIf",
+  "While",
+  "StatelessWhile",
+)
 
 
 def live_ops(graph):
@@ -114,8 +129,10 @@ def graph_flops(concrete_function):
   macs = 0
   for op in live_ops(concrete_function.graph):
     if op.type in _NESTED_CALLS:
-      raise ValueError(f"{concrete_function.name}: {op.type} {op.name} hides "
-                       "its ops from the FLOP count")
+      raise ValueError(
+        f"{concrete_function.name}: {op.type} {op.name} hides "
+        "its ops from the FLOP count"
+      )
     if op.type == "Conv2D":  # output [B, H, W, Cout] x kernel [k, k, Cin, Cout]
       macs += size(op.outputs[0].shape[:3]) * size(op.inputs[1].shape)
     elif op.type == "Conv2DBackpropInput":  # out_backprop pixels x kernel
@@ -151,10 +168,14 @@ def synthetic_batches(config):
   """The same tf.data pipeline for both methods: cycles a fixed image pool."""
   s, c = config.model.image_size, config.model.channels
   pool = np.random.default_rng(0).uniform(
-      -1.0, 1.0, (_POOL_BATCHES * config.batch_size, s, s, c))
-  return (tf.data.Dataset.from_tensor_slices(pool.astype(np.float32)).repeat()
-          .batch(config.batch_size, drop_remainder=True)
-          .prefetch(tf.data.AUTOTUNE))
+    -1.0, 1.0, (_POOL_BATCHES * config.batch_size, s, s, c)
+  )
+  return (
+    tf.data.Dataset.from_tensor_slices(pool.astype(np.float32))
+    .repeat()
+    .batch(config.batch_size, drop_remainder=True)
+    .prefetch(tf.data.AUTOTUNE)
+  )
 
 
 def ours_step_seconds(config, dataset, warmup, steps, policy="float32"):
@@ -188,10 +209,16 @@ def ema_cost(config, dataset, warmup, steps):
   keras.utils.set_random_seed(0)
   state = state_lib.TrainState(config)
   steps_by_name = {
-      "with": state.make_step(),
-      "without": GanStep(state.generator, state.discriminator,
-                         state.g_optimizer, state.d_optimizer, state.z_rng,
-                         state.step)}
+    "with": state.make_step(),
+    "without": GanStep(
+      state.generator,
+      state.discriminator,
+      state.g_optimizer,
+      state.d_optimizer,
+      state.z_rng,
+      state.step,
+    ),
+  }
   batches = iter(dataset)
   seconds = {name: [] for name in steps_by_name}
   for gan_step in steps_by_name.values():
@@ -215,15 +242,22 @@ def fit_step_seconds(config, dataset, warmup, steps, networks):
   # False on a CPU-only host (Trainer._resolve_auto_jit_compile), True with
   # a GPU when every layer supports XLA. steps_per_execution stays 1.
   model.compile(
-      d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-      g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-      loss_fn=keras.losses.BinaryCrossentropy(from_logits=True))
+    d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+    g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+    loss_fn=keras.losses.BinaryCrossentropy(from_logits=True),
+  )
   times = BatchEndTimes()
-  model.fit(dataset, epochs=1, steps_per_epoch=warmup + steps, verbose=0,
-            callbacks=[times])
+  model.fit(
+    dataset,
+    epochs=1,
+    steps_per_epoch=warmup + steps,
+    verbose=0,
+    callbacks=[times],
+  )
   seconds = (times.times[-1] - times.times[warmup - 1]) / steps
   traced = tf.function(model.train_step).get_concrete_function(
-      image_spec(config))
+    image_spec(config)
+  )
   return seconds, model.jit_compile, graph_flops(traced)
 
 
@@ -249,61 +283,105 @@ def main(argv):
   rows = []
   for name, config in zip(_PRESETS.value, configs):
     dataset = synthetic_batches(config)
-    ours_s, flops = ours_step_seconds(config, dataset, _WARMUP.value,
-                                      _STEPS.value)
+    ours_s, flops = ours_step_seconds(
+      config, dataset, _WARMUP.value, _STEPS.value
+    )
     fit_s, jit_compile, fit_flops = fit_step_seconds(
-        config, dataset, _WARMUP.value, _STEPS.value,
-        keras_io_baseline(config))
+      config, dataset, _WARMUP.value, _STEPS.value, keras_io_baseline(config)
+    )
     ours, fit = config.batch_size / ours_s, config.batch_size / fit_s
     # (c) the same fit() on our networks: how much of the ratio is the step
     # (FLOPs) and how much our layers.
     keras.utils.set_random_seed(0)
-    fit_ours_s, _, _ = fit_step_seconds(config, dataset, _WARMUP.value,
-                                        _STEPS.value,
-                                        build_networks(config.model))
+    fit_ours_s, _, _ = fit_step_seconds(
+      config, dataset, _WARMUP.value, _STEPS.value, build_networks(config.model)
+    )
     fit_ours = config.batch_size / fit_ours_s
-    result.update({f"images_per_sec_fit_our_layers_{name}": fit_ours,
-                   f"ratio_vs_fit_our_layers_{name}": ours / fit_ours})
-    print(f"{name}: fit() on our layers {fit_ours:.1f} img/s; ours "
-          f"{ours / fit_ours:.2f}x that, {fit_ours / fit:.2f}x from the "
-          "layers alone")
+    result.update(
+      {
+        f"images_per_sec_fit_our_layers_{name}": fit_ours,
+        f"ratio_vs_fit_our_layers_{name}": ours / fit_ours,
+      }
+    )
+    print(
+      f"{name}: fit() on our layers {fit_ours:.1f} img/s; ours "
+      f"{ours / fit_ours:.2f}x that, {fit_ours / fit:.2f}x from the "
+      "layers alone"
+    )
     if _BFLOAT16.value:
-      bf16_s, _ = ours_step_seconds(config, dataset, _WARMUP.value,
-                                    _STEPS.value, "mixed_bfloat16")
+      bf16_s, _ = ours_step_seconds(
+        config, dataset, _WARMUP.value, _STEPS.value, "mixed_bfloat16"
+      )
       bf16 = config.batch_size / bf16_s
-      result.update({f"images_per_sec_ours_bf16_{name}": bf16,
-                     f"ratio_bf16_{name}": bf16 / fit})
-      print(f"{name}: ours under mixed_bfloat16 {bf16:.1f} img/s, "
-            f"{bf16 / fit:.2f}x fit() in float32")
+      result.update(
+        {
+          f"images_per_sec_ours_bf16_{name}": bf16,
+          f"ratio_bf16_{name}": bf16 / fit,
+        }
+      )
+      print(
+        f"{name}: ours under mixed_bfloat16 {bf16:.1f} img/s, "
+        f"{bf16 / fit:.2f}x fit() in float32"
+      )
     if _EMA_COST.value:
       cost = ema_cost(config, dataset, _WARMUP.value, _STEPS.value)
       result[f"ema_cost_{name}"] = cost
-      print(f"{name}: our step with the EMA update takes {cost:.3f}x the "
-            "time of the same step without it")
-    rows.append((name, config.batch_size, ours, fit, ours / fit, flops / 1e9,
-                 flops / ours_s / 1e9, peak / 1e9, flops / ours_s / peak))
-    result.update({
+      print(
+        f"{name}: our step with the EMA update takes {cost:.3f}x the "
+        "time of the same step without it"
+      )
+    rows.append(
+      (
+        name,
+        config.batch_size,
+        ours,
+        fit,
+        ours / fit,
+        flops / 1e9,
+        flops / ours_s / 1e9,
+        peak / 1e9,
+        flops / ours_s / peak,
+      )
+    )
+    result.update(
+      {
         f"images_per_sec_ours_{name}": ours,
-        f"images_per_sec_fit_{name}": fit, f"ratio_{name}": ours / fit,
+        f"images_per_sec_fit_{name}": fit,
+        f"ratio_{name}": ours / fit,
         f"gflop_per_step_{name}": flops / 1e9,
         f"peak_fraction_{name}": flops / ours_s / peak,
         f"fit_gflop_per_step_{name}": fit_flops / 1e9,
         f"fit_peak_fraction_{name}": fit_flops / fit_s / peak,
         f"fit_jit_compile_{name}": bool(jit_compile),
         # The images/s ratio if both ran at the same FLOP/s.
-        f"flop_ratio_{name}": fit_flops / flops})
+        f"flop_ratio_{name}": fit_flops / flops,
+      }
+    )
     # The images/s ratio compares the two recipes as written; FLOP/s says
     # how well each keeps the CPU busy (keras.io's step has more FLOPs).
-    print(f"{name}: fit() {fit_flops / 1e9:.1f} GFLOP/step at "
-          f"{fit_flops / fit_s / 1e9:.1f} GFLOP/s, jit_compile={jit_compile}; "
-          f"ours {flops / 1e9:.1f} GFLOP/step: {fit_flops / flops:.2f}x fewer")
+    print(
+      f"{name}: fit() {fit_flops / 1e9:.1f} GFLOP/step at "
+      f"{fit_flops / fit_s / 1e9:.1f} GFLOP/s, jit_compile={jit_compile}; "
+      f"ours {flops / 1e9:.1f} GFLOP/step: {fit_flops / flops:.2f}x fewer"
+    )
 
-  header = ("preset", "batch", "ours img/s", "fit img/s", "ratio",
-            "GFLOP/step", "GFLOP/s", "peak GFLOP/s", "peak frac")
+  header = (
+    "preset",
+    "batch",
+    "ours img/s",
+    "fit img/s",
+    "ratio",
+    "GFLOP/step",
+    "GFLOP/s",
+    "peak GFLOP/s",
+    "peak frac",
+  )
   print(" ".join(f"{h:>12}" for h in header))
   for name, batch, ours, fit, ratio, gflop, gflops, peak_gflops, frac in rows:
-    print(f"{name:>12} {batch:>12d} {ours:>12.1f} {fit:>12.1f} {ratio:>12.2f} "
-          f"{gflop:>12.1f} {gflops:>12.1f} {peak_gflops:>12.1f} {frac:>12.3f}")
+    print(
+      f"{name:>12} {batch:>12d} {ours:>12.1f} {fit:>12.1f} {ratio:>12.2f} "
+      f"{gflop:>12.1f} {gflops:>12.1f} {peak_gflops:>12.1f} {frac:>12.3f}"
+    )
   print(json.dumps(result))
 
 

@@ -8,8 +8,7 @@ shows a traceback.
 
 import sys
 
-from absl import app
-from absl import flags
+from absl import app, flags
 
 from common.errors import UserError
 
@@ -41,12 +40,14 @@ def help_text(prog: str, module_name: str) -> str:
   # The first line of module_help names the module (a path under python -m):
   # noise to a user who typed a command name.
   flag_help = flag_help.split("\n", 2)[-1] if flag_help else ""
-  return (f"USAGE: {prog} [flags]\n\n{doc}\n\nflags:\n{flag_help}\n\n"
-          "Try --helpfull to get a list of all flags (absl's too).\n")
+  return (
+    f"USAGE: {prog} [flags]\n\n{doc}\n\nflags:\n{flag_help}\n\n"
+    "Try --helpfull to get a list of all flags (absl's too).\n"
+  )
 
 
 def _wants_help(argv) -> bool:
-  args = argv[1:argv.index("--")] if "--" in argv else argv[1:]
+  args = argv[1 : argv.index("--")] if "--" in argv else argv[1:]
   return any(arg in _HELP_ARGS for arg in args)
 
 

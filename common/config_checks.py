@@ -17,7 +17,7 @@ from typing import Any, Optional, Sequence
 from common.errors import ConfigError
 
 
-def field(default: Any, help: str) -> Any:  # pylint: disable=redefined-builtin
+def field(default: Any, help: str) -> Any:
   """A dataclass field whose `help` is its documentation and its --help text.
 
   Args:
@@ -38,11 +38,15 @@ def positive_int(name: str, value) -> None:
     raise ConfigError(f"{name}={value!r} must be a positive integer")
 
 
-def integer(name: str, value, low: Optional[int] = None,
-            high: Optional[int] = None) -> None:
+def integer(
+  name: str, value, low: Optional[int] = None, high: Optional[int] = None
+) -> None:
   """An integer in [low, high]; the message states the bounds given."""
-  if is_int(value) and (low is None or value >= low) and (
-      high is None or value <= high):
+  if (
+    is_int(value)
+    and (low is None or value >= low)
+    and (high is None or value <= high)
+  ):
     return
   if low is not None and high is not None:
     wanted = f"in [{low}, {high}]"
@@ -58,8 +62,11 @@ def _number(name: str, value, wanted: str, holds: bool) -> None:
 
 def _finite(value) -> bool:
   # math.isfinite first: nan fails every comparison, inf passes "> 0".
-  return (isinstance(value, numbers.Real) and not isinstance(value, bool)
-          and math.isfinite(value))
+  return (
+    isinstance(value, numbers.Real)
+    and not isinstance(value, bool)
+    and math.isfinite(value)
+  )
 
 
 def positive_number(name: str, value) -> None:
@@ -79,11 +86,13 @@ def fraction(name: str, value) -> None:
 
 def one_of(name: str, value, choices: Sequence) -> None:
   """One of `choices`, and of their kind: True is not the choice 1."""
-  kind_ok = (is_int(value) if is_int(choices[0])
-             else isinstance(value, type(choices[0])))
+  kind_ok = (
+    is_int(value) if is_int(choices[0]) else isinstance(value, type(choices[0]))
+  )
   if kind_ok and value in choices:
     return
   shown = [str(c) for c in choices]
-  wanted = (" or ".join(shown) if len(choices) == 2
-            else f"one of {', '.join(shown)}")
+  wanted = (
+    " or ".join(shown) if len(choices) == 2 else f"one of {', '.join(shown)}"
+  )
   raise ConfigError(f"{name}={value!r} must be {wanted}")

@@ -39,6 +39,7 @@ class Field:
     type: The annotation: int, float, bool, str or Optional[one of them].
     help: The field's `metadata["help"]`; "" when it has none.
   """
+
   path: str
   type: Any
   help: str
@@ -53,8 +54,9 @@ def config_fields(cls, prefix: str = "") -> List[Field]:
     if dataclasses.is_dataclass(kind):
       result += config_fields(kind, f"{prefix}{spec.name}.")
     else:
-      result.append(Field(prefix + spec.name, kind,
-                          spec.metadata.get("help", "")))
+      result.append(
+        Field(prefix + spec.name, kind, spec.metadata.get("help", ""))
+      )
   return result
 
 
@@ -87,18 +89,22 @@ def with_overrides(config, overrides: Mapping[str, Any], _prefix: str = ""):
   known = {f.name: f for f in dataclasses.fields(config)}
   for name in list(direct) + list(nested):
     if name not in known:
-      raise ConfigError(f"unknown config field '{_prefix}{name}'; "
-                        f"{type(config).__name__} has "
-                        f"{', '.join(sorted(known))}")
+      raise ConfigError(
+        f"unknown config field '{_prefix}{name}'; "
+        f"{type(config).__name__} has "
+        f"{', '.join(sorted(known))}"
+      )
   for name, value in list(direct.items()):
     if isinstance(value, dict) and dataclasses.is_dataclass(
-        getattr(config, name)):
+      getattr(config, name)
+    ):
       nested.setdefault(name, {}).update(direct.pop(name))
   for name, sub in nested.items():
     child = getattr(config, name)
     if not dataclasses.is_dataclass(child):
-      raise ConfigError(f"config field '{_prefix}{name}' has no fields "
-                        f"({', '.join(sub)})")
+      raise ConfigError(
+        f"config field '{_prefix}{name}' has no fields ({', '.join(sub)})"
+      )
     direct[name] = with_overrides(child, sub, f"{_prefix}{name}.")
   return dataclasses.replace(config, **direct)
 
@@ -119,12 +125,13 @@ def load_config_file(path: str, flag: str = "--config") -> Any:
     return module.get_config()
   except UserError as e:
     raise ConfigError(f"{flag}={path}: {e}") from e
-  except Exception as e:  # pylint: disable=broad-except
+  except Exception as e:
     raise ConfigError(f"{flag}={path}: {type(e).__name__}: {e}") from e
 
 
-def flag_names(cls, prefix: str = "config.",
-               aliases: Sequence[str] = ()) -> Dict[str, str]:
+def flag_names(
+  cls, prefix: str = "config.", aliases: Sequence[str] = ()
+) -> Dict[str, str]:
   """{flag name: field path}: PREFIX+PATH for every field of `cls`, then a
   short flag for each path in `aliases`, named as the path's last part
   (`model.image_size` gives `--image_size`)."""
@@ -152,16 +159,25 @@ class _OptionalParser(flags.ArgumentParser):
     return f"{self._parser.flag_type()} or None"
 
 
-_PARSERS = {int: flags.IntegerParser, float: flags.FloatParser,
-            str: flags.ArgumentParser}
+_PARSERS = {
+  int: flags.IntegerParser,
+  float: flags.FloatParser,
+  str: flags.ArgumentParser,
+}
 
 
-def _define(field: Field, name: str, default, help_string: str,
-            flag_values: flags.FlagValues) -> flags.FlagHolder:
+def _define(
+  field: Field,
+  name: str,
+  default,
+  help_string: str,
+  flag_values: flags.FlagValues,
+) -> flags.FlagHolder:
   """An absl flag parsing `field`'s type."""
   if field.type is bool:
-    return flags.DEFINE_bool(name, default, help_string,
-                             flag_values=flag_values)
+    return flags.DEFINE_bool(
+      name, default, help_string, flag_values=flag_values
+    )
   kind, optional = field.type, False
   # Optional[T] and T | None.
   if typing.get_origin(kind) in (typing.Union, types.UnionType):
@@ -173,15 +189,23 @@ def _define(field: Field, name: str, default, help_string: str,
   parser = _PARSERS[kind]()
   if optional:
     parser = _OptionalParser(parser)
-  return flags.DEFINE(parser, name, default, help_string,
-                      flag_values=flag_values,
-                      serializer=flags.ArgumentSerializer())
+  return flags.DEFINE(
+    parser,
+    name,
+    default,
+    help_string,
+    flag_values=flag_values,
+    serializer=flags.ArgumentSerializer(),
+  )
 
 
-def define_flags(config, names: Mapping[str, str], note: str = "",
-                 helps: Optional[Mapping[str, str]] = None,
-                 flag_values: flags.FlagValues = flags.FLAGS
-                 ) -> "ConfigFlags":
+def define_flags(
+  config,
+  names: Mapping[str, str],
+  note: str = "",
+  helps: Optional[Mapping[str, str]] = None,
+  flag_values: flags.FlagValues = flags.FLAGS,
+) -> "ConfigFlags":
   """Defines a flag per {name: field path} of `config`; see the module doc.
 
   Args:
@@ -200,28 +224,38 @@ def define_flags(config, names: Mapping[str, str], note: str = "",
   holders: Dict[str, List[flags.FlagHolder]] = {}
   for name, path in names.items():
     if path not in fields:
-      raise TypeError(f"--{name}: {type(config).__name__} has no field "
-                      f"{path!r}")
+      raise TypeError(
+        f"--{name}: {type(config).__name__} has no field {path!r}"
+      )
     first = holders.get(path)
-    text = helps.get(name) or (f"Same as --{first[0].name}." if first
-                               else fields[path].help)
+    text = helps.get(name) or (
+      f"Same as --{first[0].name}." if first else fields[path].help
+    )
     holders.setdefault(path, []).append(
-        _define(fields[path], name, value_at(config, path),
-                f"{text} {note}".strip(), flag_values))
+      _define(
+        fields[path],
+        name,
+        value_at(config, path),
+        f"{text} {note}".strip(),
+        flag_values,
+      )
+    )
   return ConfigFlags(holders, flag_values)
 
 
 class ConfigFlags:
   """The flags `define_flags` made for one config, read after parsing."""
 
-  def __init__(self, holders: Dict[str, List[flags.FlagHolder]],
-               flag_values: flags.FlagValues):
+  def __init__(
+    self,
+    holders: Dict[str, List[flags.FlagHolder]],
+    flag_values: flags.FlagValues,
+  ):
     self._holders = holders
     self._flag_values = flag_values
 
   def _given(self, path: str) -> List[flags.FlagHolder]:
-    return [h for h in self._holders[path]
-            if self._flag_values[h.name].present]
+    return [h for h in self._holders[path] if self._flag_values[h.name].present]
 
   def overrides(self) -> Dict[str, Any]:
     """{path: value} of the fields whose flags were given.
@@ -238,8 +272,9 @@ class ConfigFlags:
       given = self._given(path)
       if len({repr(h.value) for h in given}) > 1:
         raise ConfigError(
-            " and ".join(f"--{h.name}={h.value}" for h in given) +
-            " disagree; give one")
+          " and ".join(f"--{h.name}={h.value}" for h in given)
+          + " disagree; give one"
+        )
       if given:
         overrides[path] = given[0].value
     return overrides
@@ -266,6 +301,10 @@ class ConfigFlags:
     for key in (lambda p: p, lambda p: p.rpartition(".")[2]):
       for path, holders in given.items():
         if holders and message.startswith(f"{key(path)}="):
-          return f"--{holders[0].name}{message[len(key(path)):]}"
+          return f"--{holders[0].name}{message[len(key(path)) :]}"
     return message
 
+
+def values(*holders) -> Dict[str, Any]:
+  """{name: value} of absl flag holders, for a library call's keywords."""
+  return {holder.name: holder.value for holder in holders}

@@ -49,28 +49,34 @@ def is_url(path: str) -> bool:
 
 
 def scheme(path: str) -> str:
-  """"gs" for gs://b/x; "" for a local path."""
+  """ "gs" for gs://b/x; "" for a local path."""
   return str(path).split("://", 1)[0] if is_url(path) else ""
 
 
 def _gfile():
-  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  import tensorflow as tf
+
   return tf.io.gfile
 
 
 @contextlib.contextmanager
 def _as_os_error(path: str):
   """tf.errors.OpError -> the matching OSError, naming `path`."""
-  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  import tensorflow as tf
+
   try:
     yield
   except tf.errors.OpError as e:
-    kind = {tf.errors.NotFoundError: FileNotFoundError,
-            tf.errors.AlreadyExistsError: FileExistsError,
-            tf.errors.PermissionDeniedError: PermissionError}.get(
-                type(e), OSError)
-    code = {FileNotFoundError: errno.ENOENT, FileExistsError: errno.EEXIST,
-            PermissionError: errno.EACCES}.get(kind, errno.EIO)
+    kind = {
+      tf.errors.NotFoundError: FileNotFoundError,
+      tf.errors.AlreadyExistsError: FileExistsError,
+      tf.errors.PermissionDeniedError: PermissionError,
+    }.get(type(e), OSError)
+    code = {
+      FileNotFoundError: errno.ENOENT,
+      FileExistsError: errno.EEXIST,
+      PermissionError: errno.EACCES,
+    }.get(kind, errno.EIO)
     message = (e.message or type(e).__name__).strip().splitlines()[0]
     raise kind(code, message, path) from e
 
@@ -123,7 +129,8 @@ def walk(top: str) -> Iterator[Tuple[str, List[str], List[str]]]:
 def glob(pattern: str) -> List[str]:
   """Local: Python's glob with ** recursive; a URL: gfile.glob (* ? [])."""
   if not is_url(pattern):
-    import glob as glob_lib  # pylint: disable=import-outside-toplevel
+    import glob as glob_lib
+
     return glob_lib.glob(pattern, recursive=True)
   with _as_os_error(pattern):
     return _gfile().glob(pattern)
@@ -214,8 +221,7 @@ def rename_dir(source: str, target: str):
     return
   if exists(target):
     if not isdir(target) or listdir(target):
-      raise OSError(errno.ENOTEMPTY, "target exists and is not empty",
-                    target)
+      raise OSError(errno.ENOTEMPTY, "target exists and is not empty", target)
     rmdir(target)  # What rename(2) does to an empty target.
   if scheme(source) in _ATOMIC_DIR_RENAME:
     with _as_os_error(target):
@@ -224,19 +230,20 @@ def rename_dir(source: str, target: str):
   # See the module docstring: one file at a time, the top folder's last.
   source = source.rstrip("/")
   for directory, _, names in list(walk(source))[::-1]:
-    moved = target + directory[len(source):]
+    moved = target + directory[len(source) :]
     makedirs(moved)
     for name in names:
       with _as_os_error(f"{moved}/{name}"):
-        _gfile().rename(f"{directory}/{name}", f"{moved}/{name}",
-                        overwrite=False)
+        _gfile().rename(
+          f"{directory}/{name}", f"{moved}/{name}", overwrite=False
+        )
   rmtree(source)
 
 
 def open_file(path: str, mode: str = "r"):
   """builtins.open locally; tf.io.gfile.GFile for a URL."""
   if not is_url(path):
-    return builtins.open(path, mode)  # pylint: disable=unspecified-encoding
+    return builtins.open(path, mode)
   return _gfile().GFile(path, mode)
 
 
@@ -286,7 +293,7 @@ def atomic_write(path: str, data, mode: str = "w"):
           f.flush()
       replace(tmp, path)
     else:
-      with builtins.open(tmp, mode) as f:  # pylint: disable=unspecified-encoding
+      with builtins.open(tmp, mode) as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
@@ -294,6 +301,6 @@ def atomic_write(path: str, data, mode: str = "w"):
   except BaseException:
     try:
       remove(tmp)
-    except Exception:  # pylint: disable=broad-except
+    except Exception:
       pass  # Never hide the error that got us here.
     raise

@@ -21,8 +21,10 @@ def read_pixels(path: str, channels: Optional[int] = None):
   Raises:
     InputError: naming the file if it cannot be read or decoded.
   """
-  import tensorflow as tf  # pylint: disable=import-outside-toplevel
-  from common import pixels  # pylint: disable=import-outside-toplevel
+  import tensorflow as tf
+
+  from common import pixels
+
   try:
     # tf.io.read_file reads every TensorFlow file system.
     return pixels.decode(tf.io.read_file(path), channels or 0)
@@ -38,14 +40,17 @@ def read_image(path: str, channels: int) -> np.ndarray:
 def to_model_size(image, size: int) -> np.ndarray:
   """uint8 [h, w, C] -> float32 [size, size, C] in [-1, 1], centre-cropped
   and resized (`pixels.to_model_image`, what training does to a file)."""
-  from common import pixels  # pylint: disable=import-outside-toplevel
+  from common import pixels
+
   return pixels.to_model_image(image, size, image.shape[-1]).numpy()
 
 
 def write_png(path: str, image):
   """Writes float [-1, 1] or uint8 [H, W, C] as PNG, whole or not at all."""
-  import tensorflow as tf  # pylint: disable=import-outside-toplevel
-  from common import pixels  # pylint: disable=import-outside-toplevel
+  import tensorflow as tf
+
+  from common import pixels
+
   image = np.asarray(image)
   if image.dtype != np.uint8:
     image = pixels.to_uint8(image).numpy()

@@ -52,6 +52,7 @@ class MaskSpec:
     kind: One of MASK_TYPES.
     arg: The checked argument; None means the kind's default.
   """
+
   text: str
   kind: str
   arg: Union[None, float, int, str] = None
@@ -65,8 +66,9 @@ def _number(text: str, kind: str, arg: str, cast):
   try:
     return cast(arg)
   except ValueError:
-    raise InputError(f"--mask={text}: {arg!r} is not a valid {kind} "
-                     "argument") from None
+    raise InputError(
+      f"--mask={text}: {arg!r} is not a valid {kind} argument"
+    ) from None
 
 
 def _check_file(text: str, path: str) -> str:
@@ -94,8 +96,9 @@ def parse_spec(text: str) -> MaskSpec:
   """
   kind, _, arg = text.partition(":")
   if kind not in MASK_TYPES:
-    _fail(text, f"unknown mask type {kind!r}; choose from "
-          f"{', '.join(MASK_TYPES)}")
+    _fail(
+      text, f"unknown mask type {kind!r}; choose from {', '.join(MASK_TYPES)}"
+    )
   if kind == "file":
     return MaskSpec(text, kind, _check_file(text, arg))
   if arg == "":
@@ -121,8 +124,10 @@ def parse_spec(text: str) -> MaskSpec:
 def parse_specs(texts: Sequence[str]) -> List[MaskSpec]:
   """Checks the --mask list; an empty list or an empty entry is an error."""
   if not texts or any(not text for text in texts):
-    raise InputError(f"--mask={','.join(texts)}: empty mask spec; choose "
-                     f"from {', '.join(MASK_TYPES)}")
+    raise InputError(
+      f"--mask={','.join(texts)}: empty mask spec; choose "
+      f"from {', '.join(MASK_TYPES)}"
+    )
   return [parse_spec(text) for text in texts]
 
 
@@ -130,7 +135,7 @@ def center(size, scale=0.5):
   mask = np.ones((size, size, 1), np.float32)
   hole = max(1, int(round(size * scale)))
   start = (size - hole) // 2
-  mask[start:start + hole, start:start + hole] = 0
+  mask[start : start + hole, start : start + hole] = 0
   return mask
 
 
@@ -142,8 +147,12 @@ def random_pixels(size, fraction=0.8, rng=None):
 def half(size, side="left"):
   mask = np.ones((size, size, 1), np.float32)
   mid = size // 2
-  region = {"left": np.s_[:, :mid], "right": np.s_[:, mid:],
-            "top": np.s_[:mid, :], "bottom": np.s_[mid:, :]}[side]
+  region = {
+    "left": np.s_[:, :mid],
+    "right": np.s_[:, mid:],
+    "top": np.s_[:mid, :],
+    "bottom": np.s_[mid:, :],
+  }[side]
   mask[region] = 0
   return mask
 
@@ -167,7 +176,7 @@ def irregular(size, strokes=4, rng=None):
       length = rng.uniform(0.15, 0.35) * size
       for t in np.linspace(0, 1, 12):
         cy, cx = y + t * length * np.sin(angle), x + t * length * np.cos(angle)
-        hole |= (yy - cy)**2 + (xx - cx)**2 <= radius**2
+        hole |= (yy - cy) ** 2 + (xx - cx) ** 2 <= radius**2
       y = np.clip(y + length * np.sin(angle), 0, size - 1)
       x = np.clip(x + length * np.cos(angle), 0, size - 1)
   return np.where(hole, 0.0, 1.0).astype(np.float32)[..., None]
@@ -182,16 +191,18 @@ def from_file(path, size, text=None):
   known. A mask drawn on the full photo thus marks the pixels of the model's
   view of it, and a mask already size x size is used as it is.
   """
-  import tensorflow as tf  # pylint: disable=import-outside-toplevel
-  from common import pixels  # pylint: disable=import-outside-toplevel
-  from common import image_files  # pylint: disable=import-outside-toplevel
+  import tensorflow as tf
+
+  from common import image_files, pixels
+
   text = text or f"file:{path}"
   try:
     gray = image_files.read_pixels(path, channels=1)
   except InputError:
     _fail(text, "not a readable PNG/JPEG image")
-  square = tf.image.resize(pixels.center_square(gray), (size, size),
-                           method="nearest")
+  square = tf.image.resize(
+    pixels.center_square(gray), (size, size), method="nearest"
+  )
   return (square.numpy() >= 128).astype(np.float32)
 
 
@@ -207,8 +218,10 @@ def build(spec: MaskSpec, size: int, rng=None) -> np.ndarray:
   elif kind == "grid":
     period = max(1, size // 8) if arg is None else arg
     if period >= size:
-      _fail(spec.text, f"period must be in [1, {size}) for the model's "
-            f"{size}x{size} images")
+      _fail(
+        spec.text,
+        f"period must be in [1, {size}) for the model's {size}x{size} images",
+      )
     mask = grid(size, period)
   elif kind == "irregular":
     mask = irregular(size, 4 if arg is None else arg, rng)
@@ -218,8 +231,7 @@ def build(spec: MaskSpec, size: int, rng=None) -> np.ndarray:
   return mask
 
 
-def make_mask(spec: Union[str, MaskSpec], size: int,
-              rng=None) -> np.ndarray:
+def make_mask(spec: Union[str, MaskSpec], size: int, rng=None) -> np.ndarray:
   """One mask [size, size, 1] from a spec; random kinds draw from rng."""
   if isinstance(spec, str):
     spec = parse_spec(spec)
@@ -233,9 +245,13 @@ def check_mask(mask, name):
     raise InputError(f"{name}: the mask has no missing pixel")
 
 
-def make_masks(specs: Sequence[Union[str, MaskSpec]], count: int, size: int,
-               seed: int = 0, keys: Optional[Sequence[int]] = None
-               ) -> np.ndarray:
+def make_masks(
+  specs: Sequence[Union[str, MaskSpec]],
+  count: int,
+  size: int,
+  seed: int = 0,
+  keys: Optional[Sequence[int]] = None,
+) -> np.ndarray:
   """[count, size, size, 1]: specs cycle over the images (one spec: all).
 
   Image i's random mask depends only on (seed, keys[i]) (keys: None = its
@@ -250,8 +266,9 @@ def make_masks(specs: Sequence[Union[str, MaskSpec]], count: int, size: int,
   for i in range(count):
     spec = parsed[i % len(parsed)]
     if spec.kind in RANDOM_KINDS:
-      masks.append(build(spec, size,
-                         np.random.default_rng([seed, int(keys[i])])))
+      masks.append(
+        build(spec, size, np.random.default_rng([seed, int(keys[i])]))
+      )
     else:
       if spec.text not in fixed:
         fixed[spec.text] = build(spec, size)

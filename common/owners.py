@@ -30,6 +30,7 @@ def _process_start_time(pid: int) -> Optional[str]:
 @dataclasses.dataclass(frozen=True)
 class Owner:
   """A process that holds a lock or wrote a staging folder."""
+
   host: str
   pid: int
   started: Optional[str] = None  # _process_start_time, where known
@@ -75,7 +76,7 @@ def owned_name(prefix: str) -> str:
 
 
 def _owner_of_name(name: str, prefix: str) -> Optional[Owner]:
-  rest = name[len(prefix):]
+  rest = name[len(prefix) :]
   host_pid, _, started = rest.rpartition(".")
   host, _, pid = host_pid.rpartition(".")
   if not host or not pid.isdigit():

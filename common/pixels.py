@@ -38,7 +38,7 @@ def to_channels(pixels, channels: int):
   have = pixels.shape[-1]
   if have == 4 or (have == 2 and channels == 1):
     # RGBA / gray+alpha: the alpha channel is not part of the image.
-    pixels = pixels[..., :have - 1]
+    pixels = pixels[..., : have - 1]
     have -= 1
   if have == 1 and channels == 3:
     return tf.image.grayscale_to_rgb(pixels)
@@ -54,7 +54,8 @@ def center_square(pixels):
   height, width = tf.shape(pixels)[0], tf.shape(pixels)[1]
   side = tf.minimum(height, width)
   return tf.image.crop_to_bounding_box(
-      pixels, (height - side) // 2, (width - side) // 2, side, side)
+    pixels, (height - side) // 2, (width - side) // 2, side, side
+  )
 
 
 def to_model_image(pixels, size: int, channels: int):
@@ -62,8 +63,9 @@ def to_model_image(pixels, size: int, channels: int):
   [-1, 1]: channels converted, centre-cropped to a square, resized with
   antialiasing (a no-op when already size x size)."""
   square = center_square(to_channels(pixels, channels))
-  resized = tf.image.resize(tf.cast(square, tf.float32), (size, size),
-                            antialias=True)
+  resized = tf.image.resize(
+    tf.cast(square, tf.float32), (size, size), antialias=True
+  )
   return tf.ensure_shape(to_unit_range(resized), (size, size, channels))
 
 
@@ -78,11 +80,11 @@ def decode(data, channels: int):
   data = tf.convert_to_tensor(data, tf.string)
 
   def jpeg():
-    return tf.io.decode_jpeg(data, channels=channels,
-                             dct_method="INTEGER_ACCURATE")
+    return tf.io.decode_jpeg(
+      data, channels=channels, dct_method="INTEGER_ACCURATE"
+    )
 
   def other():
-    return tf.io.decode_image(data, channels=channels,
-                              expand_animations=False)
+    return tf.io.decode_image(data, channels=channels, expand_animations=False)
 
   return tf.cond(tf.io.is_jpeg(data), jpeg, other)

@@ -56,12 +56,17 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 SWITCH = "DCGAN_TF_LOGS"
 # TensorFlow's C++ lines (absl/glog format) and absl's pre-init notice.
 _TF_CHATTER = re.compile(
-    r"^(?:[IW]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [\w.+-]+:\d+\] |"
-    r"WARNING: All log messages before absl::InitializeLog\(\))")
+  r"^(?:[IW]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [\w.+-]+:\d+\] |"
+  r"WARNING: All log messages before absl::InitializeLog\(\))"
+)
 _TF_PACKAGES = ("tensorflow", "keras", "tf_keras", "tensorflow_datasets")
 # Python logging levels for TF_CPP_MIN_LOG_LEVEL 0..3.
-_PYTHON_LEVELS = (logging.NOTSET, logging.WARNING, logging.ERROR,
-                  logging.CRITICAL)
+_PYTHON_LEVELS = (
+  logging.NOTSET,
+  logging.WARNING,
+  logging.ERROR,
+  logging.CRITICAL,
+)
 
 
 def _verbosity_from_argv(argv) -> int:
@@ -81,8 +86,10 @@ def _verbosity_from_argv(argv) -> int:
 
 
 def _tf_logs_wanted() -> bool:
-  return (os.environ.get(SWITCH, "").lower() not in ("", "0", "false", "no")
-          or _verbosity_from_argv(sys.argv) > 0)
+  return (
+    os.environ.get(SWITCH, "").lower() not in ("", "0", "false", "no")
+    or _verbosity_from_argv(sys.argv) > 0
+  )
 
 
 class _TensorFlowRecordFilter(logging.Filter):
@@ -139,8 +146,11 @@ class _QuietLoader(importlib.abc.Loader):
         os.close(saved)
         captured.seek(0)
         text = captured.read().decode("utf-8", "replace")
-        kept = [line for line in text.splitlines(keepends=True)
-                if not _is_chatter(line)]
+        kept = [
+          line
+          for line in text.splitlines(keepends=True)
+          if not _is_chatter(line)
+        ]
         if kept:
           sys.stderr.write("".join(kept))
           sys.stderr.flush()
@@ -183,7 +193,8 @@ def _configure():
   if "tensorflow" not in sys.modules:
     sys.meta_path.insert(0, _QuietTensorFlowImport())
   record_filter = _TensorFlowRecordFilter(
-      max(logging.ERROR, _PYTHON_LEVELS[user_level or 0]))
+    max(logging.ERROR, _PYTHON_LEVELS[user_level or 0])
+  )
   # A filter on a logger sees the records that logger creates: absl's
   # (TensorFlow's and Keras' `absl.logging` calls) and TensorFlow's own.
   absl_logging.get_absl_logger().addFilter(record_filter)

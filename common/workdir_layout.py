@@ -47,20 +47,20 @@ def read_run_config(workdir: str) -> Optional[Dict[str, Any]]:
   path = config_path(workdir)
   try:
     if files.exists(workdir) and not files.isdir(workdir):
-      raise WorkdirError(
-          f"--workdir={workdir}: exists and is not a directory")
+      raise WorkdirError(f"--workdir={workdir}: exists and is not a directory")
     if not files.exists(path):
       return None
     values = json.loads(files.read(path))
   except (UnicodeDecodeError, json.JSONDecodeError) as e:
-    raise WorkdirError(f"{path}: unreadable, not valid JSON ({e}); it "
-                       "records the run in this workdir: restore it, or use "
-                       "another --workdir") from None
+    raise WorkdirError(
+      f"{path}: unreadable, not valid JSON ({e}); it "
+      "records the run in this workdir: restore it, or use "
+      "another --workdir"
+    ) from None
   except OSError as e:
-    raise WorkdirError(f"{path}: cannot read it ({e.strerror or e})"
-                       ) from None
-  if not isinstance(values, dict) or not isinstance(values.get("model"),
-                                                     dict):
-    raise WorkdirError(f"{path}: has no \"model\" section; restore it, or "
-                       "use another --workdir")
+    raise WorkdirError(f"{path}: cannot read it ({e.strerror or e})") from None
+  if not isinstance(values, dict) or not isinstance(values.get("model"), dict):
+    raise WorkdirError(
+      f'{path}: has no "model" section; restore it, or use another --workdir'
+    )
   return values

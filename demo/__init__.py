@@ -1,1 +1,1 @@
-"""The offline end-to-end demo: train, export, complete held-out digits, report."""
+"""The offline demo: train, export, complete held-out digits, report."""

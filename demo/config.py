@@ -13,8 +13,12 @@ from common.config_checks import field
 from common.errors import ConfigError
 from inpainting.search_config import SearchConfig
 
-MASK_SPECS = {"center": "center", "random": "random:0.8", "half": "half:left",
-              "irregular": "irregular:4"}
+MASK_SPECS = {
+  "center": "center",
+  "random": "random:0.8",
+  "half": "half:left",
+  "irregular": "irregular:4",
+}
 # The held-out split keeps 50 images of each digit.
 MAX_IMAGES_PER_DIGIT = 50
 # What the demo creates under its workdir.
@@ -24,25 +28,29 @@ WORKDIR_PARTS = ("train", "export", "report")
 @dataclasses.dataclass(frozen=True)
 class DemoConfig:
   """What the demo trains and completes; the mnist32 preset otherwise."""
+
   train_steps: int = field(1500, "Training steps of mnist32.")
   # Half the mnist32 preset's batch: the same 1,500 updates in about half
   # the time, which keeps `make demo` within 10 minutes on a 2-core CPU, at
   # no cost in hole PSNR (see docs/benchmarks.md).
   batch_size: int = field(32, "Images per training step.")
   images_per_digit: int = field(
-      10, f"Held-out images per digit to complete, <= {MAX_IMAGES_PER_DIGIT}.")
+    10, f"Held-out images per digit to complete, <= {MAX_IMAGES_PER_DIGIT}."
+  )
   # The completion's defaults: the encoder's start, then a short search
   # (SearchConfig checks them; steps 0 leaves the start as it is).
   search: SearchConfig = SearchConfig()
   mask_types: Sequence[str] = field(
-      tuple(MASK_SPECS), f"Masks to complete under: {', '.join(MASK_SPECS)}.")
+    tuple(MASK_SPECS), f"Masks to complete under: {', '.join(MASK_SPECS)}."
+  )
   seed: int = field(0, "Seeds training and the masks.")
 
   def __post_init__(self):
     checks.integer("train_steps", self.train_steps, low=1)
     checks.positive_int("batch_size", self.batch_size)
-    checks.integer("images_per_digit", self.images_per_digit, 1,
-                   MAX_IMAGES_PER_DIGIT)
+    checks.integer(
+      "images_per_digit", self.images_per_digit, 1, MAX_IMAGES_PER_DIGIT
+    )
     for mask_type in self.mask_types:
       checks.one_of("mask_types", mask_type, tuple(MASK_SPECS))
     # TrainConfig's seed range: keras.utils.set_random_seed's.
@@ -56,7 +64,8 @@ def check_workdir(workdir: str) -> None:
   for path in [workdir] + [os.path.join(workdir, p) for p in WORKDIR_PARTS]:
     if os.path.lexists(path) and not os.path.isdir(path):
       raise ConfigError(
-          f"--workdir={workdir}: {path} exists and is not a directory")
+        f"--workdir={workdir}: {path} exists and is not a directory"
+      )
   ancestor = os.path.abspath(workdir)
   while not os.path.lexists(ancestor):
     ancestor = os.path.dirname(ancestor)

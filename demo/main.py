@@ -10,22 +10,30 @@ figure.png); anything else in WORKDIR/report is left alone.
 
 from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
+# isort: split
+
 from absl import flags
 
-from common import cli
-from common import config_flags
+from common import cli, config_flags
 from common.errors import ConfigError
 from demo import config as config_lib
 
 _WORKDIR = flags.DEFINE_string(
-    "workdir", "runs/demo", "Where everything goes: train/, export/, report/.")
+  "workdir", "runs/demo", "Where everything goes: train/, export/, report/."
+)
 # DemoConfig's fields, defaults and help; its checks name these flags.
 _FIELDS = config_flags.define_flags(
-    config_lib.DemoConfig(),
-    {"train_steps": "train_steps", "images_per_digit": "images_per_digit",
-     "search_steps": "search.steps"},
-    helps={"search_steps": "Adam steps on z per image and restart (0: the "
-           "start alone)."})
+  config_lib.DemoConfig(),
+  {
+    "train_steps": "train_steps",
+    "images_per_digit": "images_per_digit",
+    "search_steps": "search.steps",
+  },
+  helps={
+    "search_steps": "Adam steps on z per image and restart (0: the "
+    "start alone)."
+  },
+)
 
 PROG = "dcgan-demo"
 
@@ -35,7 +43,8 @@ def main(argv):
     raise ConfigError(f"unexpected arguments: {' '.join(argv[1:])}")
   config = _FIELDS.apply(config_lib.DemoConfig())
   config_lib.check_workdir(_WORKDIR.value)
-  from demo import run  # pylint: disable=import-outside-toplevel
+  from demo import run
+
   path = run.run_demo(_WORKDIR.value, config)
   print(f"Report: {path}")
 

@@ -23,11 +23,13 @@ ClientError, whose message names the flag and file.
 
 import base64
 import json
-import os
-import struct
-import zlib
 
-from common.errors import UserError
+from export.png_files import (  # noqa: F401  (ClientError: the API)
+  ClientError,
+  check_pair,
+  png_info,
+  read_png,
+)
 
 MODEL_NAME = "completer"
 # The served search defaults for an export with an encoder
@@ -41,92 +43,11 @@ _INT64_MAX = 2**63 - 1
 # TF Serving's JSON key for base64-encoded bytes
 # (tensorflow_serving/util/json_tensor.cc, kBase64Key).
 B64_KEY = "b64"
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# IHDR colour type -> colour channels, alpha aside (TensorFlow's decode_png
-# drops alpha for channels=1 or 3). Palette images convert to either.
-_COLOR_CHANNELS = {0: 1, 2: 3, 3: None, 4: 1, 6: 3}
-_COLOR_NAMES = {0: "grayscale", 2: "RGB", 3: "palette",
-                4: "grayscale with alpha", 6: "RGBA"}
-
-
-class ClientError(UserError, ValueError):
-  """A file or flag that cannot make a request; the message names it."""
-
-
-def _read_bytes(path):
-  with open(path, "rb") as f:
-    return f.read()
-
-
-def _check_chunks(data: bytes) -> str:
-  """'' if the PNG's chunks are whole (lengths, CRCs, IEND), else why not."""
-  pos = len(PNG_SIGNATURE)
-  while pos + 12 <= len(data):
-    length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-    end = pos + 8 + length
-    if end + 4 > len(data):
-      return f"{kind.decode('latin-1')} chunk cut short"
-    if zlib.crc32(data[pos + 4:end]) != int.from_bytes(data[end:end + 4],
-                                                       "big"):
-      return f"{kind.decode('latin-1')} chunk fails its CRC"
-    if kind == b"IEND":
-      return ""
-    pos = end + 4
-  return "no IEND chunk (truncated?)"
-
-
-def png_info(data: bytes, flag: str, path: str):
-  """(width, height, colour type) from a PNG's header; ClientError if it is
-  no whole PNG."""
-  if (len(data) < 33 or not data.startswith(PNG_SIGNATURE) or
-      data[12:16] != b"IHDR"):
-    raise ClientError(f"--{flag}={path}: not a PNG file")
-  width, height = struct.unpack(">II", data[16:24])
-  color_type = data[25]
-  if color_type not in _COLOR_CHANNELS:
-    raise ClientError(f"--{flag}={path}: damaged PNG (colour type "
-                      f"{color_type})")
-  problem = _check_chunks(data)
-  if problem:
-    raise ClientError(f"--{flag}={path}: damaged PNG ({problem})")
-  return width, height, color_type
-
-
-def read_png(flag: str, path: str) -> bytes:
-  """The bytes of the PNG file that --flag names; ClientError if unusable."""
-  if not os.path.exists(path):
-    raise ClientError(f"--{flag}={path}: no such file")
-  if os.path.isdir(path):
-    raise ClientError(f"--{flag}={path}: a directory, not a PNG file")
-  try:
-    data = _read_bytes(path)
-  except OSError as e:
-    raise ClientError(f"--{flag}={path}: cannot read ({e.strerror})"
-                      ) from None
-  png_info(data, flag, path)
-  return data
-
-
-def check_pair(image_png: bytes, mask_png: bytes, image_path: str,
-               mask_path: str, channels: int, size=None):
-  """The image has `channels` (and `size`); the mask the image's size."""
-  width, height, color_type = png_info(image_png, "image", image_path)
-  has = _COLOR_CHANNELS[color_type]
-  if has is not None and has != channels:
-    raise ClientError(f"--image={image_path} is {_COLOR_NAMES[color_type]} "
-                      f"({has} channel{'s' if has > 1 else ''}); the model "
-                      f"takes --channels={channels}")
-  if size is not None and (width, height) != (size, size):
-    raise ClientError(f"--image={image_path} is {width}x{height}; the model "
-                      f"takes --size={size} ({size}x{size})")
-  mask_width, mask_height, _ = png_info(mask_png, "mask", mask_path)
-  if (mask_width, mask_height) != (width, height):
-    raise ClientError(f"--mask={mask_path} is {mask_width}x{mask_height} but "
-                      f"--image is {width}x{height}")
 
 
 def png_pixels(png_bytes, channels):
-  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  import tensorflow as tf
+
   return tf.io.decode_png(png_bytes, channels=channels).numpy()
 
 
@@ -136,10 +57,10 @@ def to_model_input(image_pixels, mask_pixels):
   Returns:
     NumPy images [1, H, W, C] and masks [1, H, W, 1] (>= 128 is known).
   """
-  # pylint: disable=import-outside-toplevel
   import numpy as np
+
   from common import pixels  # the served completer's conversion too
-  # pylint: enable=import-outside-toplevel
+
   images = pixels.to_unit_range(image_pixels[None]).numpy()
   masks = (np.asarray(mask_pixels)[None] >= 128).astype(np.float32)
   return images, masks
@@ -147,20 +68,35 @@ def to_model_input(image_pixels, mask_pixels):
 
 def rest_b64_request(image_png: bytes, mask_png: bytes):
   """JSON body for POST /v1/models/completer:predict with PNG bytes."""
-  return {"signature_name": "complete_png", "instances": [{
-      "image_png": {"b64": base64.b64encode(image_png).decode("ascii")},
-      "mask_png": {"b64": base64.b64encode(mask_png).decode("ascii")}}]}
+  return {
+    "signature_name": "complete_png",
+    "instances": [
+      {
+        "image_png": {"b64": base64.b64encode(image_png).decode("ascii")},
+        "mask_png": {"b64": base64.b64encode(mask_png).decode("ascii")},
+      }
+    ],
+  }
 
 
 def rest_instances_request(images, masks):
   """JSON body with float arrays (row format), for serving_default."""
-  return {"signature_name": "serving_default", "instances": [
+  return {
+    "signature_name": "serving_default",
+    "instances": [
       {"images": image.tolist(), "masks": mask.tolist()}
-      for image, mask in zip(images, masks)]}
+      for image, mask in zip(images, masks)
+    ],
+  }
 
 
-def rest_columnar_request(images, masks, steps=DEFAULT_STEPS,
-                          restarts=DEFAULT_RESTARTS, seed=DEFAULT_SEED):
+def rest_columnar_request(
+  images,
+  masks,
+  steps=DEFAULT_STEPS,
+  restarts=DEFAULT_RESTARTS,
+  seed=DEFAULT_SEED,
+):
   """JSON body (columnar `inputs` format) for complete_options.
 
   TF Serving's row format (`instances`) gives every input a batch dimension,
@@ -173,9 +109,16 @@ def rest_columnar_request(images, masks, steps=DEFAULT_STEPS,
     steps, restarts, seed: The search's; the server checks them against its
       limits (dcgan-export --max_steps, --max_restarts).
   """
-  return {"signature_name": "complete_options", "inputs": {
-      "images": images.tolist(), "masks": masks.tolist(),
-      "steps": int(steps), "restarts": int(restarts), "seed": int(seed)}}
+  return {
+    "signature_name": "complete_options",
+    "inputs": {
+      "images": images.tolist(),
+      "masks": masks.tolist(),
+      "steps": int(steps),
+      "restarts": int(restarts),
+      "seed": int(seed),
+    },
+  }
 
 
 def _decode_b64(value):
@@ -229,40 +172,49 @@ def decode_rest_response(body, output_name="output"):
       columns = {output_name: rows}
   elif "outputs" in body:
     outputs = body["outputs"]
-    columns = (dict(outputs) if _is_named_outputs(outputs)
-               else {output_name: outputs})
+    columns = (
+      dict(outputs) if _is_named_outputs(outputs) else {output_name: outputs}
+    )
   else:
-    raise ClientError("not a TF Serving predict response (no 'predictions' "
-                      "or 'outputs')")
+    raise ClientError(
+      "not a TF Serving predict response (no 'predictions' or 'outputs')"
+    )
   return {name: _decode_b64(value) for name, value in columns.items()}
 
 
-def grpc_request(images, masks, signature="serving_default", steps=None,
-                 restarts=None, seed=None):
+def grpc_request(
+  images,
+  masks,
+  signature="serving_default",
+  steps=None,
+  restarts=None,
+  seed=None,
+):
   """A PredictRequest for PredictionServiceStub.Predict.
 
   With any of steps, restarts or seed it calls complete_options (the others
   take the served defaults: DEFAULT_STEPS, ...).
   """
-  # pylint: disable=import-outside-toplevel
   import tensorflow as tf
-  from tensorflow_serving.apis import model_pb2
-  from tensorflow_serving.apis import predict_pb2
-  # pylint: enable=import-outside-toplevel
+  from tensorflow_serving.apis import model_pb2, predict_pb2
+
   options = (steps, restarts, seed) != (None, None, None)
   if options:
     signature = "complete_options"
-  request = predict_pb2.PredictRequest(model_spec=model_pb2.ModelSpec(
-      name=MODEL_NAME, signature_name=signature))
+  request = predict_pb2.PredictRequest(
+    model_spec=model_pb2.ModelSpec(name=MODEL_NAME, signature_name=signature)
+  )
   request.inputs["images"].CopyFrom(tf.make_tensor_proto(images, tf.float32))
   request.inputs["masks"].CopyFrom(tf.make_tensor_proto(masks, tf.float32))
   if options:
     for name, value, default, dtype in (
-        ("steps", steps, DEFAULT_STEPS, tf.int32),
-        ("restarts", restarts, DEFAULT_RESTARTS, tf.int32),
-        ("seed", seed, DEFAULT_SEED, tf.int64)):
-      request.inputs[name].CopyFrom(tf.make_tensor_proto(
-          default if value is None else value, dtype))
+      ("steps", steps, DEFAULT_STEPS, tf.int32),
+      ("restarts", restarts, DEFAULT_RESTARTS, tf.int32),
+      ("seed", seed, DEFAULT_SEED, tf.int64),
+    ):
+      request.inputs[name].CopyFrom(
+        tf.make_tensor_proto(default if value is None else value, dtype)
+      )
   return request
 
 
@@ -270,15 +222,25 @@ def check_options(steps, restarts, seed):
   """ClientError naming the flag unless the search options can be sent."""
   # The server's own limits are narrower (dcgan-export --max_steps ...);
   # these are the signature's dtypes: int32 steps and restarts, int64 seed.
-  for name, value, low, high in (("steps", steps, 0, _INT32_MAX),
-                                 ("restarts", restarts, 1, _INT32_MAX),
-                                 ("seed", seed, 0, _INT64_MAX)):
+  for name, value, low, high in (
+    ("steps", steps, 0, _INT32_MAX),
+    ("restarts", restarts, 1, _INT32_MAX),
+    ("seed", seed, 0, _INT64_MAX),
+  ):
     if not low <= value <= high:
       raise ClientError(f"--{name}={value} must be between {low} and {high}")
 
 
-def build_request(image_path, mask_path, request_format, channels,
-                  size=None, steps=None, restarts=None, seed=None) -> str:
+def build_request(
+  image_path,
+  mask_path,
+  request_format,
+  channels,
+  size=None,
+  steps=None,
+  restarts=None,
+  seed=None,
+) -> str:
   """The request text for the files; ClientError naming a bad one.
 
   Args:
@@ -294,23 +256,32 @@ def build_request(image_path, mask_path, request_format, channels,
   check_pair(image_png, mask_png, image_path, mask_path, channels, size)
   if request_format == "b64":
     return json.dumps(rest_b64_request(image_png, mask_png))
-  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  import tensorflow as tf
+
   pixels = {}
-  for flag, path, data, wanted in (("image", image_path, image_png, channels),
-                                   ("mask", mask_path, mask_png, 1)):
+  for flag, path, data, wanted in (
+    ("image", image_path, image_png, channels),
+    ("mask", mask_path, mask_png, 1),
+  ):
     try:
       pixels[flag] = png_pixels(data, wanted)
     except tf.errors.OpError as e:
-      raise ClientError(f"--{flag}={path}: damaged PNG "
-                        f"({str(e).strip().splitlines()[0][:200]})"
-                        ) from None
+      raise ClientError(
+        f"--{flag}={path}: damaged PNG ({str(e).strip().splitlines()[0][:200]})"
+      ) from None
   images, masks = to_model_input(pixels["image"], pixels["mask"])
   if request_format == "instances":
     return json.dumps(rest_instances_request(images, masks))
   if request_format == "columnar":
-    return json.dumps(rest_columnar_request(
-        images, masks, DEFAULT_STEPS if steps is None else steps,
+    return json.dumps(
+      rest_columnar_request(
+        images,
+        masks,
+        DEFAULT_STEPS if steps is None else steps,
         DEFAULT_RESTARTS if restarts is None else restarts,
-        DEFAULT_SEED if seed is None else seed))
-  return str(grpc_request(images, masks, steps=steps, restarts=restarts,
-                          seed=seed))
+        DEFAULT_SEED if seed is None else seed,
+      )
+    )
+  return str(
+    grpc_request(images, masks, steps=steps, restarts=restarts, seed=seed)
+  )

@@ -35,24 +35,37 @@ PROG = "export.client"
 _IMAGE = flags.DEFINE_string("image", None, "PNG image of the model's size.")
 _MASK = flags.DEFINE_string("mask", None, "PNG mask: black = missing.")
 _FORMAT = flags.DEFINE_enum(
-    "format", "b64", ["b64", "instances", "columnar", "grpc"],
-    "Request format: b64 (REST, PNG bytes, complete_png), instances (REST "
-    "rows, serving_default), columnar (REST inputs, complete_options with "
-    "--steps/--restarts/--seed), grpc (PredictRequest text).")
+  "format",
+  "b64",
+  ["b64", "instances", "columnar", "grpc"],
+  "Request format: b64 (REST, PNG bytes, complete_png), instances (REST "
+  "rows, serving_default), columnar (REST inputs, complete_options with "
+  "--steps/--restarts/--seed), grpc (PredictRequest text).",
+)
 _STEPS = flags.DEFINE_integer(
-    "steps", client.DEFAULT_STEPS, "Search steps (--format=columnar or "
-    "grpc); at most the export's --max_steps.")
+  "steps",
+  client.DEFAULT_STEPS,
+  "Search steps (--format=columnar or grpc); at most the export's --max_steps.",
+)
 _RESTARTS = flags.DEFINE_integer(
-    "restarts", client.DEFAULT_RESTARTS, "Search restarts (--format=columnar "
-    "or grpc); at most the export's --max_restarts.")
+  "restarts",
+  client.DEFAULT_RESTARTS,
+  "Search restarts (--format=columnar "
+  "or grpc); at most the export's --max_restarts.",
+)
 _SEED = flags.DEFINE_integer(
-    "seed", client.DEFAULT_SEED, "Search seed (--format=columnar or grpc).")
+  "seed", client.DEFAULT_SEED, "Search seed (--format=columnar or grpc)."
+)
 _OPTION_FLAGS = ("steps", "restarts", "seed")
-_CHANNELS = flags.DEFINE_integer("channels", 1,
-                                 "Image channels of the model: 1 or 3.")
+_CHANNELS = flags.DEFINE_integer(
+  "channels", 1, "Image channels of the model: 1 or 3."
+)
 _SIZE = flags.DEFINE_integer(
-    "size", None, "Image size of the model; if set, the image must be "
-    "SIZExSIZE (default: not checked; the server checks it).")
+  "size",
+  None,
+  "Image size of the model; if set, the image must be "
+  "SIZExSIZE (default: not checked; the server checks it).",
+)
 
 
 def check_flags(argv) -> None:
@@ -68,8 +81,10 @@ def check_flags(argv) -> None:
   given = [name for name in _OPTION_FLAGS if flags.FLAGS[name].present]
   if given and _FORMAT.value not in ("columnar", "grpc"):
     # Silently dropping them would run a search the user did not ask for.
-    raise ClientError(f"--{given[0]} applies to --format=columnar or grpc "
-                      f"(complete_options), not --format={_FORMAT.value}")
+    raise ClientError(
+      f"--{given[0]} applies to --format=columnar or grpc "
+      f"(complete_options), not --format={_FORMAT.value}"
+    )
   client.check_options(_STEPS.value, _RESTARTS.value, _SEED.value)
 
 
@@ -77,10 +92,21 @@ def main(argv) -> None:
   # A ClientError is a UserError: cli.run prints its one line, exit 2.
   check_flags(argv)
   # Only options the user gave: for grpc they switch to complete_options.
-  options = {name: flags.FLAGS[name].value for name in _OPTION_FLAGS
-             if flags.FLAGS[name].present}
-  print(client.build_request(_IMAGE.value, _MASK.value, _FORMAT.value,
-                             _CHANNELS.value, _SIZE.value, **options))
+  options = {
+    name: flags.FLAGS[name].value
+    for name in _OPTION_FLAGS
+    if flags.FLAGS[name].present
+  }
+  print(
+    client.build_request(
+      _IMAGE.value,
+      _MASK.value,
+      _FORMAT.value,
+      _CHANNELS.value,
+      _SIZE.value,
+      **options,
+    )
+  )
 
 
 def run() -> None:

@@ -37,14 +37,21 @@ from typing import Optional
 
 import tensorflow as tf
 
-from export.signatures import backing_variables
-from export.request_checks import (PIXEL_TOLERANCE, PNG_HEADER_BYTES,
-                                   PNG_SIGNATURE, ServingLimits, assert_all,
-                                   first_false, in_range, within_limits)
 from common import pixels
+from export.request_checks import (
+  PIXEL_TOLERANCE,
+  ServingLimits,
+  assert_all,
+  first_false,
+  in_range,
+  png_conditions,
+  within_limits,
+)
+from export.signatures import backing_variables
 from inpainting.completion_graph import search_and_blend
 from inpainting.search import LatentSearch, SearchConfig
 from inpainting.search_config import default_config
+
 
 class CompleterModule(tf.Module):
   """tf.Module holding both networks and the completion signatures.
@@ -58,48 +65,68 @@ class CompleterModule(tf.Module):
     encoder: The trained mask-aware encoder, or None.
   """
 
-  def __init__(self, generator, discriminator,
-               config: Optional[SearchConfig] = None,
-               limits: ServingLimits = ServingLimits(), encoder=None):
+  def __init__(
+    self,
+    generator,
+    discriminator,
+    config: Optional[SearchConfig] = None,
+    limits: ServingLimits = ServingLimits(),
+    encoder=None,
+  ):
     super().__init__(name="completer_module")
     self.generator = generator
     self.discriminator = discriminator
     self.encoder = encoder
     self.model_variables = backing_variables(
-        *[m for m in (generator, discriminator, encoder) if m is not None])
+      *[m for m in (generator, discriminator, encoder) if m is not None]
+    )
     self.image_size = generator.image_size
     self.channels = generator.channels
     self.limits = limits
     self.config = within_limits(
-        config or default_config(encoder is not None), limits)
+      config or default_config(encoder is not None), limits
+    )
     self.search = LatentSearch(
-        lambda z: generator(z, training=False),
-        lambda images: discriminator(images, training=False),
-        generator.z_dim, self.config,
-        encode=encoder and (lambda images, masks: encoder((images, masks))))
+      lambda z: generator(z, training=False),
+      lambda images: discriminator(images, training=False),
+      generator.z_dim,
+      self.config,
+      encode=encoder and (lambda images, masks: encoder((images, masks))),
+    )
     # Shapes are left open in the signatures and checked inside the graph,
     # so a bad request fails with an InvalidArgument error that says what
     # is wrong.
     self.complete = tf.function(
-        self._complete_default,
-        input_signature=[tf.TensorSpec(None, tf.float32, name="images"),
-                         tf.TensorSpec(None, tf.float32, name="masks")])
+      self._complete_default,
+      input_signature=[
+        tf.TensorSpec(None, tf.float32, name="images"),
+        tf.TensorSpec(None, tf.float32, name="masks"),
+      ],
+    )
     self.complete_options = tf.function(
-        self._complete_options,
-        input_signature=[tf.TensorSpec(None, tf.float32, name="images"),
-                         tf.TensorSpec(None, tf.float32, name="masks"),
-                         tf.TensorSpec([], tf.int32, name="steps"),
-                         tf.TensorSpec([], tf.int32, name="restarts"),
-                         tf.TensorSpec([], tf.int64, name="seed")])
+      self._complete_options,
+      input_signature=[
+        tf.TensorSpec(None, tf.float32, name="images"),
+        tf.TensorSpec(None, tf.float32, name="masks"),
+        tf.TensorSpec([], tf.int32, name="steps"),
+        tf.TensorSpec([], tf.int32, name="restarts"),
+        tf.TensorSpec([], tf.int64, name="seed"),
+      ],
+    )
     self.complete_png = tf.function(
-        self._complete_png,
-        input_signature=[tf.TensorSpec([None], tf.string, name="image_png"),
-                         tf.TensorSpec([None], tf.string, name="mask_png")])
+      self._complete_png,
+      input_signature=[
+        tf.TensorSpec([None], tf.string, name="image_png"),
+        tf.TensorSpec([None], tf.string, name="mask_png"),
+      ],
+    )
 
   def signatures(self):
-    return {"serving_default": self.complete,
-            "complete_options": self.complete_options,
-            "complete_png": self.complete_png}
+    return {
+      "serving_default": self.complete,
+      "complete_options": self.complete_options,
+      "complete_png": self.complete_png,
+    }
 
   def _request_conditions(self, images, masks, steps, restarts):
     """(holds, message) for shapes, batch, steps and restarts: scalars only.
@@ -115,29 +142,51 @@ class CompleterModule(tf.Module):
     image_shape, mask_shape = padded_shape(images), padded_shape(masks)
     batch = image_shape[0]
     return [
-        (tf.equal(tf.rank(images), 4),
-         "images must have rank 4 [batch, height, width, channels]"),
-        (tf.equal(tf.rank(masks), 4),
-         "masks must have rank 4 [batch, height, width, 1]"),
-        (tf.reduce_all(tf.equal(image_shape[1:], [size, size, channels])),
-         f"images must be {size}x{size}x{channels}, the size the model was "
-         "trained for"),
-        (tf.reduce_all(tf.equal(mask_shape[:3], image_shape[:3])),
-         "masks must match the images in batch, height and width"),
-        (tf.equal(mask_shape[3], 1),
-         "masks must have 1 channel (1 = known, 0 = missing)"),
-        (in_range(batch, 1, limits.max_batch),
-         tf.strings.format(
-             f"batch={{}} must be between 1 and {limits.max_batch} images "
-             "(dcgan-export --max_batch)", batch)),
-        (in_range(steps, 0, limits.max_steps),
-         tf.strings.format(
-             f"steps={{}} must be between 0 and {limits.max_steps} "
-             "(dcgan-export --max_steps)", steps)),
-        (in_range(restarts, 1, limits.max_restarts),
-         tf.strings.format(
-             f"restarts={{}} must be between 1 and {limits.max_restarts} "
-             "(dcgan-export --max_restarts)", restarts)),
+      (
+        tf.equal(tf.rank(images), 4),
+        "images must have rank 4 [batch, height, width, channels]",
+      ),
+      (
+        tf.equal(tf.rank(masks), 4),
+        "masks must have rank 4 [batch, height, width, 1]",
+      ),
+      (
+        tf.reduce_all(tf.equal(image_shape[1:], [size, size, channels])),
+        f"images must be {size}x{size}x{channels}, the size the model was "
+        "trained for",
+      ),
+      (
+        tf.reduce_all(tf.equal(mask_shape[:3], image_shape[:3])),
+        "masks must match the images in batch, height and width",
+      ),
+      (
+        tf.equal(mask_shape[3], 1),
+        "masks must have 1 channel (1 = known, 0 = missing)",
+      ),
+      (
+        in_range(batch, 1, limits.max_batch),
+        tf.strings.format(
+          f"batch={{}} must be between 1 and {limits.max_batch} images "
+          "(dcgan-export --max_batch)",
+          batch,
+        ),
+      ),
+      (
+        in_range(steps, 0, limits.max_steps),
+        tf.strings.format(
+          f"steps={{}} must be between 0 and {limits.max_steps} "
+          "(dcgan-export --max_steps)",
+          steps,
+        ),
+      ),
+      (
+        in_range(restarts, 1, limits.max_restarts),
+        tf.strings.format(
+          f"restarts={{}} must be between 1 and {limits.max_restarts} "
+          "(dcgan-export --max_restarts)",
+          restarts,
+        ),
+      ),
     ]
 
   @staticmethod
@@ -146,19 +195,30 @@ class CompleterModule(tf.Module):
     low, high = tf.reduce_min(images), tf.reduce_max(images)
     mask_ok = tf.logical_or(tf.equal(masks, 0.0), tf.equal(masks, 1.0))
     flat_ok = tf.reshape(mask_ok, [-1])
-    first_bad = tf.gather(tf.concat([tf.reshape(masks, [-1]), [0.0]], 0),
-                          first_false(flat_ok))
+    first_bad = tf.gather(
+      tf.concat([tf.reshape(masks, [-1]), [0.0]], 0), first_false(flat_ok)
+    )
     return [
-        (tf.reduce_all(tf.math.is_finite(images)),
-         "images must be finite (found NaN or Inf)"),
-        (tf.logical_and(low >= -1.0 - PIXEL_TOLERANCE,
-                        high <= 1.0 + PIXEL_TOLERANCE),
-         tf.strings.format(
-             "images must be in [-1, 1] (0..255 pixels: x / 127.5 - 1); "
-             "found {} to {}", (low, high))),
-        (tf.reduce_all(flat_ok),
-         tf.strings.format("masks must be exactly 0 (missing) or 1 (known); "
-                           "found {}", first_bad)),
+      (
+        tf.reduce_all(tf.math.is_finite(images)),
+        "images must be finite (found NaN or Inf)",
+      ),
+      (
+        tf.logical_and(
+          low >= -1.0 - PIXEL_TOLERANCE, high <= 1.0 + PIXEL_TOLERANCE
+        ),
+        tf.strings.format(
+          "images must be in [-1, 1] (0..255 pixels: x / 127.5 - 1); "
+          "found {} to {}",
+          (low, high),
+        ),
+      ),
+      (
+        tf.reduce_all(flat_ok),
+        tf.strings.format(
+          "masks must be exactly 0 (missing) or 1 (known); found {}", first_bad
+        ),
+      ),
     ]
 
   def _validated(self, images, masks, steps, restarts, seed):
@@ -172,27 +232,36 @@ class CompleterModule(tf.Module):
     size, channels = self.image_size, self.channels
     steps = tf.cast(steps, tf.int32)
     restarts = tf.cast(restarts, tf.int32)
-    shapes_ok = assert_all(self._request_conditions(images, masks, steps,
-                                                     restarts))
+    shapes_ok = assert_all(
+      self._request_conditions(images, masks, steps, restarts)
+    )
     with tf.control_dependencies([shapes_ok]):
       images = tf.reshape(images, [-1, size, size, channels])
       masks = tf.reshape(masks, [-1, size, size, 1])
       values_ok = assert_all(self._value_conditions(images, masks))
     with tf.control_dependencies([values_ok]):
-      return (tf.clip_by_value(images, -1.0, 1.0), tf.identity(masks),
-              tf.identity(steps), tf.identity(restarts),
-              tf.identity(tf.cast(seed, tf.int64)))
+      return (
+        tf.clip_by_value(images, -1.0, 1.0),
+        tf.identity(masks),
+        tf.identity(steps),
+        tf.identity(restarts),
+        tf.identity(tf.cast(seed, tf.int64)),
+      )
 
   def _run(self, images, masks, steps=None, restarts=None, seed=None):
     config = self.config
     images, masks, steps, restarts, seed = self._validated(
-        images, masks, config.steps if steps is None else steps,
-        config.restarts if restarts is None else restarts,
-        config.seed if seed is None else seed)
-    found = search_and_blend(self.search, images, masks, steps, restarts,
-                             seed)
-    return {key: found[key] for key in ("blended", "completed", "generated",
-                                        "loss", "uncertainty")}
+      images,
+      masks,
+      config.steps if steps is None else steps,
+      config.restarts if restarts is None else restarts,
+      config.seed if seed is None else seed,
+    )
+    found = search_and_blend(self.search, images, masks, steps, restarts, seed)
+    return {
+      key: found[key]
+      for key in ("blended", "completed", "generated", "loss", "uncertainty")
+    }
 
   def _complete_default(self, images, masks):
     return self._run(images, masks)
@@ -200,67 +269,44 @@ class CompleterModule(tf.Module):
   def _complete_options(self, images, masks, steps, restarts, seed):
     return self._run(images, masks, steps, restarts, seed)
 
-  def _png_conditions(self, field, pngs):
-    """(holds, message) for one PNG input, from its header bytes only."""
-    size, limit = self.image_size, self.limits.max_png_bytes
-    length = tf.strings.length(pngs)
-    # One empty extra PNG and zero padding: every slice below exists, even
-    # for an empty batch or a 3-byte "PNG" (those fail other conditions).
-    padded = tf.strings.join([tf.concat([pngs, [""]], 0),
-                              b"\0" * PNG_HEADER_BYTES])
-    is_png = tf.logical_and(
-        tf.equal(tf.strings.substr(padded, 0, 8), PNG_SIGNATURE),
-        tf.equal(tf.strings.substr(padded, 12, 4), b"IHDR"))[:-1]
-    is_png = tf.logical_and(is_png, length >= PNG_HEADER_BYTES)
-    # IHDR: width and height, 4-byte unsigned big-endian integers (read as
-    # int64 behind 4 zero bytes, since DecodeRaw has no uint32).
-    def header_uint32(offset):
-      return tf.io.decode_raw(
-          tf.strings.join([b"\0" * 4, tf.strings.substr(padded, offset, 4)]),
-          tf.int64, little_endian=False)[:, 0]
-
-    width, height = header_uint32(16), header_uint32(20)
-    of_size = tf.logical_and(tf.equal(width, size),
-                             tf.equal(height, size))[:-1]
-    small = length <= limit
-    return [
-        (tf.reduce_all(small), tf.strings.format(
-            f"{field}[{{}}] is {{}} bytes; at most {limit} "
-            "(dcgan-export --max_png_bytes)",
-            (first_false(small),
-             tf.gather(tf.concat([length, [0]], 0), first_false(small))))),
-        (tf.reduce_all(is_png), tf.strings.format(
-            f"{field}[{{}}] is not a PNG (no PNG signature and IHDR header)",
-            first_false(is_png))),
-        (tf.reduce_all(of_size), tf.strings.format(
-            f"{field}[{{}}] is {{}}x{{}} pixels; the model completes "
-            f"{size}x{size}",
-            (first_false(of_size), tf.gather(width, first_false(of_size)),
-             tf.gather(height, first_false(of_size))))),
-    ]
-
   def _checked_pngs(self, image_png, mask_png):
     """The PNG inputs, after their count and headers passed the checks."""
     count, mask_count = tf.size(image_png), tf.size(mask_png)
     max_batch = self.limits.max_batch
     conditions = [
-        (in_range(count, 1, max_batch), tf.strings.format(
-            f"image_png holds {{}} PNGs; a request takes 1 to {max_batch} "
-            "(dcgan-export --max_batch)", count)),
-        (tf.equal(mask_count, count), tf.strings.format(
-            "mask_png holds {} PNGs but image_png {}: one mask per image",
-            (mask_count, count))),
+      (
+        in_range(count, 1, max_batch),
+        tf.strings.format(
+          f"image_png holds {{}} PNGs; a request takes 1 to {max_batch} "
+          "(dcgan-export --max_batch)",
+          count,
+        ),
+      ),
+      (
+        tf.equal(mask_count, count),
+        tf.strings.format(
+          "mask_png holds {} PNGs but image_png {}: one mask per image",
+          (mask_count, count),
+        ),
+      ),
     ]
-    conditions += self._png_conditions("image_png", image_png)
-    conditions += self._png_conditions("mask_png", mask_png)
+    conditions += png_conditions(
+      "image_png", image_png, self.image_size, self.limits.max_png_bytes
+    )
+    conditions += png_conditions(
+      "mask_png", mask_png, self.image_size, self.limits.max_png_bytes
+    )
     with tf.control_dependencies([assert_all(conditions)]):
       return tf.identity(image_png), tf.identity(mask_png)
 
   @staticmethod
   def _decode_all(pngs, channels):
     """[N] PNG bytes (headers checked) -> uint8 [N, S, S, channels]."""
-    return tf.map_fn(lambda png: tf.io.decode_png(png, channels=channels),
-                     pngs, fn_output_signature=tf.TensorSpec(None, tf.uint8))
+    return tf.map_fn(
+      lambda png: tf.io.decode_png(png, channels=channels),
+      pngs,
+      fn_output_signature=tf.TensorSpec(None, tf.uint8),
+    )
 
   def _complete_png(self, image_png, mask_png):
     # No PNG is decoded before its header passed: a small PNG can claim a
@@ -275,10 +321,14 @@ class CompleterModule(tf.Module):
     out = self._run(images, masks)
 
     def encode(batch):
-      return tf.map_fn(tf.io.encode_png, pixels.to_uint8(batch),
-                       fn_output_signature=tf.TensorSpec([], tf.string))
+      return tf.map_fn(
+        tf.io.encode_png,
+        pixels.to_uint8(batch),
+        fn_output_signature=tf.TensorSpec([], tf.string),
+      )
 
-    return {"blended_bytes": encode(out["blended"]),
-            "completed_bytes": encode(out["completed"]),
-            "uncertainty_bytes": encode(
-                pixels.spread_as_image(out["uncertainty"]))}
+    return {
+      "blended_bytes": encode(out["blended"]),
+      "completed_bytes": encode(out["completed"]),
+      "uncertainty_bytes": encode(pixels.spread_as_image(out["uncertainty"])),
+    }

@@ -29,17 +29,21 @@ import dataclasses
 import os
 from typing import Dict, List, Optional
 
+import tensorflow as tf
 from absl import logging
 from google.protobuf import text_format
-import tensorflow as tf
 from tensorflow_serving.config import model_server_config_pb2
 
+from common import files, owners
 from export import restore, signatures, versions, warmup
 from export.completer import CompleterModule, ServingLimits
 from export.versions import ExportError
-from common import files, owners
-from inpainting.saved_models import (EXPORTED_MODELS, OPTIONAL_MODELS,
-                                     SAVED_MODEL_FILE, complete_versions)
+from inpainting.saved_models import (
+  EXPORTED_MODELS,
+  OPTIONAL_MODELS,
+  SAVED_MODEL_FILE,
+  complete_versions,
+)
 from inpainting.search import SearchConfig
 
 # In the order they are moved into place: the encoder, which a version may
@@ -63,8 +67,7 @@ class ExportResult:
   removed: List[str] = dataclasses.field(default_factory=list)
 
 
-def serving_config(base_path: str, version: int,
-                   names=EXPORTED_MODELS) -> str:
+def serving_config(base_path: str, version: int, names=EXPORTED_MODELS) -> str:
   """models.config text for `tensorflow_model_server --model_config_file`.
 
   Every model in `names` is pinned to `version`: with the default policy
@@ -74,8 +77,10 @@ def serving_config(base_path: str, version: int,
   config = model_server_config_pb2.ModelServerConfig()
   for name in names:
     entry = config.model_config_list.config.add(
-        name=name, base_path=f"{base_path.rstrip('/')}/{name}",
-        model_platform="tensorflow")
+      name=name,
+      base_path=f"{base_path.rstrip('/')}/{name}",
+      model_platform="tensorflow",
+    )
     entry.model_version_policy.specific.versions.append(version)
   return text_format.MessageToString(config)
 
@@ -92,33 +97,50 @@ def _make_export_dir(export_dir: str) -> bool:
   try:
     files.makedirs(export_dir)
   except OSError as e:
-    raise ExportError(f"--export_dir={export_dir}: cannot create it "
-                      f"({e.strerror})") from None
+    raise ExportError(
+      f"--export_dir={export_dir}: cannot create it ({e.strerror})"
+    ) from None
   return True
 
 
-def _save_all(staging: str, modules: Dict, version: int, step: int,
-              limits: ServingLimits, search_config: SearchConfig,
-              image_size: int, channels: int):
+def _save_all(
+  staging: str,
+  modules: Dict,
+  version: int,
+  step: int,
+  limits: ServingLimits,
+  search_config: SearchConfig,
+  image_size: int,
+  channels: int,
+):
   """Writes every SavedModel, its marker and the warm-up file to staging."""
   for name, module in modules.items():
-    tf.saved_model.save(module, os.path.join(staging, name),
-                        signatures=module.signatures())
-  warmup.write_warmup_file(os.path.join(staging, "completer"), "completer",
-                           image_size, channels,
-                           steps=min(warmup.WARMUP_STEPS, limits.max_steps))
+    tf.saved_model.save(
+      module, os.path.join(staging, name), signatures=module.signatures()
+    )
+  warmup.write_warmup_file(
+    os.path.join(staging, "completer"),
+    "completer",
+    image_size,
+    channels,
+    steps=min(warmup.WARMUP_STEPS, limits.max_steps),
+  )
   for name in modules:
     extra = {}
     if name == "completer":
-      extra = {"limits": dataclasses.asdict(limits),
-               "search_defaults": dataclasses.asdict(search_config)}
-    versions.write_marker(os.path.join(staging, name),
-                          versions.make_marker(name, version, step, staging,
-                                               **extra))
+      extra = {
+        "limits": dataclasses.asdict(limits),
+        "search_defaults": dataclasses.asdict(search_config),
+      }
+    versions.write_marker(
+      os.path.join(staging, name),
+      versions.make_marker(name, version, step, staging, **extra),
+    )
 
 
-def _move_into_place(staging: str, export_dir: str, version: int,
-                     names: List[str]) -> Dict[str, str]:
+def _move_into_place(
+  staging: str, export_dir: str, version: int, names: List[str]
+) -> Dict[str, str]:
   """Renames staging/<name> to E/<name>/<version> for each of `names`, in
   turn.
 
@@ -134,8 +156,10 @@ def _move_into_place(staging: str, export_dir: str, version: int,
         files.makedirs(os.path.dirname(target))
         created.append(os.path.dirname(target))
       if files.exists(target):
-        raise ExportError(f"{target} appeared while exporting (another "
-                          "export?); it is left as it is")
+        raise ExportError(
+          f"{target} appeared while exporting (another "
+          "export?); it is left as it is"
+        )
       files.rename_dir(os.path.join(staging, name), target)
       paths[name] = target
   except BaseException:
@@ -145,12 +169,16 @@ def _move_into_place(staging: str, export_dir: str, version: int,
   return paths
 
 
-def export_models(workdir: str, export_dir: str, version: Optional[int] = None,
-                  checkpoint: Optional[str] = None,
-                  serving_base: str = DEFAULT_SERVING_BASE,
-                  search_config: Optional[SearchConfig] = None,
-                  limits: ServingLimits = ServingLimits(),
-                  raw_generator: bool = False) -> ExportResult:
+def export_models(
+  workdir: str,
+  export_dir: str,
+  version: Optional[int] = None,
+  checkpoint: Optional[str] = None,
+  serving_base: str = DEFAULT_SERVING_BASE,
+  search_config: Optional[SearchConfig] = None,
+  limits: ServingLimits = ServingLimits(),
+  raw_generator: bool = False,
+) -> ExportResult:
   """Exports a training run as version `version` (or the next one).
 
   The generator (its moving average, or with `raw_generator` its last
@@ -181,26 +209,37 @@ def export_models(workdir: str, export_dir: str, version: Optional[int] = None,
   removed = versions.remove_abandoned(export_dir, MODEL_NAMES)
   if version is None:
     version = versions.next_version(export_dir, MODEL_NAMES)
-  staging = os.path.join(export_dir, owners.owned_name(
-      versions.STAGING_PREFIX))
+  staging = os.path.join(export_dir, owners.owned_name(versions.STAGING_PREFIX))
   try:
     versions.check_version_is_free(export_dir, MODEL_NAMES, version)
-    completer = CompleterModule(generator, discriminator, search_config,
-                                limits, encoder=run.encoder)
+    completer = CompleterModule(
+      generator, discriminator, search_config, limits, encoder=run.encoder
+    )
     modules = {}
     if run.encoder is not None:
       modules["encoder"] = signatures.EncoderModule(run.encoder)
     # --max_batch bounds the generator's `sample` count as well.
     modules.update(
-        generator=signatures.GeneratorModule(generator,
-                                             max_count=limits.max_batch),
-        discriminator=signatures.DiscriminatorModule(discriminator),
-        completer=completer)
+      generator=signatures.GeneratorModule(
+        generator, max_count=limits.max_batch
+      ),
+      discriminator=signatures.DiscriminatorModule(discriminator),
+      completer=completer,
+    )
     files.makedirs(staging)
-    _save_all(staging, modules, version, step, limits, completer.config,
-              generator.image_size, generator.channels)
-    paths = _move_into_place(staging, export_dir, version,
-                             [n for n in MODEL_NAMES if n in modules])
+    _save_all(
+      staging,
+      modules,
+      version,
+      step,
+      limits,
+      completer.config,
+      generator.image_size,
+      generator.channels,
+    )
+    paths = _move_into_place(
+      staging, export_dir, version, [n for n in MODEL_NAMES if n in modules]
+    )
   except BaseException:
     files.rmtree(staging, ignore_errors=True)
     if created:
@@ -212,11 +251,22 @@ def export_models(workdir: str, export_dir: str, version: Optional[int] = None,
   files.rmtree(staging, ignore_errors=True)  # empty by now
 
   serving_version = complete_versions(export_dir, EXPORTED_MODELS)[-1]
-  served = [name for name in MODEL_NAMES if files.exists(os.path.join(
-      export_dir, name, str(serving_version), SAVED_MODEL_FILE))]
+  served = [
+    name
+    for name in MODEL_NAMES
+    if files.exists(
+      os.path.join(export_dir, name, str(serving_version), SAVED_MODEL_FILE)
+    )
+  ]
   config_text = serving_config(serving_base, serving_version, served)
   files.atomic_write(os.path.join(export_dir, SERVING_CONFIG_FILE), config_text)
-  logging.info("Exported step %d as version %d to %s; models.config serves "
-               "version %d", step, version, export_dir, serving_version)
-  return ExportResult(version, paths, step, config_text, serving_version,
-                      removed)
+  logging.info(
+    "Exported step %d as version %d to %s; models.config serves version %d",
+    step,
+    version,
+    export_dir,
+    serving_version,
+  )
+  return ExportResult(
+    version, paths, step, config_text, serving_version, removed
+  )

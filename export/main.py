@@ -8,8 +8,9 @@ Bad flags and files are one line `dcgan-export: error: ...` and exit 2,
 with nothing written.
 """
 
-
 from common import tf_env  # noqa: F401  (must precede TensorFlow)
+
+# isort: split
 
 from absl import flags
 
@@ -17,32 +18,45 @@ from common import cli
 from export import preflight
 
 _WORKDIR = flags.DEFINE_string(
-    "workdir", None, "Required. The training run's --workdir.")
+  "workdir", None, "Required. The training run's --workdir."
+)
 _EXPORT_DIR = flags.DEFINE_string(
-    "export_dir", None,
-    "Required. Where to export: generator/, discriminator/, completer/ "
-    "(and encoder/) versions and models.config.")
+  "export_dir",
+  None,
+  "Required. Where to export: generator/, discriminator/, completer/ "
+  "(and encoder/) versions and models.config.",
+)
 _VERSION = flags.DEFINE_integer(
-    "version", None, "Version number (default: one more than the highest).")
+  "version", None, "Version number (default: one more than the highest)."
+)
 _CHECKPOINT = flags.DEFINE_string(
-    "checkpoint", None, "Checkpoint prefix (default: the latest).")
+  "checkpoint", None, "Checkpoint prefix (default: the latest)."
+)
 _RAW_GENERATOR = flags.DEFINE_boolean(
-    "raw_generator", False,
-    "Export the generator's last weights instead of their moving average "
-    "(the encoder, trained against the average, is then left out).")
+  "raw_generator",
+  False,
+  "Export the generator's last weights instead of their moving average "
+  "(the encoder, trained against the average, is then left out).",
+)
 _SERVING_BASE = flags.DEFINE_string(
-    "serving_base", "/models",
-    "Path at which TensorFlow Serving sees --export_dir (models.config).")
+  "serving_base",
+  "/models",
+  "Path at which TensorFlow Serving sees --export_dir (models.config).",
+)
 # The served completer's limits per request (export/completer.py
 # ServingLimits), checked by export.preflight.
 _MAX_BATCH = flags.DEFINE_integer(
-    "max_batch", 64, "Served completer: most images (or PNGs) per request.")
+  "max_batch", 64, "Served completer: most images (or PNGs) per request."
+)
 _MAX_STEPS = flags.DEFINE_integer(
-    "max_steps", 2000, "Served completer: largest `steps` of a request.")
+  "max_steps", 2000, "Served completer: largest `steps` of a request."
+)
 _MAX_RESTARTS = flags.DEFINE_integer(
-    "max_restarts", 16, "Served completer: largest `restarts` of a request.")
+  "max_restarts", 16, "Served completer: largest `restarts` of a request."
+)
 _MAX_PNG_BYTES = flags.DEFINE_integer(
-    "max_png_bytes", 1 << 20, "Served completer: largest PNG, in bytes.")
+  "max_png_bytes", 1 << 20, "Served completer: largest PNG, in bytes."
+)
 _LIMIT_FLAGS = (_MAX_BATCH, _MAX_STEPS, _MAX_RESTARTS, _MAX_PNG_BYTES)
 
 PROG = "dcgan-export"
@@ -50,14 +64,20 @@ PROG = "dcgan-export"
 
 def main(argv):
   limits = {flag.name: flag.value for flag in _LIMIT_FLAGS}
-  preflight.check_arguments(argv, _WORKDIR.value, _EXPORT_DIR.value,
-                            _VERSION.value, limits)
-  from export import completer, exporter  # pylint: disable=import-outside-toplevel
-  result = exporter.export_models(_WORKDIR.value, _EXPORT_DIR.value,
-                                  _VERSION.value, _CHECKPOINT.value,
-                                  _SERVING_BASE.value,
-                                  limits=completer.ServingLimits(**limits),
-                                  raw_generator=_RAW_GENERATOR.value)
+  preflight.check_arguments(
+    argv, _WORKDIR.value, _EXPORT_DIR.value, _VERSION.value, limits
+  )
+  from export import completer, exporter
+
+  result = exporter.export_models(
+    _WORKDIR.value,
+    _EXPORT_DIR.value,
+    _VERSION.value,
+    _CHECKPOINT.value,
+    _SERVING_BASE.value,
+    limits=completer.ServingLimits(**limits),
+    raw_generator=_RAW_GENERATOR.value,
+  )
   for name, path in result.paths.items():
     print(f"{name}: {path}")
 

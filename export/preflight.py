@@ -13,9 +13,13 @@ from common.errors import ConfigError
 _INT32_MAX = 2**31 - 1
 
 
-def check_arguments(argv: Sequence[str], workdir: Optional[str],
-                    export_dir: Optional[str], version: Optional[int],
-                    limits: Mapping[str, int]) -> None:
+def check_arguments(
+  argv: Sequence[str],
+  workdir: Optional[str],
+  export_dir: Optional[str],
+  version: Optional[int],
+  limits: Mapping[str, int],
+) -> None:
   """Refuses arguments, missing or bad flags, a workdir that is not one.
 
   Args:
@@ -41,5 +45,6 @@ def check_arguments(argv: Sequence[str], workdir: Optional[str],
     raise ConfigError(f"--version={version} must be an integer >= 1")
   for name, value in limits.items():
     if not 1 <= value <= _INT32_MAX:
-      raise ConfigError(f"--{name}={value} must be an integer "
-                        f"between 1 and {_INT32_MAX}")
+      raise ConfigError(
+        f"--{name}={value} must be an integer between 1 and {_INT32_MAX}"
+      )

@@ -8,8 +8,8 @@ anything large.
 
 import dataclasses
 
-from absl import logging
 import tensorflow as tf
+from absl import logging
 
 from export.versions import ExportError
 from inpainting.search_config import SearchConfig
@@ -39,6 +39,7 @@ class ServingLimits:
     max_restarts: Largest `restarts` of complete_options.
     max_png_bytes: Largest PNG of complete_png, in bytes.
   """
+
   max_batch: int = 64
   max_steps: int = 2000
   max_restarts: int = 16
@@ -47,10 +48,15 @@ class ServingLimits:
   def __post_init__(self):
     for field in dataclasses.fields(self):
       value = getattr(self, field.name)
-      if (isinstance(value, bool) or not isinstance(value, int) or
-          not 1 <= value <= _INT32_MAX):
-        raise ExportError(f"{field.name}={value!r} must be an integer "
-                          f"between 1 and {_INT32_MAX}")
+      if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not 1 <= value <= _INT32_MAX
+      ):
+        raise ExportError(
+          f"{field.name}={value!r} must be an integer "
+          f"between 1 and {_INT32_MAX}"
+        )
 
 
 def first_false(ok):
@@ -68,23 +74,91 @@ def assert_all(conditions):
   """
   holds = tf.stack([ok for ok, _ in conditions])
   # A trailing "" for first_false's "none failed".
-  messages = tf.stack([tf.convert_to_tensor(message, tf.string)
-                       for _, message in conditions] + [tf.constant("")])
+  messages = tf.stack(
+    [tf.convert_to_tensor(message, tf.string) for _, message in conditions]
+    + [tf.constant("")]
+  )
   return tf.debugging.Assert(
-      tf.reduce_all(holds), [tf.gather(messages, first_false(holds))])
+    tf.reduce_all(holds), [tf.gather(messages, first_false(holds))]
+  )
 
 
 def in_range(value, low, high):
   return tf.logical_and(value >= low, value <= high)
 
 
-def within_limits(config: SearchConfig, limits: ServingLimits
-                   ) -> SearchConfig:
+def png_conditions(field: str, pngs, size: int, limit: int):
+  """(holds, message) pairs for one PNG input [N], from its header bytes
+  only: byte size at most `limit`, a PNG signature and IHDR, and width and
+  height `size`."""
+  length = tf.strings.length(pngs)
+  # One empty extra PNG and zero padding: every slice below exists, even
+  # for an empty batch or a 3-byte "PNG" (those fail other conditions).
+  padded = tf.strings.join(
+    [tf.concat([pngs, [""]], 0), b"\0" * PNG_HEADER_BYTES]
+  )
+  is_png = tf.logical_and(
+    tf.equal(tf.strings.substr(padded, 0, 8), PNG_SIGNATURE),
+    tf.equal(tf.strings.substr(padded, 12, 4), b"IHDR"),
+  )[:-1]
+  is_png = tf.logical_and(is_png, length >= PNG_HEADER_BYTES)
+
+  # IHDR: width and height, 4-byte unsigned big-endian integers (read as
+  # int64 behind 4 zero bytes, since DecodeRaw has no uint32).
+  def header_uint32(offset):
+    return tf.io.decode_raw(
+      tf.strings.join([b"\0" * 4, tf.strings.substr(padded, offset, 4)]),
+      tf.int64,
+      little_endian=False,
+    )[:, 0]
+
+  width, height = header_uint32(16), header_uint32(20)
+  of_size = tf.logical_and(tf.equal(width, size), tf.equal(height, size))[:-1]
+  small = length <= limit
+  return [
+    (
+      tf.reduce_all(small),
+      tf.strings.format(
+        f"{field}[{{}}] is {{}} bytes; at most {limit} "
+        "(dcgan-export --max_png_bytes)",
+        (
+          first_false(small),
+          tf.gather(tf.concat([length, [0]], 0), first_false(small)),
+        ),
+      ),
+    ),
+    (
+      tf.reduce_all(is_png),
+      tf.strings.format(
+        f"{field}[{{}}] is not a PNG (no PNG signature and IHDR header)",
+        first_false(is_png),
+      ),
+    ),
+    (
+      tf.reduce_all(of_size),
+      tf.strings.format(
+        f"{field}[{{}}] is {{}}x{{}} pixels; the model completes {size}x{size}",
+        (
+          first_false(of_size),
+          tf.gather(width, first_false(of_size)),
+          tf.gather(height, first_false(of_size)),
+        ),
+      ),
+    ),
+  ]
+
+
+def within_limits(config: SearchConfig, limits: ServingLimits) -> SearchConfig:
   """`config` with steps and restarts lowered to the limits, if above."""
   served = dataclasses.replace(
-      config, steps=min(config.steps, limits.max_steps),
-      restarts=min(config.restarts, limits.max_restarts))
+    config,
+    steps=min(config.steps, limits.max_steps),
+    restarts=min(config.restarts, limits.max_restarts),
+  )
   if served != config:
-    logging.info("Served search defaults lowered to the limits: steps %d, "
-                 "restarts %d", served.steps, served.restarts)
+    logging.info(
+      "Served search defaults lowered to the limits: steps %d, restarts %d",
+      served.steps,
+      served.restarts,
+    )
   return served

@@ -38,13 +38,18 @@ class GeneratorModule(tf.Module):
     self.model_variables = backing_variables(generator)
     self.max_count = max_count
     self.generate = tf.function(
-        self._generate,
-        input_signature=[tf.TensorSpec([None, generator.z_dim], tf.float32,
-                                       name="z")])
+      self._generate,
+      input_signature=[
+        tf.TensorSpec([None, generator.z_dim], tf.float32, name="z")
+      ],
+    )
     self.sample = tf.function(
-        self._sample,
-        input_signature=[tf.TensorSpec([], tf.int32, name="count"),
-                         tf.TensorSpec([], tf.int64, name="seed")])
+      self._sample,
+      input_signature=[
+        tf.TensorSpec([], tf.int32, name="count"),
+        tf.TensorSpec([], tf.int64, name="seed"),
+      ],
+    )
 
   def signatures(self):
     return {"serving_default": self.generate, "sample": self.sample}
@@ -54,18 +59,25 @@ class GeneratorModule(tf.Module):
 
   def _sample(self, count, seed):
     ok = tf.debugging.Assert(
-        tf.logical_and(count >= 1, count <= self.max_count),
-        [tf.strings.format(f"count={{}} must be between 1 and "
-                           f"{self.max_count} images", count)])
+      tf.logical_and(count >= 1, count <= self.max_count),
+      [
+        tf.strings.format(
+          f"count={{}} must be between 1 and {self.max_count} images", count
+        )
+      ],
+    )
     # The draw depends on the check: a huge count never allocates.
     with tf.control_dependencies([ok]):
       count = tf.identity(count)
     # Stateless: the served model holds no random state, so one seed gives
     # one z on every server and replica.
     z = tf.random.stateless_uniform(
-        tf.stack([count, self.generator.z_dim]),
-        seed=tf.stack([seed, tf.constant(0, tf.int64)]),
-        minval=-1.0, maxval=1.0, dtype=tf.float32)
+      tf.stack([count, self.generator.z_dim]),
+      seed=tf.stack([seed, tf.constant(0, tf.int64)]),
+      minval=-1.0,
+      maxval=1.0,
+      dtype=tf.float32,
+    )
     return {"images": self.generator(z, training=False), "z": z}
 
 
@@ -78,9 +90,11 @@ class DiscriminatorModule(tf.Module):
     self.model_variables = backing_variables(discriminator)
     size, channels = discriminator.image_size, discriminator.channels
     self.discriminate = tf.function(
-        self._discriminate,
-        input_signature=[tf.TensorSpec([None, size, size, channels],
-                                       tf.float32, name="images")])
+      self._discriminate,
+      input_signature=[
+        tf.TensorSpec([None, size, size, channels], tf.float32, name="images")
+      ],
+    )
 
   def signatures(self):
     return {"serving_default": self.discriminate}
@@ -100,11 +114,12 @@ class EncoderModule(tf.Module):
     self.model_variables = backing_variables(encoder)
     size, channels = encoder.image_size, encoder.channels
     self.encode = tf.function(
-        self._encode,
-        input_signature=[tf.TensorSpec([None, size, size, channels],
-                                       tf.float32, name="images"),
-                         tf.TensorSpec([None, size, size, 1], tf.float32,
-                                       name="masks")])
+      self._encode,
+      input_signature=[
+        tf.TensorSpec([None, size, size, channels], tf.float32, name="images"),
+        tf.TensorSpec([None, size, size, 1], tf.float32, name="masks"),
+      ],
+    )
 
   def signatures(self):
     return {"serving_default": self.encode}

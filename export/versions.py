@@ -35,15 +35,22 @@ def existing_versions(model_base: str) -> List[int]:
   """Sorted integer version directories under model_base (others ignored)."""
   if not files.isdir(model_base):
     return []
-  return sorted(int(name) for name in files.listdir(model_base)
-                if name.isdigit() and files.isdir(os.path.join(model_base,
-                                                               name)))
+  return sorted(
+    int(name)
+    for name in files.listdir(model_base)
+    if name.isdigit() and files.isdir(os.path.join(model_base, name))
+  )
 
 
 def all_versions(export_dir: str, model_names: Sequence[str]) -> List[int]:
   """Every version any of the models has, complete or not."""
-  return sorted({v for name in model_names
-                 for v in existing_versions(os.path.join(export_dir, name))})
+  return sorted(
+    {
+      v
+      for name in model_names
+      for v in existing_versions(os.path.join(export_dir, name))
+    }
+  )
 
 
 def next_version(export_dir: str, model_names: Sequence[str]) -> int:
@@ -55,23 +62,33 @@ def next_version(export_dir: str, model_names: Sequence[str]) -> int:
   return max(all_versions(export_dir, model_names), default=0) + 1
 
 
-def check_version_is_free(export_dir: str, model_names: Sequence[str],
-                          version: int):
+def check_version_is_free(
+  export_dir: str, model_names: Sequence[str], version: int
+):
   if version < 1:
     raise ExportError(f"--version={version} must be an integer >= 1")
   for name in model_names:
     path = os.path.join(export_dir, name, str(version))
     if files.exists(path):
-      raise ExportError(f"{path} already exists; exported versions are never "
-                        "overwritten (omit --version to take the next one)")
+      raise ExportError(
+        f"{path} already exists; exported versions are never "
+        "overwritten (omit --version to take the next one)"
+      )
 
 
-def make_marker(model: str, version: int, step: int, staging: str,
-                **extra) -> Dict:
+def make_marker(
+  model: str, version: int, step: int, staging: str, **extra
+) -> Dict:
   """The marker of one exported model; `staging` is the staging dir."""
-  return {"format": MARKER_FORMAT, "model": model, "version": version,
-          "step": step, "staging": os.path.basename(staging),
-          "owner": owners.Owner.this_process().to_dict(), **extra}
+  return {
+    "format": MARKER_FORMAT,
+    "model": model,
+    "version": version,
+    "step": step,
+    "staging": os.path.basename(staging),
+    "owner": owners.Owner.this_process().to_dict(),
+    **extra,
+  }
 
 
 def write_marker(saved_model_dir: str, marker: Dict) -> str:
@@ -84,8 +101,7 @@ def write_marker(saved_model_dir: str, marker: Dict) -> str:
 def read_marker(saved_model_dir: str) -> Optional[Dict]:
   """The marker of an exported model dir; None when it has none (not ours)."""
   try:
-    marker = json.loads(files.read(os.path.join(saved_model_dir,
-                                                MARKER_FILE)))
+    marker = json.loads(files.read(os.path.join(saved_model_dir, MARKER_FILE)))
   except (OSError, ValueError):
     return None
   if not isinstance(marker, dict) or marker.get("format") != MARKER_FORMAT:
@@ -102,8 +118,7 @@ def _dead_owner(marker: Dict) -> Optional[owners.Owner]:
   return owner
 
 
-def remove_abandoned(export_dir: str, model_names: Sequence[str]
-                     ) -> List[str]:
+def remove_abandoned(export_dir: str, model_names: Sequence[str]) -> List[str]:
   """Deletes what killed exports left in export_dir; returns the paths.
 
   - staging folders `.export-HOST.PID.START` whose process is gone;
@@ -113,8 +128,9 @@ def remove_abandoned(export_dir: str, model_names: Sequence[str]
   """
   removed = owners.remove_abandoned(export_dir, STAGING_PREFIX)
   for path in removed:
-    logging.info("Removed %s, the staging folder of an export that was "
-                 "killed", path)
+    logging.info(
+      "Removed %s, the staging folder of an export that was killed", path
+    )
   # Complete by the readers' definition: the required models. A version
   # without the optional encoder is complete, never a leftover.
   complete = set(complete_versions(export_dir))
@@ -127,13 +143,19 @@ def remove_abandoned(export_dir: str, model_names: Sequence[str]
       # Only a marker that describes this very dir: a copy moved elsewhere
       # by hand is the user's.
       ours = marker and (marker.get("model"), marker.get("version")) == (
-          name, version)
+        name,
+        version,
+      )
       owner = _dead_owner(marker) if ours else None
       if owner is None:
         continue
       files.rmtree(path)
       removed.append(path)
-      logging.warning("Removed %s: version %d was left incomplete by an "
-                      "export that was killed (%s)", path, version,
-                      owner.describe())
+      logging.warning(
+        "Removed %s: version %d was left incomplete by an "
+        "export that was killed (%s)",
+        path,
+        version,
+        owner.describe(),
+      )
   return removed

@@ -21,6 +21,7 @@ def _opencv(flag) -> Callable:
     filled = cv2.inpaint(values, hole, OPENCV_RADIUS, flag)
     filled = filled.reshape(values.shape)  # cv2 drops a channel axis of 1
     return filled.astype(np.float32) / 127.5 - 1.0
+
   return inpaint
 
 
@@ -30,9 +31,9 @@ def biharmonic(image, mask):
 
 
 BASELINES: Dict[str, Callable] = {
-    "telea": _opencv(cv2.INPAINT_TELEA),
-    "ns": _opencv(cv2.INPAINT_NS),
-    "biharmonic": biharmonic,
+  "telea": _opencv(cv2.INPAINT_TELEA),
+  "ns": _opencv(cv2.INPAINT_NS),
+  "biharmonic": biharmonic,
 }
 
 
@@ -40,7 +41,8 @@ def run_baseline(name: str, images, masks) -> np.ndarray:
   """Completes a batch [B, H, W, C] in [-1, 1] with one classical method."""
   inpaint = BASELINES[name]
   images, masks = np.asarray(images, np.float32), np.asarray(masks, np.float32)
-  filled = np.stack([inpaint(image, mask) for image, mask in zip(images,
-                                                                 masks)])
+  filled = np.stack(
+    [inpaint(image, mask) for image, mask in zip(images, masks)]
+  )
   # Known pixels stay exactly as given, as in our completion.
   return masks * images + (1 - masks) * filled

@@ -12,16 +12,21 @@ import tensorflow as tf
 def _neighbour_sum(x):
   """Sum of the 4-neighbours of every pixel; outside the image counts as 0."""
   padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]])
-  return (padded[:, :-2, 1:-1] + padded[:, 2:, 1:-1] +
-          padded[:, 1:-1, :-2] + padded[:, 1:-1, 2:])
+  return (
+    padded[:, :-2, 1:-1]
+    + padded[:, 2:, 1:-1]
+    + padded[:, 1:-1, :-2]
+    + padded[:, 1:-1, 2:]
+  )
 
 
 def _per_image_dot(a, b):
   return tf.reduce_sum(a * b, axis=[1, 2, 3], keepdims=True)
 
 
-def poisson_blend(images, generated, masks, max_iterations: int = 2000,
-                  tolerance: float = 1e-6):
+def poisson_blend(
+  images, generated, masks, max_iterations: int = 2000, tolerance: float = 1e-6
+):
   """Blends `generated` into the holes of `images`.
 
   Solves, for every missing pixel p with in-image neighbours N(p):
@@ -51,8 +56,11 @@ def poisson_blend(images, generated, masks, max_iterations: int = 2000,
     return hole * (neighbours * x - _neighbour_sum(x))
 
   # Right-hand side: G's Laplacian plus the known neighbours' values.
-  b = hole * (neighbours * generated - _neighbour_sum(generated) +
-              _neighbour_sum(masks * images))
+  b = hole * (
+    neighbours * generated
+    - _neighbour_sum(generated)
+    + _neighbour_sum(masks * images)
+  )
   x = hole * generated
   r = b - apply_a(x)
   p = r
@@ -62,8 +70,7 @@ def poisson_blend(images, generated, masks, max_iterations: int = 2000,
 
   def not_done(i, x, r, p, rr):
     del x, r, p
-    return tf.logical_and(i < max_iterations,
-                          tf.reduce_any(rr > threshold))
+    return tf.logical_and(i < max_iterations, tf.reduce_any(rr > threshold))
 
   def iterate(i, x, r, p, rr):
     ap = apply_a(p)

@@ -16,8 +16,9 @@ record, so a killed job loses at most the images in flight.
 
 # Workers import this module first (the DoFn's pickle names it): TensorFlow's
 # console set-up must come before TensorFlow.
-from common import tf_env  # noqa: F401  isort: skip
+from common import tf_env  # noqa: F401
 
+# isort: split
 
 import hashlib
 import json
@@ -26,29 +27,38 @@ import time
 from typing import Dict, Iterator, List, Optional
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 import numpy as np
+from apache_beam.metrics import Metrics
 
-from common import files, image_files, masks as masks_lib, pixels
+from common import files, image_files, pixels
+from common import masks as masks_lib
 from common.errors import InputError, UserError
 from inpainting import image_io
-
-from inpainting.bulk_job import (FAILED_DIR, FULL_RESOLUTION_DIR,
-                                 MASK_DIR_PREFIX, TFRECORD_PREFIX, BulkJob,
-                                 done_path)
+from inpainting.bulk_job import (
+  FAILED_DIR,
+  FULL_RESOLUTION_DIR,
+  MASK_DIR_PREFIX,
+  TFRECORD_PREFIX,
+  BulkJob,
+  done_path,
+)
 
 
 def _tfrecord_element(record: bytes) -> Dict:
   """A tf.train.Example with image/encoded (and image/filename) -> element.
 
   Without a file name the image is named by its content's hash."""
-  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  import tensorflow as tf
+
   example = tf.train.Example.FromString(record)
   feature = example.features.feature
   data = feature["image/encoded"].bytes_list.value[0]
   filename = feature["image/filename"].bytes_list.value
-  name = (os.path.splitext(filename[0].decode("utf-8"))[0] if filename else
-          hashlib.sha1(data).hexdigest()[:16])
+  name = (
+    os.path.splitext(filename[0].decode("utf-8"))[0]
+    if filename
+    else hashlib.sha1(data).hexdigest()[:16]
+  )
   return {"index": None, "path": None, "name": name, "data": data}
 
 
@@ -60,15 +70,19 @@ def read_inputs(pipeline, images: str, input_list: Optional[str]):
     input_list: For files, the launcher's listing (`bulk_job.list_inputs`).
   """
   if images.startswith(TFRECORD_PREFIX):
-    return (pipeline
-            | "ReadTFRecords" >> beam.io.ReadFromTFRecord(
-                images[len(TFRECORD_PREFIX):])
-            | "Parse" >> beam.Map(_tfrecord_element))
-  return (pipeline
-          | "ReadList" >> beam.io.ReadFromText(input_list)
-          | "ParseList" >> beam.Map(json.loads)
-          # One file reads as one bundle: spread it over the workers.
-          | "Spread" >> beam.Reshuffle())
+    return (
+      pipeline
+      | "ReadTFRecords"
+      >> beam.io.ReadFromTFRecord(images[len(TFRECORD_PREFIX) :])
+      | "Parse" >> beam.Map(_tfrecord_element)
+    )
+  return (
+    pipeline
+    | "ReadList" >> beam.io.ReadFromText(input_list)
+    | "ParseList" >> beam.Map(json.loads)
+    # One file reads as one bundle: spread it over the workers.
+    | "Spread" >> beam.Reshuffle()
+  )
 
 
 class CompleteBatch(beam.DoFn):
@@ -86,45 +100,56 @@ class CompleteBatch(beam.DoFn):
     self.batch_ms = Metrics.distribution("dcgan_bulk", "batch_ms")
 
   def setup(self):
-    from inpainting import complete, saved_models  # pylint: disable=import-outside-toplevel
-    from inpainting.search_config import default_config  # pylint: disable=import-outside-toplevel
-    self.gan = saved_models.load_exported_gan(self.job.model_dir,
-                                              self.job.version)
+    from inpainting import complete, saved_models
+    from inpainting.search_config import default_config
+
+    self.gan = saved_models.load_exported_gan(
+      self.job.model_dir, self.job.version
+    )
     config = default_config(self.gan.encode is not None, **self.job.search)
     self.completer = complete.Completer(self.gan, config, self.job.batch_size)
-    self.specs = (None if self.job.mask_specs[0].startswith(MASK_DIR_PREFIX)
-                  else masks_lib.parse_specs(self.job.mask_specs))
+    self.specs = (
+      None
+      if self.job.mask_specs[0].startswith(MASK_DIR_PREFIX)
+      else masks_lib.parse_specs(self.job.mask_specs)
+    )
     self.image_key = complete.image_key
 
   def _prepare(self, element):
     """(image, mask, original pixels) of one element; InputError if bad."""
     label = element["path"] or element["name"]
     try:
-      data = (element["data"] if element["path"] is None else
-              files.read(element["path"], "rb"))
+      data = (
+        element["data"]
+        if element["path"] is None
+        else files.read(element["path"], "rb")
+      )
     except OSError as e:
-      raise InputError(f"{label}: cannot read it ({e.strerror or e})"
-                       ) from None
+      raise InputError(f"{label}: cannot read it ({e.strerror or e})") from None
     # Decoded at the model's channels, as dcgan-complete reads a file; the
     # full-resolution output keeps the file's own channels.
     image = pixels.to_model_image(
-        _decode(data, label, self.gan.channels), self.gan.image_size,
-        self.gan.channels).numpy()
+      _decode(data, label, self.gan.channels),
+      self.gan.image_size,
+      self.gan.channels,
+    ).numpy()
     original = _decode(data, label, 0).numpy()
     return image, self._mask(element, original.shape[:2]), original
 
   def _mask(self, element, image_shape) -> np.ndarray:
     size, name = self.gan.image_size, element["name"]
     if self.specs is None:
-      folder = self.job.mask_specs[0][len(MASK_DIR_PREFIX):]
+      folder = self.job.mask_specs[0][len(MASK_DIR_PREFIX) :]
       path = os.path.join(folder, *name.split("/")) + ".png"
       if not files.exists(path):
         raise InputError(f"{path}: no mask file for {name}")
       shape = tuple(image_files.read_pixels(path, 1).shape[:2])
       if shape != tuple(image_shape):
-        raise InputError(f"{path}: the mask is {shape[1]}x{shape[0]} "
-                         f"pixels, its image {image_shape[1]}x"
-                         f"{image_shape[0]}")
+        raise InputError(
+          f"{path}: the mask is {shape[1]}x{shape[0]} "
+          f"pixels, its image {image_shape[1]}x"
+          f"{image_shape[0]}"
+        )
       mask = masks_lib.from_file(path, size)
       masks_lib.check_mask(mask, path)
       return mask
@@ -133,9 +158,9 @@ class CompleteBatch(beam.DoFn):
     # have no listing, so their key picks the spec.
     index = key if element["index"] is None else element["index"]
     spec = self.specs[index % len(self.specs)]
-    return masks_lib.make_masks([spec], 1, size,
-                                seed=self.completer.config.seed,
-                                keys=[key])[0]
+    return masks_lib.make_masks(
+      [spec], 1, size, seed=self.completer.config.seed, keys=[key]
+    )[0]
 
   def process(self, batch: List[Dict]) -> Iterator:
     started = time.perf_counter()
@@ -150,7 +175,7 @@ class CompleteBatch(beam.DoFn):
       group = groups.pop()
       try:
         yield from self._complete(group, started)
-      except Exception as e:  # pylint: disable=broad-except
+      except Exception as e:
         if len(group) == 1:  # One image the export refuses: dead letter.
           yield self._failure(group[0][0], e)
         else:
@@ -163,17 +188,20 @@ class CompleteBatch(beam.DoFn):
     result = self.completer(np.stack(images), np.stack(masks), keys)
     seconds = (time.perf_counter() - started) / len(group)
     for i, element in enumerate(elements):
-      outputs = self._write(element["name"], result, i, masks[i],
-                            originals[i])
-      record = {"input": element["path"] or element["name"],
-                "name": element["name"], "outputs": outputs,
-                "loss": float(result.loss[i]),
-                "steps_run": int(self.completer.config.steps),
-                "seconds": round(seconds, 4)}
-      files.makedirs(os.path.dirname(done_path(self.job.out,
-                                               element["name"])))
-      files.atomic_write(done_path(self.job.out, element["name"]),
-                         json.dumps(record, sort_keys=True))
+      outputs = self._write(element["name"], result, i, masks[i], originals[i])
+      record = {
+        "input": element["path"] or element["name"],
+        "name": element["name"],
+        "outputs": outputs,
+        "loss": float(result.loss[i]),
+        "steps_run": int(self.completer.config.steps),
+        "seconds": round(seconds, 4),
+      }
+      files.makedirs(os.path.dirname(done_path(self.job.out, element["name"])))
+      files.atomic_write(
+        done_path(self.job.out, element["name"]),
+        json.dumps(record, sort_keys=True),
+      )
       self.completed.inc()
       yield record
 
@@ -181,13 +209,14 @@ class CompleteBatch(beam.DoFn):
     """Writes an image's PNGs (a finished one is never rewritten)."""
     parts = name.split("/")
     planned = {
-        "blended": lambda: result.blended[i],
-        "completed": lambda: result.completed[i],
-        "uncertainty": lambda: pixels.spread_as_image(result.uncertainty[i]),
+      "blended": lambda: result.blended[i],
+      "completed": lambda: result.completed[i],
+      "uncertainty": lambda: pixels.spread_as_image(result.uncertainty[i]),
     }
     if self.job.full_resolution:
       planned[FULL_RESOLUTION_DIR] = lambda: image_io.write_back(
-          original, result.blended[i], mask)
+        original, result.blended[i], mask
+      )
     written = []
     for kind, make in planned.items():
       path = os.path.join(self.job.out, kind, *parts) + ".png"
@@ -199,13 +228,19 @@ class CompleteBatch(beam.DoFn):
   def _failure(self, element, error: Exception) -> beam.pvalue.TaggedOutput:
     self.failed.inc()
     reason = " ".join(str(error).split())[:300] or type(error).__name__
-    return beam.pvalue.TaggedOutput("failed", {
+    return beam.pvalue.TaggedOutput(
+      "failed",
+      {
         "input": element["path"] or element["name"],
-        "name": element["name"], "reason": reason})
+        "name": element["name"],
+        "reason": reason,
+      },
+    )
 
 
 def _decode(data: bytes, label: str, channels: int):
-  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  import tensorflow as tf
+
   try:
     return pixels.decode(tf.constant(data), channels)
   except tf.errors.OpError:
@@ -234,19 +269,23 @@ def _write_failure(failure: Dict, out: str):
   files.atomic_write(path, text)
 
 
-def build(pipeline, job: BulkJob, images: str,
-          input_list: Optional[str] = None):
+def build(
+  pipeline, job: BulkJob, images: str, input_list: Optional[str] = None
+):
   """Adds the completion to `pipeline`; returns the completed records."""
-  elements = (read_inputs(pipeline, images, input_list)
-              | "SkipDone" >> beam.ParDo(_SkipDone(job.out)))
-  results = (elements
-             # Fixed batches (the last one smaller): Beam's adaptive sizes
-             # start at 1, and an image's result is the same in any batch.
-             | "Batch" >> beam.BatchElements(min_batch_size=job.batch_size,
-                                             max_batch_size=job.batch_size)
-             | "Complete" >> beam.ParDo(CompleteBatch(job)).with_outputs(
-                 "failed", main="completed"))
+  elements = read_inputs(
+    pipeline, images, input_list
+  ) | "SkipDone" >> beam.ParDo(_SkipDone(job.out))
+  results = (
+    elements
+    # Fixed batches (the last one smaller): Beam's adaptive sizes
+    # start at 1, and an image's result is the same in any batch.
+    | "Batch"
+    >> beam.BatchElements(
+      min_batch_size=job.batch_size, max_batch_size=job.batch_size
+    )
+    | "Complete"
+    >> beam.ParDo(CompleteBatch(job)).with_outputs("failed", main="completed")
+  )
   _ = results.failed | "WriteFailures" >> beam.Map(_write_failure, job.out)
   return results.completed
-
-

@@ -31,8 +31,14 @@ FAILED_FILE = "failed.jsonl"
 TFRECORD_PREFIX = "tfrecord:"
 MASK_DIR_PREFIX = "dir:"
 # What --out may hold besides our outputs for a rerun into it.
-OWN_ENTRIES = set(OUTPUT_KINDS) | {FULL_RESOLUTION_DIR, DONE_DIR, FAILED_DIR,
-                                    INPUTS_FILE, MANIFEST_FILE, FAILED_FILE}
+OWN_ENTRIES = set(OUTPUT_KINDS) | {
+  FULL_RESOLUTION_DIR,
+  DONE_DIR,
+  FAILED_DIR,
+  INPUTS_FILE,
+  MANIFEST_FILE,
+  FAILED_FILE,
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +54,7 @@ class BulkJob:
     batch_size: Images per compiled call.
     full_resolution: Also write full_resolution/NAME.png.
   """
+
   model_dir: str
   version: int
   mask_specs: Sequence[str]
@@ -73,8 +80,9 @@ def check_out_dir(out: str, image_set: Optional[image_io.ImageSet]):
     InputError: naming --out and the reason.
   """
   try:
-    entries = ({e.rstrip("/") for e in files.listdir(out)}
-               if files.isdir(out) else set())
+    entries = (
+      {e.rstrip("/") for e in files.listdir(out)} if files.isdir(out) else set()
+    )
   except OSError as e:
     raise InputError(f"--out={out}: cannot list it ({e.strerror})") from None
   if not entries:
@@ -83,21 +91,26 @@ def check_out_dir(out: str, image_set: Optional[image_io.ImageSet]):
   strangers = sorted(entries - OWN_ENTRIES)
   if DONE_DIR not in entries or strangers:
     raise InputError(
-        f"--out={out}: holds {', '.join(strangers[:3]) or 'files'} that no "
-        "dcgan-complete-bulk run wrote; give a new or empty directory, or "
-        "the --out of an earlier run to complete what it left")
+      f"--out={out}: holds {', '.join(strangers[:3]) or 'files'} that no "
+      "dcgan-complete-bulk run wrote; give a new or empty directory, or "
+      "the --out of an earlier run to complete what it left"
+    )
   if image_set and image_set.base and image_io.is_within(out, image_set.base):
-    raise InputError(f"--out={out}: is inside {image_set.base}, the folder "
-                     f"--images={image_set.pattern} reads; give a directory "
-                     "outside it")
+    raise InputError(
+      f"--out={out}: is inside {image_set.base}, the folder "
+      f"--images={image_set.pattern} reads; give a directory "
+      "outside it"
+    )
 
 
 def list_inputs(image_set: image_io.ImageSet, out: str) -> str:
   """Writes OUT/inputs.jsonl, one line per input file (index, path, name)
   in dcgan-complete's order; returns its path. Workers read it, so a
   million paths never travel in the job graph."""
-  text = "".join(json.dumps({"index": i, "path": f.path, "name": f.name}) +
-                 "\n" for i, f in enumerate(image_set.files))
+  text = "".join(
+    json.dumps({"index": i, "path": f.path, "name": f.name}) + "\n"
+    for i, f in enumerate(image_set.files)
+  )
   path = os.path.join(out, INPUTS_FILE)
   if not files.exists(path) or files.read(path) != text:
     files.atomic_write(path, text)
@@ -118,10 +131,12 @@ def gather(out: str) -> Dict[str, int]:
   ones') and failed.jsonl (failures not completed since); returns counts."""
   done = _records(os.path.join(out, DONE_DIR))
   done_names = {r["name"] for r in done}
-  failed = [r for r in _records(os.path.join(out, FAILED_DIR))
-            if r["name"] not in done_names]
-  for name, records in ((MANIFEST_FILE, done),
-                        (FAILED_FILE, failed)):
+  failed = [
+    r
+    for r in _records(os.path.join(out, FAILED_DIR))
+    if r["name"] not in done_names
+  ]
+  for name, records in ((MANIFEST_FILE, done), (FAILED_FILE, failed)):
     path = os.path.join(out, name)
     text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in records)
     # A rerun with nothing to do writes nothing.
@@ -150,8 +165,7 @@ def remove_dead_writers_files(out: str) -> List[str]:
 def _count_done(out: str) -> int:
   total = 0
   for _, _, names in os.walk(os.path.join(out, DONE_DIR)):
-    total += sum(n.endswith(".json") and not n.startswith(".")
-                 for n in names)
+    total += sum(n.endswith(".json") and not n.startswith(".") for n in names)
   return total
 
 
@@ -182,14 +196,19 @@ class Progress:
       rate = (done - first) / (time.perf_counter() - start)
       left = self.total - done
       eta = f"{left / rate:.0f} s" if rate > 0 else "unknown"
-      print(f"{self.prog}: {done}/{self.total} images, {rate:.2f} images/s, "
-            f"ETA {eta}", file=sys.stderr, flush=True)
+      print(
+        f"{self.prog}: {done}/{self.total} images, {rate:.2f} images/s, "
+        f"ETA {eta}",
+        file=sys.stderr,
+        flush=True,
+      )
 
 
 def pipeline_options(beam_args: Sequence[str], workers: int):
   """Beam's options: the user's Beam flags, or by default the DirectRunner
   in multi-processing mode (one model per worker process)."""
-  from apache_beam.options.pipeline_options import PipelineOptions  # pylint: disable=import-outside-toplevel
+  from apache_beam.options.pipeline_options import PipelineOptions
+
   args = list(beam_args)
   if not any(a.startswith("--runner") for a in args):
     args += ["--runner=DirectRunner"]
@@ -205,14 +224,17 @@ def pipeline_options(beam_args: Sequence[str], workers: int):
 
 
 def is_direct(beam_args: Sequence[str]) -> bool:
-  runners = [a.split("=", 1)[-1] for a in beam_args
-             if a.startswith("--runner")]
+  runners = [a.split("=", 1)[-1] for a in beam_args if a.startswith("--runner")]
   return not runners or runners[-1] in ("DirectRunner", "direct")
 
 
-def run_bulk(job: BulkJob, images: str, beam_args: Sequence[str] = (),
-             workers: int = 1, prog: str = "dcgan-complete-bulk"
-             ) -> Dict[str, int]:
+def run_bulk(
+  job: BulkJob,
+  images: str,
+  beam_args: Sequence[str] = (),
+  workers: int = 1,
+  prog: str = "dcgan-complete-bulk",
+) -> Dict[str, int]:
   """Runs the pipeline to the end, then writes the manifest.
 
   Args:
@@ -231,20 +253,22 @@ def run_bulk(job: BulkJob, images: str, beam_args: Sequence[str] = (),
   # Beam's INFO lines (its imports, the job service, the workers' forwarded
   # logs) are not ours.
   logging.getLogger("apache_beam").setLevel(logging.ERROR)
-  import apache_beam as beam  # pylint: disable=import-outside-toplevel
-  from inpainting import bulk  # pylint: disable=import-outside-toplevel
-  image_set = (None if is_tfrecord(images) else
-               image_io.find_image_files(images))
+  import apache_beam as beam
+
+  from inpainting import bulk
+
+  image_set = None if is_tfrecord(images) else image_io.find_image_files(images)
   check_out_dir(job.out, image_set)
   remove_dead_writers_files(job.out)
   try:
     files.makedirs(os.path.join(job.out, DONE_DIR))
     input_list = list_inputs(image_set, job.out) if image_set else None
   except OSError as e:
-    raise InputError(f"--out={job.out}: cannot write in it "
-                     f"({e.strerror or e})") from None
+    raise InputError(
+      f"--out={job.out}: cannot write in it ({e.strerror or e})"
+    ) from None
   total = len(image_set.files) if image_set else None
-  watch = (total and is_direct(beam_args) and not files.is_url(job.out))
+  watch = total and is_direct(beam_args) and not files.is_url(job.out)
   with Progress(job.out, total, prog) if watch else contextlib.nullcontext():
     with beam.Pipeline(options=pipeline_options(beam_args, workers)) as p:
       bulk.build(p, job, images, input_list)

@@ -30,48 +30,51 @@ from common import tf_env  # noqa: F401  (must precede TensorFlow)
 from absl import flags
 
 from common import cli, config_flags
-from common.errors import InputError
-from inpainting import preflight
+from inpainting import commands
 from inpainting.search_config import SearchConfig
 
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "Export dir (required).")
 _VERSION = flags.DEFINE_integer("version", None, "Model version (latest).")
 _IMAGES = flags.DEFINE_string(
-    "images", None, "Image file, folder or glob, or tfrecord:GLOB.")
-_MASK = flags.DEFINE_list("mask", ["center"],
-                          "Mask spec(s) as dcgan-complete's, or dir:FOLDER.")
+  "images", None, "Image file, folder or glob, or tfrecord:GLOB."
+)
+_MASK = flags.DEFINE_list(
+  "mask", ["center"], "Mask spec(s) as dcgan-complete's, or dir:FOLDER."
+)
 _OUT = flags.DEFINE_string(
-    "out", None, "Output directory: new, empty, or an earlier run's.")
-_SEARCH = config_flags.define_flags(SearchConfig(), {
-    name: name for name in ("steps", "restarts", "average_best", "seed",
-                            "prior_weight", "learning_rate", "pool_size")})
+  "out", None, "Output directory: new, empty, or an earlier run's."
+)
+_SEARCH = config_flags.define_flags(
+  SearchConfig(), {name: name for name in commands.SEARCH_FLAGS}
+)
 _BATCH_SIZE = flags.DEFINE_integer("batch_size", 64, "Images per call.")
 _WORKERS = flags.DEFINE_integer(
-    "workers", 1, "DirectRunner worker processes (one model each).")
+  "workers", 1, "DirectRunner worker processes (one model each)."
+)
 _FULL_RESOLUTION = flags.DEFINE_bool(
-    "full_resolution", False, "Also write full_resolution/NAME.png.")
+  "full_resolution", False, "Also write full_resolution/NAME.png."
+)
 
 PROG = "dcgan-complete-bulk"
 
 
 def main(argv):
   _SEARCH.apply(SearchConfig())  # refuses a bad value before TensorFlow
-  beam_args = preflight.check_bulk_inputs(
-      argv, _MODEL_DIR.value, _IMAGES.value, _MASK.value, _OUT.value,
-      _BATCH_SIZE.value, _VERSION.value, _WORKERS.value)
-  from inpainting import bulk_job, saved_models  # pylint: disable=import-outside-toplevel
-  gan = saved_models.load_exported_gan(_MODEL_DIR.value, _VERSION.value)
-  job = bulk_job.BulkJob(_MODEL_DIR.value, gan.version, tuple(_MASK.value),
-                     _OUT.value, _SEARCH.overrides(), _BATCH_SIZE.value,
-                     _FULL_RESOLUTION.value)
-  counts = bulk_job.run_bulk(job, _IMAGES.value, beam_args, _WORKERS.value,
-                             PROG)
-  print(f"{counts['completed']} images completed in {_OUT.value} "
-        f"({counts['failed']} failed: failed.jsonl)")
-  if not counts["completed"]:
-    raise InputError(f"--images={_IMAGES.value}: no image could be "
-                     f"completed; the reasons are in {_OUT.value}/"
-                     "failed.jsonl")
+  commands.complete_bulk(
+    argv,
+    _SEARCH.overrides(),
+    prog=PROG,
+    **config_flags.values(
+      _MODEL_DIR,
+      _VERSION,
+      _IMAGES,
+      _MASK,
+      _OUT,
+      _BATCH_SIZE,
+      _WORKERS,
+      _FULL_RESOLUTION,
+    ),
+  )
 
 
 def run():

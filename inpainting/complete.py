@@ -1,37 +1,31 @@
 """Completion of image batches and files with an exported GAN."""
 
 import dataclasses
-import errno
-import json
-import os
 import sys
 import time
 import zlib
-from typing import Callable, Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
-from absl import logging
 import numpy as np
 import tensorflow as tf
 import tqdm
+from absl import logging
 
-from common import files, image_files, masks as masks_lib, owners, pixels
-from inpainting import figures, image_io
+from common import image_files, pixels
+from common import masks as masks_lib
+from common.errors import InputError
+from inpainting import image_io, outputs
 from inpainting import metrics as metrics_lib
 from inpainting.completion_graph import search_and_blend
-from common.errors import InputError
 from inpainting.saved_models import ExportedGan
 from inpainting.search import LatentSearch, SearchConfig
 from inpainting.search_config import default_config
-
-# The figure shows the first images only; every image is written as files.
-FIGURE_ROWS = 16
-# Names the staging directory beside --out (owners.owned_name).
-STAGING_PREFIX = ".dcgan-complete-"
 
 
 @dataclasses.dataclass
 class Completion:
   """NumPy arrays for a batch of B images."""
+
   generated: np.ndarray  # G(z*) [B, H, W, C]
   completed: np.ndarray  # known pixels + G(z*) in the hole
   blended: np.ndarray  # known pixels + Poisson-blended G(z*)
@@ -51,21 +45,29 @@ class Completer:
     batch_size: Images per compiled call (bounds memory).
   """
 
-  def __init__(self, gan: ExportedGan, config: Optional[SearchConfig] = None,
-               batch_size: int = 64):
+  def __init__(
+    self,
+    gan: ExportedGan,
+    config: Optional[SearchConfig] = None,
+    batch_size: int = 64,
+  ):
     self.gan = gan
     config = config or default_config(gan.encode is not None)
     self.config = config
     self.batch_size = batch_size
-    search = LatentSearch(gan.generate, gan.discriminate, gan.z_dim, config,
-                          encode=gan.encode)
+    search = LatentSearch(
+      gan.generate, gan.discriminate, gan.z_dim, config, encode=gan.encode
+    )
     shape = [None, gan.image_size, gan.image_size]
 
     # One trace serves every batch size.
-    @tf.function(input_signature=[
+    @tf.function(
+      input_signature=[
         tf.TensorSpec(shape + [gan.channels], tf.float32),
         tf.TensorSpec(shape + [1], tf.float32),
-        tf.TensorSpec([None], tf.int64)])
+        tf.TensorSpec([None], tf.int64),
+      ]
+    )
     def complete(images, masks, keys):
       return search_and_blend(search, images, masks, image_keys=keys)
 
@@ -86,25 +88,38 @@ class Completer:
     keys = np.asarray(keys, np.int64)
     expected = (self.gan.image_size, self.gan.image_size)
     if images.shape[1:3] != expected or masks.shape[1:3] != expected:
-      raise InputError(f"images {images.shape[1:3]} and masks "
-                       f"{masks.shape[1:3]} must be {expected}")
+      raise InputError(
+        f"images {images.shape[1:3]} and masks "
+        f"{masks.shape[1:3]} must be {expected}"
+      )
     parts = []
     batches = range(0, len(images), self.batch_size)
     # A batch of 64 takes about a minute on a CPU: show images/s and the ETA
     # (on stderr, beside the log lines). One batch has no progress to show.
-    with tqdm.tqdm(total=len(images), desc="Completing", unit="image",
-                   file=sys.stderr, disable=len(batches) < 2,
-                   dynamic_ncols=True) as progress:
+    with tqdm.tqdm(
+      total=len(images),
+      desc="Completing",
+      unit="image",
+      file=sys.stderr,
+      disable=len(batches) < 2,
+      dynamic_ncols=True,
+    ) as progress:
       for start in batches:
         end = start + self.batch_size
-        out = self._complete(images[start:end], masks[start:end],
-                             keys[start:end])
+        out = self._complete(
+          images[start:end], masks[start:end], keys[start:end]
+        )
         parts.append({k: v.numpy() for k, v in out.items()})
         progress.update(min(end, len(images)) - start)
     merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    return Completion(merged["generated"], merged["completed"],
-                      merged["blended"], merged["z"], merged["loss"],
-                      merged["uncertainty"])
+    return Completion(
+      merged["generated"],
+      merged["completed"],
+      merged["blended"],
+      merged["z"],
+      merged["loss"],
+      merged["uncertainty"],
+    )
 
 
 def image_key(name: str) -> int:
@@ -117,8 +132,10 @@ def image_key(name: str) -> int:
 def evaluate(originals, completed, masks) -> Dict[str, np.ndarray]:
   """Per-image {hole_psnr, hole_ssim, psnr, ssim} as NumPy arrays."""
   values = metrics_lib.image_metrics(
-      tf.constant(originals, tf.float32), tf.constant(completed, tf.float32),
-      tf.constant(masks, tf.float32))
+    tf.constant(originals, tf.float32),
+    tf.constant(completed, tf.float32),
+    tf.constant(masks, tf.float32),
+  )
   return {k: v.numpy() for k, v in values.items()}
 
 
@@ -133,23 +150,39 @@ def load_image_files(paths: Sequence[str], size: int, channels: int):
   common/pixels.py, exactly as training's input pipeline reads it.
   """
   try:
-    return np.stack([pixels.to_model_image(
-        image_files.read_pixels(p, channels), size, channels).numpy()
-                     for p in paths])
+    return np.stack(
+      [
+        pixels.to_model_image(
+          image_files.read_pixels(p, channels), size, channels
+        ).numpy()
+        for p in paths
+      ]
+    )
   except InputError as e:
     raise InputError(f"--images: {e}") from None
 
 
-def _report(gan: ExportedGan, inputs: Sequence[image_io.ImageFile],
-            mask_specs: Sequence[str], config: SearchConfig, seconds: float,
-            loss, per_image: Dict[str, np.ndarray]) -> Dict:
+def _report(
+  gan: ExportedGan,
+  inputs: Sequence[image_io.ImageFile],
+  mask_specs: Sequence[str],
+  config: SearchConfig,
+  seconds: float,
+  loss,
+  per_image: Dict[str, np.ndarray],
+) -> Dict:
   """The metrics.json content; images are named by their relative names."""
   # What ran: the search averages at most `restarts` completions.
   ran = dataclasses.replace(
-      config, average_best=min(config.average_best, config.restarts))
-  report = {"model_version": gan.version, "masks": list(mask_specs),
-            "search": dataclasses.asdict(ran), "seconds": seconds,
-            "images": []}
+    config, average_best=min(config.average_best, config.restarts)
+  )
+  report = {
+    "model_version": gan.version,
+    "masks": list(mask_specs),
+    "search": dataclasses.asdict(ran),
+    "seconds": seconds,
+    "images": [],
+  }
   for i, image in enumerate(inputs):
     entry = {"name": image.name, "file": image.path, "loss": float(loss[i])}
     entry.update({k: float(v[i]) for k, v in per_image.items()})
@@ -159,95 +192,16 @@ def _report(gan: ExportedGan, inputs: Sequence[image_io.ImageFile],
   return report
 
 
-# Where --full_resolution writes the blended completion at the photo's size.
-FULL_RESOLUTION_DIR = "full_resolution"
-
-
-def _write_results(folder: str, inputs: Sequence[image_io.ImageFile],
-                   images, masks, result: Completion, report: Dict,
-                   full_resolution: bool = False):
-  """Writes every output file into `folder` (the staging directory).
-
-  The model-size outputs are [S, S] (the model's size); with
-  `full_resolution`, full_resolution/NAME.png is the input's own size and
-  channels: `image_io.write_back` of the blended completion.
-  """
-  for i, image in enumerate(inputs):
-    parts = image.name.split("/")
-    for kind, batch in (("completed", result.completed),
-                        ("blended", result.blended),
-                        ("generated", result.generated),
-                        ("masks", masks * 2.0 - 1.0),
-                        ("uncertainty",
-                         pixels.spread_as_image(result.uncertainty))):
-      image_files.write_png(os.path.join(folder, kind, *parts) + ".png",
-                         batch[i])
-    if full_resolution:
-      # Decoded again, one at a time, with the file's own channels, so
-      # every pixel outside the hole (alpha too) is written as it was read.
-      original = image_files.read_pixels(image.path).numpy()
-      image_files.write_png(
-          os.path.join(folder, FULL_RESOLUTION_DIR, *parts) + ".png",
-          image_io.write_back(original, result.blended[i], masks[i]))
-  rows = slice(0, FIGURE_ROWS)
-  figures.comparison_figure(
-      os.path.join(folder, "figure.png"),
-      {"original": images[rows],
-       "masked": figures.masked_view(images, masks)[rows],
-       "G(z*)": result.generated[rows], "blended": result.blended[rows]},
-      row_labels=[image.name for image in inputs[rows]])
-  files.atomic_write(os.path.join(folder, "metrics.json"),
-                     json.dumps(report, indent=2) + "\n")
-
-
-def publish(out_dir: str, write: Callable[[str], None]):
-  """Runs `write(staging)`, then renames the staging directory to out_dir.
-
-  The staging directory, owners.owned_name(STAGING_PREFIX), sits beside
-  out_dir (same file system), so one rename(2) moves the whole result into
-  place: a killed run leaves out_dir as it was, never half-written or mixed.
-  rename(2) replaces only a missing or empty directory, so results that
-  appeared in out_dir meanwhile are never overwritten. Staging directories
-  of dead processes there are removed first; nothing else is deleted.
-  out_dir may be any TensorFlow file system's: file:// renames in one step
-  too; object stores (gs://) and ram:// move file by file
-  (`files.rename_dir`), so there a reader may see out_dir partly filled
-  while it runs.
-
-  Raises:
-    InputError: the results could not be written or moved into place
-      (nothing is left behind).
-  """
-  target = files.realpath(out_dir)
-  parent = files.parent(target)
-  try:
-    files.makedirs(parent)
-    owners.remove_abandoned(parent, STAGING_PREFIX)
-    staging = os.path.join(parent, owners.owned_name(STAGING_PREFIX))
-    files.mkdir(staging)
-  except OSError as e:
-    raise InputError(f"--out={out_dir}: cannot write in {parent} "
-                     f"({e.strerror or e})") from None
-  try:
-    write(staging)
-    files.rename_dir(staging, target)
-  except OSError as e:
-    files.rmtree(staging, ignore_errors=True)
-    if e.errno in (errno.ENOTEMPTY, errno.EEXIST):
-      raise InputError(f"--out={out_dir}: became non-empty during the run; "
-                       "left as it is, these results discarded") from None
-    raise InputError(f"--out={out_dir}: could not write the results "
-                     f"({e.strerror or e})") from None
-  except BaseException:
-    files.rmtree(staging, ignore_errors=True)
-    raise
-
-
-def complete_files(gan: ExportedGan, image_pattern: str,
-                   mask_specs: Sequence[str], out_dir: str,
-                   config: Optional[SearchConfig] = None,
-                   with_metrics: bool = True, batch_size: int = 64,
-                   full_resolution: bool = False) -> Dict:
+def complete_files(
+  gan: ExportedGan,
+  image_pattern: str,
+  mask_specs: Sequence[str],
+  out_dir: str,
+  config: Optional[SearchConfig] = None,
+  with_metrics: bool = True,
+  batch_size: int = 64,
+  full_resolution: bool = False,
+) -> Dict:
   """Completes image files and writes the results as a new out_dir.
 
   Writes completed/NAME.png, blended/NAME.png, generated/NAME.png,
@@ -277,16 +231,22 @@ def complete_files(gan: ExportedGan, image_pattern: str,
   completer = Completer(gan, config, batch_size)
   config = completer.config
   keys = [image_key(image.name) for image in inputs.files]
-  masks = masks_lib.make_masks(specs, len(images), gan.image_size,
-                               seed=config.seed, keys=keys)
+  masks = masks_lib.make_masks(
+    specs, len(images), gan.image_size, seed=config.seed, keys=keys
+  )
   started = time.perf_counter()
   result = completer(images, masks, keys)
   seconds = time.perf_counter() - started
   logging.info("Completed %d images in %.1f s", len(images), seconds)
 
   per_image = evaluate(images, result.blended, masks) if with_metrics else {}
-  report = _report(gan, inputs.files, mask_specs, config, seconds,
-                   result.loss, per_image)
-  publish(out_dir, lambda folder: _write_results(
-      folder, inputs.files, images, masks, result, report, full_resolution))
+  report = _report(
+    gan, inputs.files, mask_specs, config, seconds, result.loss, per_image
+  )
+  outputs.publish(
+    out_dir,
+    lambda folder: outputs.write_results(
+      folder, inputs.files, images, masks, result, report, full_resolution
+    ),
+  )
   return report

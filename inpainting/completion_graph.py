@@ -10,8 +10,15 @@ from inpainting import blending
 from inpainting.search import LatentSearch
 
 
-def search_and_blend(search: LatentSearch, images, masks, steps=None,
-                     restarts=None, seed=None, image_keys=None):
+def search_and_blend(
+  search: LatentSearch,
+  images,
+  masks,
+  steps=None,
+  restarts=None,
+  seed=None,
+  image_keys=None,
+):
   """The completion as tensors: the search, then paste and Poisson blend.
 
   The one implementation that `inpainting.complete.Completer` and the served
@@ -29,8 +36,14 @@ def search_and_blend(search: LatentSearch, images, masks, steps=None,
     The search's outputs plus "completed" (G(z*) pasted into the hole) and
     "blended" (G(z*) Poisson-blended into the hole).
   """
-  found = search(images, masks, steps=steps, restarts=restarts, seed=seed,
-                 image_keys=image_keys)
+  found = search(
+    images,
+    masks,
+    steps=steps,
+    restarts=restarts,
+    seed=seed,
+    image_keys=image_keys,
+  )
   found["completed"] = blending.paste(images, found["generated"], masks)
   found["blended"] = blending.poisson_blend(images, found["generated"], masks)
   return found

@@ -19,15 +19,20 @@ def compare_methods(completer: complete.Completer, images, masks):
     plus "generated": G(z*) and "uncertainty": the restarts' spread}.
   """
   ours = completer(images, masks)
-  outputs = {"ours": ours.blended, "generated": ours.generated,
-             "uncertainty": ours.uncertainty}
+  outputs = {
+    "ours": ours.blended,
+    "generated": ours.generated,
+    "uncertainty": ours.uncertainty,
+  }
   for name in baselines.BASELINES:
     outputs[name] = baselines.run_baseline(name, images, masks)
   scores: Dict[str, Dict[str, float]] = {}
   for name in METHODS:
     per_image = complete.evaluate(images, outputs[name], masks)
-    scores[name] = {"psnr": float(np.mean(per_image["hole_psnr"])),
-                    "ssim": float(np.mean(per_image["hole_ssim"]))}
+    scores[name] = {
+      "psnr": float(np.mean(per_image["hole_psnr"])),
+      "ssim": float(np.mean(per_image["hole_ssim"])),
+    }
   return scores, outputs
 
 
@@ -51,7 +56,9 @@ def compare_starts(gan, config, images, masks):
     start = complete.Completer(variant, dataclasses.replace(config, steps=0))
     searched = complete.Completer(variant, config)(images, masks)
     per_image = complete.evaluate(images, searched.blended, masks)
-    rows[name] = {"start_loss": float(np.mean(start(images, masks).loss)),
-                  "loss": float(np.mean(searched.loss)),
-                  "psnr": float(np.mean(per_image["hole_psnr"]))}
+    rows[name] = {
+      "start_loss": float(np.mean(start(images, masks).loss)),
+      "loss": float(np.mean(searched.loss)),
+      "psnr": float(np.mean(per_image["hole_psnr"])),
+    }
   return rows

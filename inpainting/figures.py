@@ -7,8 +7,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from common import files
-from common import pixels
+from common import files, pixels
 
 
 def masked_view(images, masks):
@@ -16,16 +15,21 @@ def masked_view(images, masks):
   return np.asarray(images) * np.asarray(masks)
 
 
-def comparison_figure(path: str, columns: Dict[str, np.ndarray],
-                      row_labels: Sequence[str] = (), cell_inches=1.0):
+def comparison_figure(
+  path: str,
+  columns: Dict[str, np.ndarray],
+  row_labels: Sequence[str] = (),
+  cell_inches=1.0,
+):
   """Writes a PNG grid: columns = {title: [N, H, W, C] in [-1, 1]}.
 
   The file appears whole or not at all (a rerun replaces it only then).
   """
   titles = list(columns)
   rows = len(next(iter(columns.values())))
-  figure = Figure(figsize=(cell_inches * len(titles) + 0.6,
-                           cell_inches * rows + 0.4))
+  figure = Figure(
+    figsize=(cell_inches * len(titles) + 0.6, cell_inches * rows + 0.4)
+  )
   FigureCanvasAgg(figure)
   axes = figure.subplots(rows, len(titles), squeeze=False)
   for col, title in enumerate(titles):

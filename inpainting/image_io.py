@@ -34,6 +34,7 @@ class ImageFile:
       directory; for a single file, the file name), without the extension and
       with "/" separators: "a/x" for folder/a/x.png. Outputs are KIND/NAME.png.
   """
+
   path: str
   name: str
 
@@ -48,6 +49,7 @@ class ImageSet:
       directory before its first wildcard); None for a single file.
     files: Sorted by path.
   """
+
   pattern: str
   base: Optional[str]
   files: List[ImageFile]
@@ -77,9 +79,13 @@ def _folder_images(folder: str) -> List[str]:
   # the read forever, so it is never a candidate. A URL's walk lists objects
   # only, and a stat per object would cost a request each.
   url = files.is_url(folder)
-  return [os.path.join(d, f) for d, _, names in files.walk(folder)
-          for f in names if f.lower().endswith(IMAGE_EXTENSIONS)
-          and (url or os.path.isfile(os.path.join(d, f)))]
+  return [
+    os.path.join(d, f)
+    for d, _, names in files.walk(folder)
+    for f in names
+    if f.lower().endswith(IMAGE_EXTENSIONS)
+    and (url or os.path.isfile(os.path.join(d, f)))
+  ]
 
 
 def _relative(path: str, base: str) -> str:
@@ -87,7 +93,7 @@ def _relative(path: str, base: str) -> str:
     return os.path.relpath(path, base)
   # os.path.relpath would normalise gs://b into gs:/b; a URL is a string.
   prefix = base.rstrip("/") + "/"
-  return path[len(prefix):] if path.startswith(prefix) else os.pardir
+  return path[len(prefix) :] if path.startswith(prefix) else os.pardir
 
 
 def _named(pattern: str, base: Optional[str], paths) -> ImageSet:
@@ -99,8 +105,10 @@ def _named(pattern: str, base: Optional[str], paths) -> ImageSet:
       raise InputError(f"--images={pattern}: {path} lies outside {base}")
     name = os.path.splitext(relative)[0].replace(os.sep, "/")
     if name in owners:
-      raise InputError(f"--images={pattern}: {owners[name]} and {path} would "
-                       f"both be written as {name}.png; rename one")
+      raise InputError(
+        f"--images={pattern}: {owners[name]} and {path} would "
+        f"both be written as {name}.png; rename one"
+      )
     owners[name] = path
     found.append(ImageFile(path, name))
   return ImageSet(pattern, base, found)
@@ -123,8 +131,9 @@ def find_image_files(pattern: str) -> ImageSet:
     if files.isdir(pattern):
       images = _named(pattern, pattern, _folder_images(pattern))
       if not images.files:
-        raise InputError(f"--images={pattern}: no PNG/JPEG image files "
-                         "found in this folder")
+        raise InputError(
+          f"--images={pattern}: no PNG/JPEG image files found in this folder"
+        )
       return images
     if files.isfile(pattern):
       return _named(pattern, None, [pattern])
@@ -134,8 +143,9 @@ def find_image_files(pattern: str) -> ImageSet:
       raise InputError(f"--images={pattern}: no such file or directory")
     matches = [p for p in files.glob(pattern) if files.isfile(p)]
   except OSError as e:
-    raise InputError(f"--images={pattern}: cannot read it "
-                     f"({e.strerror or e})") from None
+    raise InputError(
+      f"--images={pattern}: cannot read it ({e.strerror or e})"
+    ) from None
   if not matches:
     raise InputError(f"--images={pattern}: no image files found")
   return _named(pattern, glob_base(pattern), matches)
@@ -176,21 +186,27 @@ def check_out_dir(out_dir: str, images: Optional[ImageSet] = None):
     if files.exists(out_dir) and not files.isdir(out_dir):
       raise InputError(f"--out={out_dir}: exists and is not a directory")
   except OSError as e:
-    raise InputError(f"--out={out_dir}: cannot read it ({e.strerror or e})"
-                     ) from None
+    raise InputError(
+      f"--out={out_dir}: cannot read it ({e.strerror or e})"
+    ) from None
   if images is not None and images.base and is_within(out_dir, images.base):
-    raise InputError(f"--out={out_dir}: is inside {images.base}, the folder "
-                     f"--images={images.pattern} reads; give a directory "
-                     "outside it")
+    raise InputError(
+      f"--out={out_dir}: is inside {images.base}, the folder "
+      f"--images={images.pattern} reads; give a directory "
+      "outside it"
+    )
   if files.isdir(out_dir):
     try:
       entries = files.listdir(out_dir)
     except OSError as e:
       raise InputError(
-          f"--out={out_dir}: cannot list it ({e.strerror})") from None
+        f"--out={out_dir}: cannot list it ({e.strerror})"
+      ) from None
     if entries:
-      raise InputError(f"--out={out_dir}: is not empty (earlier results are "
-                       "never replaced); give a new or empty directory")
+      raise InputError(
+        f"--out={out_dir}: is not empty (earlier results are "
+        "never replaced); give a new or empty directory"
+      )
   if files.is_url(out_dir):
     # No permission bits to ask on other file systems: staging in the
     # parent fails with one line naming --out if it cannot be written.
@@ -225,17 +241,24 @@ def write_back(original, completed, mask) -> np.ndarray:
   Returns:
     uint8 [H, W, c].
   """
-  import tensorflow as tf  # pylint: disable=import-outside-toplevel
-  from common import pixels  # pylint: disable=import-outside-toplevel
+  import tensorflow as tf
+
+  from common import pixels
+
   original = np.asarray(original)
   top, left, side = crop_box(*original.shape[:2])
-  hole = tf.image.resize(tf.constant(mask, tf.float32), (side, side),
-                         method="nearest").numpy()[..., 0] < 0.5
-  content = tf.image.resize(tf.constant(completed, tf.float32), (side, side),
-                            method="bilinear")
+  hole = (
+    tf.image.resize(
+      tf.constant(mask, tf.float32), (side, side), method="nearest"
+    ).numpy()[..., 0]
+    < 0.5
+  )
+  content = tf.image.resize(
+    tf.constant(completed, tf.float32), (side, side), method="bilinear"
+  )
   colour = original.shape[-1] - (1 if original.shape[-1] in (2, 4) else 0)
   content = pixels.to_channels(pixels.to_uint8(content), colour).numpy()
   out = original.copy()
-  square = out[top:top + side, left:left + side, :colour]
+  square = out[top : top + side, left : left + side, :colour]
   square[hole] = content[hole]
   return out

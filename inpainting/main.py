@@ -20,56 +20,60 @@ folder --images reads. A killed run leaves --out as it was. Every path may be
 any TensorFlow file system's (gs://bucket/..., file://..., ...).
 """
 
-
 from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
-from absl import flags
-from absl import logging
+# isort: split
 
-from common import cli
-from common import config_flags
-from inpainting import preflight
-from inpainting.search_config import SearchConfig, default_config
+from absl import flags
+
+from common import cli, config_flags
+from inpainting import commands
+from inpainting.search_config import SearchConfig
 
 _MODEL_DIR = flags.DEFINE_string(
-    "model_dir", None, "Export dir holding generator/ and discriminator/.")
+  "model_dir", None, "Export dir holding generator/ and discriminator/."
+)
 _VERSION = flags.DEFINE_integer("version", None, "Model version (latest).")
 _IMAGES = flags.DEFINE_string("images", None, "Image file, folder or glob.")
 _MASK = flags.DEFINE_list("mask", ["center"], "Mask spec(s), see above.")
 _OUT = flags.DEFINE_string(
-    "out", None, "Output directory; must be new or empty.")
+  "out", None, "Output directory; must be new or empty."
+)
 # --steps, --restarts, ...: SearchConfig's fields, defaults and help.
-_SEARCH = config_flags.define_flags(SearchConfig(), {
-    name: name for name in ("steps", "restarts", "average_best", "seed",
-                            "prior_weight", "learning_rate", "pool_size")})
+_SEARCH = config_flags.define_flags(
+  SearchConfig(), {name: name for name in commands.SEARCH_FLAGS}
+)
 _BATCH_SIZE = flags.DEFINE_integer("batch_size", 64, "Images per call.")
 _METRICS = flags.DEFINE_bool(
-    "metrics", True, "Score against the input (when its hole is intact).")
+  "metrics", True, "Score against the input (when its hole is intact)."
+)
 _FULL_RESOLUTION = flags.DEFINE_bool(
-    "full_resolution", False, "Also write full_resolution/NAME.png: each "
-    "input at its own size, only the hole replaced by the blended "
-    "completion (upsampled).")
+  "full_resolution",
+  False,
+  "Also write full_resolution/NAME.png: each "
+  "input at its own size, only the hole replaced by the blended "
+  "completion (upsampled).",
+)
 
 PROG = "dcgan-complete"
 
 
 def main(argv):
   _SEARCH.apply(SearchConfig())  # refuses a bad value before TensorFlow
-  preflight.check_inputs(argv, _MODEL_DIR.value, _IMAGES.value, _MASK.value,
-                         _OUT.value, _BATCH_SIZE.value, _VERSION.value)
-  from inpainting import complete, saved_models  # pylint: disable=import-outside-toplevel
-  gan = saved_models.load_exported_gan(_MODEL_DIR.value, _VERSION.value)
-  # Fields the user did not set take the defaults for this export.
-  config = default_config(gan.encode is not None, **_SEARCH.overrides())
-  report = complete.complete_files(gan, _IMAGES.value, _MASK.value,
-                                   _OUT.value, config, _METRICS.value,
-                                   _BATCH_SIZE.value,
-                                   _FULL_RESOLUTION.value)
-  mean = report.get("mean")
-  if mean:
-    logging.info("hole PSNR %.2f dB, hole SSIM %.3f over %d images",
-                 mean["hole_psnr"], mean["hole_ssim"], len(report["images"]))
-  print(f"Wrote {len(report['images'])} completions to {_OUT.value}")
+  commands.complete(
+    argv,
+    _SEARCH.overrides(),
+    **config_flags.values(
+      _MODEL_DIR,
+      _VERSION,
+      _IMAGES,
+      _MASK,
+      _OUT,
+      _BATCH_SIZE,
+      _METRICS,
+      _FULL_RESOLUTION,
+    ),
+  )
 
 
 def run():

@@ -16,8 +16,9 @@ def _to_unit(images):
 
 
 def _gaussian_kernel(channels):
-  coords = tf.range(SSIM_FILTER_SIZE, dtype=tf.float32) - (
-      SSIM_FILTER_SIZE - 1) / 2.0
+  coords = (
+    tf.range(SSIM_FILTER_SIZE, dtype=tf.float32) - (SSIM_FILTER_SIZE - 1) / 2.0
+  )
   g = tf.exp(-tf.square(coords) / (2.0 * SSIM_SIGMA**2))
   g = g / tf.reduce_sum(g)
   kernel = g[:, None] * g[None, :]
@@ -51,8 +52,9 @@ def ssim_map(a, b, padding="VALID"):
 
 
 def _psnr_from_mse(mse):
-  return tf.minimum(MAX_PSNR, -10.0 * tf.math.log(
-      tf.maximum(mse, 1e-30)) / tf.math.log(10.0))
+  return tf.minimum(
+    MAX_PSNR, -10.0 * tf.math.log(tf.maximum(mse, 1e-30)) / tf.math.log(10.0)
+  )
 
 
 def hole_psnr(originals, completed, masks):
@@ -60,8 +62,9 @@ def hole_psnr(originals, completed, masks):
   hole = 1.0 - tf.convert_to_tensor(masks, tf.float32)
   squared = tf.square(_to_unit(originals) - _to_unit(completed)) * hole
   count = tf.reduce_sum(hole, axis=[1, 2, 3]) * originals.shape[-1]
-  return _psnr_from_mse(tf.reduce_sum(squared, axis=[1, 2, 3]) /
-                        tf.maximum(count, 1.0))
+  return _psnr_from_mse(
+    tf.reduce_sum(squared, axis=[1, 2, 3]) / tf.maximum(count, 1.0)
+  )
 
 
 def hole_ssim(originals, completed, masks):
@@ -69,15 +72,16 @@ def hole_ssim(originals, completed, masks):
   hole = 1.0 - tf.convert_to_tensor(masks, tf.float32)[..., 0]
   values = ssim_map(_to_unit(originals), _to_unit(completed), "REFLECT")
   return tf.reduce_sum(values * hole, axis=[1, 2]) / tf.maximum(
-      tf.reduce_sum(hole, axis=[1, 2]), 1.0)
+    tf.reduce_sum(hole, axis=[1, 2]), 1.0
+  )
 
 
 def image_metrics(originals, completed, masks):
   """{hole_psnr, hole_ssim, psnr, ssim}, each float32 [B]."""
   a, b = _to_unit(originals), _to_unit(completed)
   return {
-      "hole_psnr": hole_psnr(originals, completed, masks),
-      "hole_ssim": hole_ssim(originals, completed, masks),
-      "psnr": tf.minimum(MAX_PSNR, tf.image.psnr(a, b, max_val=1.0)),
-      "ssim": tf.image.ssim(a, b, max_val=1.0),
+    "hole_psnr": hole_psnr(originals, completed, masks),
+    "hole_ssim": hole_ssim(originals, completed, masks),
+    "psnr": tf.minimum(MAX_PSNR, tf.image.psnr(a, b, max_val=1.0)),
+    "ssim": tf.image.ssim(a, b, max_val=1.0),
   }

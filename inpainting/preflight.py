@@ -12,10 +12,15 @@ from common.errors import InputError
 from inpainting import image_io
 
 
-def check_inputs(argv: Sequence[str], model_dir: Optional[str],
-                 images: Optional[str], mask_specs: Sequence[str],
-                 out: Optional[str], batch_size: int,
-                 version: Optional[int]) -> None:
+def check_inputs(
+  argv: Sequence[str],
+  model_dir: Optional[str],
+  images: Optional[str],
+  mask_specs: Sequence[str],
+  out: Optional[str],
+  batch_size: int,
+  version: Optional[int],
+) -> None:
   """Refuses what would fail later: arguments, missing flags, bad numbers,
   paths.
 
@@ -29,8 +34,11 @@ def check_inputs(argv: Sequence[str], model_dir: Optional[str],
   """
   if len(argv) > 1:
     raise InputError(f"unexpected arguments: {' '.join(argv[1:])}")
-  for name, value in (("model_dir", model_dir), ("images", images),
-                      ("out", out)):
+  for name, value in (
+    ("model_dir", model_dir),
+    ("images", images),
+    ("out", out),
+  ):
     if not value:
       raise InputError(f"--{name} is required")
   if batch_size < 1:
@@ -39,34 +47,48 @@ def check_inputs(argv: Sequence[str], model_dir: Optional[str],
     raise InputError(f"--version={version} must be an integer >= 1")
   # files: a URL (gs://...) is checked on its own file system.
   if not files.isdir(model_dir):
-    problem = ("not a directory" if files.exists(model_dir)
-               else "no such directory")
+    problem = (
+      "not a directory" if files.exists(model_dir) else "no such directory"
+    )
     raise InputError(f"--model_dir={model_dir}: {problem}")
   masks.parse_specs(mask_specs)
   image_io.check_out_dir(out, image_io.find_image_files(images))
 
 
-def check_bulk_inputs(argv: Sequence[str], model_dir: Optional[str],
-                      images: Optional[str], mask_specs: Sequence[str],
-                      out: Optional[str], batch_size: int,
-                      version: Optional[int], workers: int) -> List[str]:
+def check_bulk_inputs(
+  argv: Sequence[str],
+  model_dir: Optional[str],
+  images: Optional[str],
+  mask_specs: Sequence[str],
+  out: Optional[str],
+  batch_size: int,
+  version: Optional[int],
+  workers: int,
+) -> List[str]:
   """`check_inputs` for dcgan-complete-bulk; returns Beam's own flags (the
   arguments after `--`).
 
   Raises:
     InputError: naming the flag or file.
   """
-  from inpainting import bulk_job  # pylint: disable=import-outside-toplevel
+  from inpainting import bulk_job
+
   beam_args = list(argv[1:])
   stray = [a for a in beam_args if not a.startswith("--")]
   if stray:
-    raise InputError(f"unexpected arguments: {' '.join(stray)} (Beam's "
-                     "flags go after --)")
+    raise InputError(
+      f"unexpected arguments: {' '.join(stray)} (Beam's flags go after --)"
+    )
   if importlib.util.find_spec("apache_beam") is None:
-    raise InputError("apache-beam is not installed: pip install "
-                     "'dcgan-completion[beam]' (or '.[beam]' in a checkout)")
-  for name, value in (("model_dir", model_dir), ("images", images),
-                      ("out", out)):
+    raise InputError(
+      "apache-beam is not installed: pip install "
+      "'dcgan-completion[beam]' (or '.[beam]' in a checkout)"
+    )
+  for name, value in (
+    ("model_dir", model_dir),
+    ("images", images),
+    ("out", out),
+  ):
     if not value:
       raise InputError(f"--{name} is required")
   for name, value in (("batch_size", batch_size), ("workers", workers)):
@@ -75,19 +97,22 @@ def check_bulk_inputs(argv: Sequence[str], model_dir: Optional[str],
   if version is not None and version < 1:
     raise InputError(f"--version={version} must be an integer >= 1")
   if not files.isdir(model_dir):
-    problem = ("not a directory" if files.exists(model_dir)
-               else "no such directory")
+    problem = (
+      "not a directory" if files.exists(model_dir) else "no such directory"
+    )
     raise InputError(f"--model_dir={model_dir}: {problem}")
   if mask_specs and mask_specs[0].startswith(bulk_job.MASK_DIR_PREFIX):
-    folder = mask_specs[0][len(bulk_job.MASK_DIR_PREFIX):]
+    folder = mask_specs[0][len(bulk_job.MASK_DIR_PREFIX) :]
     if len(mask_specs) > 1 or not files.isdir(folder):
-      raise InputError(f"--mask={','.join(mask_specs)}: dir:FOLDER must be "
-                       "the only mask spec and name a folder")
+      raise InputError(
+        f"--mask={','.join(mask_specs)}: dir:FOLDER must be "
+        "the only mask spec and name a folder"
+      )
   else:
     masks.parse_specs(mask_specs)
   image_set = None
   if bulk_job.is_tfrecord(images):
-    pattern = images[len(bulk_job.TFRECORD_PREFIX):]
+    pattern = images[len(bulk_job.TFRECORD_PREFIX) :]
     if not files.glob(pattern):
       raise InputError(f"--images={images}: no TFRecord files found")
   else:

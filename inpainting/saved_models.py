@@ -40,12 +40,16 @@ def _version_dirs(model_base: str) -> List[int]:
   if not tf.io.gfile.isdir(model_base):
     return []
   # gfile lists sub-directories with a trailing slash on some file systems.
-  return [int(name.rstrip("/")) for name in tf.io.gfile.listdir(model_base)
-          if name.rstrip("/").isdigit()]
+  return [
+    int(name.rstrip("/"))
+    for name in tf.io.gfile.listdir(model_base)
+    if name.rstrip("/").isdigit()
+  ]
 
 
-def complete_versions(export_dir: str,
-                      names: Sequence[str] = EXPORTED_MODELS) -> List[int]:
+def complete_versions(
+  export_dir: str, names: Sequence[str] = EXPORTED_MODELS
+) -> List[int]:
   """Sorted versions N that every model holds: E/<name>/N/saved_model.pb.
 
   An export moves its models into place one at a time, so a version that
@@ -55,14 +59,26 @@ def complete_versions(export_dir: str,
   candidates = set(_version_dirs(os.path.join(export_dir, names[0])))
   for name in names[1:]:
     candidates &= set(_version_dirs(os.path.join(export_dir, name)))
-  return sorted(v for v in candidates if all(
-      tf.io.gfile.exists(os.path.join(export_dir, name, str(v),
-                                      SAVED_MODEL_FILE)) for name in names))
+  return sorted(
+    v
+    for v in candidates
+    if all(
+      tf.io.gfile.exists(
+        os.path.join(export_dir, name, str(v), SAVED_MODEL_FILE)
+      )
+      for name in names
+    )
+  )
 
 
 def _missing_models(model_dir: str, version: int) -> List[str]:
-  return [name for name in EXPORTED_MODELS if not tf.io.gfile.exists(
-      os.path.join(model_dir, name, str(version), SAVED_MODEL_FILE))]
+  return [
+    name
+    for name in EXPORTED_MODELS
+    if not tf.io.gfile.exists(
+      os.path.join(model_dir, name, str(version), SAVED_MODEL_FILE)
+    )
+  ]
 
 
 def resolve_version(model_dir: str, version: Optional[int] = None) -> int:
@@ -71,29 +87,43 @@ def resolve_version(model_dir: str, version: Optional[int] = None) -> int:
   Raises:
     InputError: naming --version or --model_dir.
   """
-  if version is not None and (isinstance(version, bool) or not isinstance(
-      version, numbers.Integral) or version < 1):
+  if version is not None and (
+    isinstance(version, bool)
+    or not isinstance(version, numbers.Integral)
+    or version < 1
+  ):
     raise InputError(f"--version={version} must be an integer >= 1")
   complete = complete_versions(model_dir)
   if version is None:
     if not complete:
-      partial = sorted(set().union(*(
-          _version_dirs(os.path.join(model_dir, name))
-          for name in EXPORTED_MODELS)))
-      detail = (f" (only incomplete ones: {', '.join(map(str, partial))})"
-                if partial else "")
-      raise InputError(f"--model_dir: {model_dir} holds no exported version"
-                       f"{detail}")
+      partial = sorted(
+        set().union(
+          *(
+            _version_dirs(os.path.join(model_dir, name))
+            for name in EXPORTED_MODELS
+          )
+        )
+      )
+      detail = (
+        f" (only incomplete ones: {', '.join(map(str, partial))})"
+        if partial
+        else ""
+      )
+      raise InputError(
+        f"--model_dir: {model_dir} holds no exported version{detail}"
+      )
     return complete[-1]
   if version not in complete:
     missing = _missing_models(model_dir, version)
-    what = (f"has no version {version}"
-            if len(missing) == len(EXPORTED_MODELS) else
-            f"holds only part of version {version} (no "
-            f"{', '.join(missing)})")
+    what = (
+      f"has no version {version}"
+      if len(missing) == len(EXPORTED_MODELS)
+      else f"holds only part of version {version} (no {', '.join(missing)})"
+    )
     have = ", ".join(map(str, complete)) or "none"
-    raise InputError(f"--version={version}: {model_dir} {what}; complete "
-                     f"versions: {have}")
+    raise InputError(
+      f"--version={version}: {model_dir} {what}; complete versions: {have}"
+    )
   return version
 
 
@@ -106,16 +136,19 @@ def _load_signature(path: str):
   # A damaged SavedModel fails in many ways (IndexError on a truncated
   # variables file, FileNotFoundError, OpError, DecodeError, KeyError): all
   # of them mean the same thing to the user.
-  except Exception as error:  # pylint: disable=broad-except
+  except Exception as error:
     detail = (str(error).strip().splitlines() or [type(error).__name__])[0]
-    raise InputError(f"--model_dir: {path} is damaged and cannot be loaded "
-                     f"({type(error).__name__}: {detail[:200]}); export it "
-                     "again") from error
+    raise InputError(
+      f"--model_dir: {path} is damaged and cannot be loaded "
+      f"({type(error).__name__}: {detail[:200]}); export it "
+      "again"
+    ) from error
   return loaded, signature
 
 
-def load_exported_gan(model_dir: str,
-                      version: Optional[int] = None) -> ExportedGan:
+def load_exported_gan(
+  model_dir: str, version: Optional[int] = None
+) -> ExportedGan:
   """Loads `model_dir/{generator,discriminator}/<version>`, and
   `encoder/<version>` where the export has one.
 
@@ -133,9 +166,11 @@ def load_exported_gan(model_dir: str,
     raise InputError(f"--model_dir={model_dir}: no such directory")
   version = resolve_version(model_dir, version)
   g_module, g_sig = _load_signature(
-      os.path.join(model_dir, "generator", str(version)))
+    os.path.join(model_dir, "generator", str(version))
+  )
   d_module, d_sig = _load_signature(
-      os.path.join(model_dir, "discriminator", str(version)))
+    os.path.join(model_dir, "discriminator", str(version))
+  )
   z_dim = g_sig.structured_input_signature[1]["z"].shape[1]
   image_shape = d_sig.structured_input_signature[1]["images"].shape
 
@@ -145,8 +180,14 @@ def load_exported_gan(model_dir: str,
   def discriminate(images):
     return d_sig(images=images)["logits"]
 
-  gan = ExportedGan(generate, discriminate, int(z_dim), int(image_shape[1]),
-                    int(image_shape[3]), version)
+  gan = ExportedGan(
+    generate,
+    discriminate,
+    int(z_dim),
+    int(image_shape[1]),
+    int(image_shape[3]),
+    version,
+  )
   modules = [g_module, d_module]
   encoder_path = os.path.join(model_dir, "encoder", str(version))
   if tf.io.gfile.exists(os.path.join(encoder_path, SAVED_MODEL_FILE)):
@@ -154,5 +195,5 @@ def load_exported_gan(model_dir: str,
     modules.append(e_module)
     gan.encode = lambda images, masks: e_sig(images=images, masks=masks)["z"]
   # The signatures hold their modules' variables only weakly.
-  gan._modules = tuple(modules)  # pylint: disable=protected-access
+  gan._modules = tuple(modules)
   return gan

@@ -39,9 +39,14 @@ class LatentSearch:
       starting points.
   """
 
-  def __init__(self, generate: Callable, discriminate: Callable, z_dim: int,
-               config: SearchConfig = SearchConfig(),
-               encode: Optional[Callable] = None):
+  def __init__(
+    self,
+    generate: Callable,
+    discriminate: Callable,
+    z_dim: int,
+    config: SearchConfig = SearchConfig(),
+    encode: Optional[Callable] = None,
+  ):
     self.generate = generate
     self.discriminate = discriminate
     self.z_dim = z_dim
@@ -59,8 +64,9 @@ class LatentSearch:
     prior = losses.prior_loss(self.discriminate(generated))
     return contextual + self.config.prior_weight * prior, contextual, generated
 
-  def starting_points(self, images, masks, weights, restarts, seed,
-                      image_keys=None):
+  def starting_points(
+    self, images, masks, weights, restarts, seed, image_keys=None
+  ):
     """z [B * restarts, z_dim]: each image's best candidates.
 
     The candidates are the image's own random draws (from the seed and its
@@ -75,31 +81,38 @@ class LatentSearch:
     if image_keys is None:
       image_keys = tf.range(batch, dtype=tf.int64)
     own_z = tf.map_fn(
-        lambda key: tf.random.stateless_uniform(
-            [restarts, self.z_dim],
-            seed=tf.stack([tf.cast(seed, tf.int64), key]), minval=-1.0,
-            maxval=1.0),
-        image_keys, fn_output_signature=tf.TensorSpec([None, self.z_dim],
-                                                      tf.float32))
+      lambda key: tf.random.stateless_uniform(
+        [restarts, self.z_dim],
+        seed=tf.stack([tf.cast(seed, tf.int64), key]),
+        minval=-1.0,
+        maxval=1.0,
+      ),
+      image_keys,
+      fn_output_signature=tf.TensorSpec([None, self.z_dim], tf.float32),
+    )
     if self.config.pool_size == 0 and self.encode is None:
       return tf.reshape(own_z, [-1, self.z_dim])
     # Per image: [candidates, z_dim] of its own and the shared ones.
     if self.encode is not None:
       encoded = tf.clip_by_value(
-          tf.convert_to_tensor(self.encode(images, masks), tf.float32),
-          -1.0, 1.0)
+        tf.convert_to_tensor(self.encode(images, masks), tf.float32), -1.0, 1.0
+      )
       own_z = tf.concat([encoded[:, None], own_z], 1)
     own_count = tf.shape(own_z)[1]
     own_images = self.generate(tf.reshape(own_z, [-1, self.z_dim]))
-    own_images = tf.reshape(own_images, tf.concat(
-        [[batch, own_count], tf.shape(own_images)[1:]], 0))
+    own_images = tf.reshape(
+      own_images, tf.concat([[batch, own_count], tf.shape(own_images)[1:]], 0)
+    )
     pool_z = tf.random.stateless_uniform(
-        # Key -1: no image's (keys are >= 0).
-        [self.config.pool_size, self.z_dim],
-        seed=tf.stack([tf.cast(seed, tf.int64), tf.constant(-1, tf.int64)]),
-        minval=-1.0, maxval=1.0)
-    pool_images = (self.generate(pool_z) if self.config.pool_size else
-                   own_images[0, :0])
+      # Key -1: no image's (keys are >= 0).
+      [self.config.pool_size, self.z_dim],
+      seed=tf.stack([tf.cast(seed, tf.int64), tf.constant(-1, tf.int64)]),
+      minval=-1.0,
+      maxval=1.0,
+    )
+    pool_images = (
+      self.generate(pool_z) if self.config.pool_size else own_images[0, :0]
+    )
 
     def best_for_one(args):
       image, weight, z_own, g_own = args
@@ -110,13 +123,16 @@ class LatentSearch:
       _, best = tf.math.top_k(-scores, k=restarts)
       return tf.gather(candidates_z, best)
 
-    chosen = tf.map_fn(best_for_one, (images, weights, own_z, own_images),
-                       fn_output_signature=tf.TensorSpec([None, self.z_dim],
-                                                         tf.float32))
+    chosen = tf.map_fn(
+      best_for_one,
+      (images, weights, own_z, own_images),
+      fn_output_signature=tf.TensorSpec([None, self.z_dim], tf.float32),
+    )
     return tf.reshape(chosen, [-1, self.z_dim])
 
-  def __call__(self, images, masks, steps=None, restarts=None,
-               seed=None, image_keys=None) -> Dict[str, tf.Tensor]:
+  def __call__(
+    self, images, masks, steps=None, restarts=None, seed=None, image_keys=None
+  ) -> Dict[str, tf.Tensor]:
     """Runs the search; arguments may be tensors (for a served graph).
 
     Args:
@@ -139,18 +155,21 @@ class LatentSearch:
     """
     config = self.config
     steps = tf.cast(config.steps if steps is None else steps, tf.int32)
-    restarts = tf.cast(config.restarts if restarts is None else restarts,
-                       tf.int32)
+    restarts = tf.cast(
+      config.restarts if restarts is None else restarts, tf.int32
+    )
     seed = tf.cast(config.seed if seed is None else seed, tf.int64)
     images = tf.convert_to_tensor(images, tf.float32)
     masks = tf.convert_to_tensor(masks, tf.float32)
     batch = tf.shape(images)[0]
-    image_keys = (tf.range(batch, dtype=tf.int64) if image_keys is None else
-                  tf.cast(image_keys, tf.int64))
+    image_keys = (
+      tf.range(batch, dtype=tf.int64)
+      if image_keys is None
+      else tf.cast(image_keys, tf.int64)
+    )
 
     weights = losses.importance_weights(masks, config.window)
-    z = self.starting_points(images, masks, weights, restarts, seed,
-                             image_keys)
+    z = self.starting_points(images, masks, weights, restarts, seed, image_keys)
     images_r = tf.repeat(images, restarts, axis=0)
     weights_r = tf.repeat(weights, restarts, axis=0)
 
@@ -172,33 +191,42 @@ class LatentSearch:
       # the loss rose between two checks.
       if config.min_improvement > 0:
         improvement = (last_check - mean_loss) / tf.maximum(
-            tf.abs(last_check), 1e-12)
-        stop = tf.logical_and(checking,
-                              improvement < config.min_improvement)
+          tf.abs(last_check), 1e-12
+        )
+        stop = tf.logical_and(checking, improvement < config.min_improvement)
       last_check = tf.where(checking | tf.equal(t, 0), mean_loss, last_check)
       return t + 1, z, m, v, last_check, stop
 
     steps_run, z, _, _, _, _ = tf.while_loop(
-        lambda t, *state: tf.logical_and(t < steps,
-                                         tf.logical_not(state[-1])),
-        step,
-        (tf.constant(0), z, tf.zeros_like(z), tf.zeros_like(z),
-         tf.constant(float("inf")), tf.constant(False)))
+      lambda t, *state: tf.logical_and(t < steps, tf.logical_not(state[-1])),
+      step,
+      (
+        tf.constant(0),
+        z,
+        tf.zeros_like(z),
+        tf.zeros_like(z),
+        tf.constant(float("inf")),
+        tf.constant(False),
+      ),
+    )
 
-    total, contextual, generated = self.candidate_losses(z, images_r,
-                                                         weights_r)
+    total, contextual, generated = self.candidate_losses(z, images_r, weights_r)
     # Each image's restarts, lowest loss first.
-    _, ranked = tf.math.top_k(-tf.reshape(total, [batch, restarts]),
-                              k=tf.minimum(config.average_best, restarts))
+    _, ranked = tf.math.top_k(
+      -tf.reshape(total, [batch, restarts]),
+      k=tf.minimum(config.average_best, restarts),
+    )
     ranked = tf.range(batch)[:, None] * restarts + ranked
     best = ranked[:, 0]
-    return {"z": tf.gather(z, best),
-            "generated": tf.reduce_mean(tf.gather(generated, ranked), axis=1),
-            "uncertainty": hole_spread(generated, masks, restarts),
-            "loss": tf.gather(total, best),
-            "contextual_loss": tf.gather(contextual, best),
-            # Per image, so that callers that concatenate batches can.
-            "steps_run": tf.fill([batch], steps_run)}
+    return {
+      "z": tf.gather(z, best),
+      "generated": tf.reduce_mean(tf.gather(generated, ranked), axis=1),
+      "uncertainty": hole_spread(generated, masks, restarts),
+      "loss": tf.gather(total, best),
+      "contextual_loss": tf.gather(contextual, best),
+      # Per image, so that callers that concatenate batches can.
+      "steps_run": tf.fill([batch], steps_run),
+    }
 
 
 def hole_spread(generated, masks, restarts):
@@ -217,7 +245,8 @@ def hole_spread(generated, masks, restarts):
     channels; 0 on known pixels.
   """
   shape = tf.shape(generated)
-  per_image = tf.reshape(generated, tf.concat(
-      [[shape[0] // restarts, restarts], shape[1:]], 0))
+  per_image = tf.reshape(
+    generated, tf.concat([[shape[0] // restarts, restarts], shape[1:]], 0)
+  )
   spread = tf.math.reduce_std(per_image, axis=1)
   return tf.reduce_mean(spread, axis=-1, keepdims=True) * (1.0 - masks)

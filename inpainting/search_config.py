@@ -20,8 +20,12 @@ IMPORTANCE_WINDOW = 7
 # which reached the reference 1,000-step loop's loss in 150 steps
 # (bench/completion_speed.py), with Yeh et al.'s prior weight.
 YEH_PRIOR_WEIGHT = 0.003
-POOL_START_DEFAULTS = {"steps": 300, "learning_rate": 0.03, "pool_size": 1024,
-                       "prior_weight": YEH_PRIOR_WEIGHT}
+POOL_START_DEFAULTS = {
+  "steps": 300,
+  "learning_rate": 0.03,
+  "pool_size": 1024,
+  "prior_weight": YEH_PRIOR_WEIGHT,
+}
 _NO_ENCODER = "exports without an encoder:"
 
 
@@ -43,47 +47,65 @@ class SearchConfig:
   Each field's help (`metadata["help"]`) documents it and is the help of
   dcgan-complete's flag of the same name.
   """
+
   # The reference implementations run 1,000-1,500 steps
   # (bamos/dcgan-completion.tensorflow: 1,000); an encoder or pool start
   # lets far fewer do.
   steps: int = field(
-      20, f"Adam steps on z ({_NO_ENCODER} {POOL_START_DEFAULTS['steps']}; "
-      "0: the start alone).")
+    20,
+    f"Adam steps on z ({_NO_ENCODER} {POOL_START_DEFAULTS['steps']}; "
+    "0: the start alone).",
+  )
   restarts: int = field(
-      2, "Starting points per image; the lowest final loss wins. Their "
-      "spread is the uncertainty map (zero with one restart).")
+    2,
+    "Starting points per image; the lowest final loss wins. Their "
+    "spread is the uncertainty map (zero with one restart).",
+  )
   # The reference implementations use 0.01 (bamos/dcgan-completion).
   learning_rate: float = field(
-      0.01, f"Adam step size on z ({_NO_ENCODER} "
-      f"{POOL_START_DEFAULTS['learning_rate']}).")
+    0.01,
+    f"Adam step size on z ({_NO_ENCODER} "
+    f"{POOL_START_DEFAULTS['learning_rate']}).",
+  )
   beta1: float = field(0.9, "Adam's beta1 (Kingma & Ba 2015's default).")
   beta2: float = field(0.999, "Adam's beta2 (Kingma & Ba 2015's default).")
   epsilon: float = field(1e-8, "Adam's epsilon (Kingma & Ba 2015's default).")
   prior_weight: float = field(
-      0.0, f"lambda of the prior loss ({_NO_ENCODER} Yeh et al.'s "
-      f"{POOL_START_DEFAULTS['prior_weight']}, their section 4; 0: none, "
-      "and the discriminator is never run).")
+    0.0,
+    f"lambda of the prior loss ({_NO_ENCODER} Yeh et al.'s "
+    f"{POOL_START_DEFAULTS['prior_weight']}, their section 4; 0: none, "
+    "and the discriminator is never run).",
+  )
   window: int = field(
-      IMPORTANCE_WINDOW, "Importance-weight window, odd (Yeh et al.: 7).")
+    IMPORTANCE_WINDOW, "Importance-weight window, odd (Yeh et al.: 7)."
+  )
   pool_size: int = field(
-      64, "Random z drawn once and shared by the batch, ranked with the "
-      "encoder's z to pick starts: each image starts from the `restarts` of "
-      "them whose G(z) best match its known pixels "
-      f"({_NO_ENCODER} {POOL_START_DEFAULTS['pool_size']}; 0: none, plain "
-      "random starts or the encoder's z and random draws).")
-  seed: int = field(0, "Seeds every random draw of the search (and "
-                    "dcgan-complete's masks).")
+    64,
+    "Random z drawn once and shared by the batch, ranked with the "
+    "encoder's z to pick starts: each image starts from the `restarts` of "
+    "them whose G(z) best match its known pixels "
+    f"({_NO_ENCODER} {POOL_START_DEFAULTS['pool_size']}; 0: none, plain "
+    "random starts or the encoder's z and random draws).",
+  )
+  seed: int = field(
+    0, "Seeds every random draw of the search (and dcgan-complete's masks)."
+  )
   min_improvement: float = field(
-      0.0, "Early stopping: every `check_every` steps the batch's mean loss "
-      "is compared with the previous check; the search stops when it fell "
-      "by less than this fraction. 0 never stops early, not even when the "
-      "loss rises.")
+    0.0,
+    "Early stopping: every `check_every` steps the batch's mean loss "
+    "is compared with the previous check; the search stops when it fell "
+    "by less than this fraction. 0 never stops early, not even when the "
+    "loss rises.",
+  )
   check_every: int = field(
-      25, "Steps between the early-stopping checks of `min_improvement`.")
+    25, "Steps between the early-stopping checks of `min_improvement`."
+  )
   average_best: int = field(
-      1, "Average G(z) over this many of an image's lowest-loss restarts "
-      "(capped at `restarts`). 1 (Yeh et al.): the best alone, sharp; more "
-      "approximates the posterior mean of the hole: blurrier, higher PSNR.")
+    1,
+    "Average G(z) over this many of an image's lowest-loss restarts "
+    "(capped at `restarts`). 1 (Yeh et al.): the best alone, sharp; more "
+    "approximates the posterior mean of the hole: blurrier, higher PSNR.",
+  )
 
   def __post_init__(self):
     """Refuses a field out of range: InputError "FIELD=VALUE must be ...".
@@ -98,15 +120,22 @@ class SearchConfig:
       raise InputError(str(e)) from None
 
   def _check(self):
-    for name, low in (("steps", 0), ("restarts", 1), ("pool_size", 0),
-                      ("check_every", 1), ("average_best", 1), ("window", 1)):
+    for name, low in (
+      ("steps", 0),
+      ("restarts", 1),
+      ("pool_size", 0),
+      ("check_every", 1),
+      ("average_best", 1),
+      ("window", 1),
+    ):
       checks.integer(name, getattr(self, name), low=low)
       checks.integer(name, getattr(self, name), high=_INT32_MAX)
     checks.integer("seed", self.seed, low=0)
     checks.integer("seed", self.seed, high=_INT64_MAX)
     if self.window % 2 == 0:
-      raise ConfigError(f"window={self.window!r} must be odd (a window "
-                        "centred on its pixel)")
+      raise ConfigError(
+        f"window={self.window!r} must be odd (a window centred on its pixel)"
+      )
     for name in ("learning_rate", "epsilon"):
       checks.positive_number(name, getattr(self, name))
     for name in ("prior_weight", "min_improvement"):

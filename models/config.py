@@ -18,27 +18,37 @@ class ModelConfig:
 
   Each field's help (`metadata["help"]`) documents it and is its --help.
   """
+
   image_size: int = field(
-      64, "Height and width of the square images, a power of two in "
-      "[16, 128]. The generator starts at 4x4 and doubles it per layer.")
+    64,
+    "Height and width of the square images, a power of two in "
+    "[16, 128]. The generator starts at 4x4 and doubles it per layer.",
+  )
   channels: int = field(3, "1 (grayscale) or 3 (RGB).")
   z_dim: int = field(100, "Length of the latent vector z ~ U(-1, 1).")
   gf: int = field(
-      128, "Generator width. The first feature map is 4x4x(8*gf); each "
-      "fractionally-strided convolution halves the width (never below gf).")
+    128,
+    "Generator width. The first feature map is 4x4x(8*gf); each "
+    "fractionally-strided convolution halves the width (never below gf).",
+  )
   df: int = field(
-      64, "Discriminator width of the first convolution; each further "
-      "convolution doubles it.")
+    64,
+    "Discriminator width of the first convolution; each further "
+    "convolution doubles it.",
+  )
   ef: int = field(
-      64, "Encoder width (models/encoder.py), laid out as the "
-      "discriminator's: the first convolution has ef filters, each further "
-      "one twice as many.")
+    64,
+    "Encoder width (models/encoder.py), laid out as the "
+    "discriminator's: the first convolution has ef filters, each further "
+    "one twice as many.",
+  )
 
   def __post_init__(self):
     size = self.image_size
     if not checks.is_int(size) or not 16 <= size <= 128 or size & (size - 1):
       raise ConfigError(
-          f"image_size={size!r} must be a power of two between 16 and 128")
+        f"image_size={size!r} must be a power of two between 16 and 128"
+      )
     checks.one_of("channels", self.channels, (1, 3))
     for name in ("z_dim", "gf", "df", "ef"):
       checks.positive_int(name, getattr(self, name))
@@ -62,11 +72,11 @@ class ModelConfig:
 
 # The paper's network: z of 100 -> 4x4x1024 -> 8x8x512 -> 16x16x256 ->
 # 32x32x128 -> 64x64x3.
-CELEBA64 = ModelConfig(image_size=64, channels=3, z_dim=100, gf=128, df=64,
-                       ef=64)
+CELEBA64 = ModelConfig(
+  image_size=64, channels=3, z_dim=100, gf=128, df=64, ef=64
+)
 # MNIST digits padded to 32x32: G 4x4x256 -> 8x8x128 -> 16x16x64 -> 32x32x1,
 # D 16x16x64 -> 8x8x128 -> 4x4x256.
 # Narrower than the paper's so that a 2-core CPU trains it in minutes.
 # The encoder mirrors D: 16x16x64 -> 8x8x128 -> 4x4x256 -> z.
-MNIST32 = ModelConfig(image_size=32, channels=1, z_dim=100, gf=32, df=64,
-                      ef=64)
+MNIST32 = ModelConfig(image_size=32, channels=1, z_dim=100, gf=32, df=64, ef=64)

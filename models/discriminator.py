@@ -30,11 +30,13 @@ class Discriminator(keras.Model):
     TensorShape([2, 1])
   """
 
-  def __init__(self, image_size=64, channels=3, df=64, sync_batch_norm=False,
-               **kwargs):
+  def __init__(
+    self, image_size=64, channels=3, df=64, sync_batch_norm=False, **kwargs
+  ):
     super().__init__(**kwargs)
     self.model_config = ModelConfig(
-        image_size=image_size, channels=channels, df=df)
+      image_size=image_size, channels=channels, df=df
+    )
     self.image_size = image_size
     self.channels = channels
     self.df = df
@@ -46,26 +48,43 @@ class Discriminator(keras.Model):
     # statistics would silently be left out of checkpoints.
     self.num_convs = self.model_config.num_upsamplings
     for i in range(self.num_convs):
-      setattr(self, f"conv{i}", SmallMapConv2D(
-          df * 2**i, 5, strides=2, padding="same", use_bias=(i == 0),
-          kernel_initializer=init, name=f"conv{i}"))
+      setattr(
+        self,
+        f"conv{i}",
+        SmallMapConv2D(
+          df * 2**i,
+          5,
+          strides=2,
+          padding="same",
+          use_bias=(i == 0),
+          kernel_initializer=init,
+          name=f"conv{i}",
+        ),
+      )
       if i > 0:
-        setattr(self, f"conv{i}_bn", layers.batch_norm(
-            f"conv{i}_bn", sync_batch_norm))
+        setattr(
+          self, f"conv{i}_bn", layers.batch_norm(f"conv{i}_bn", sync_batch_norm)
+        )
     self.flatten = keras.layers.Flatten()
     self.to_logit = keras.layers.Dense(
-        1, kernel_initializer=init, dtype="float32", name="logit")
+      1, kernel_initializer=init, dtype="float32", name="logit"
+    )
 
   def call(self, images, training=False):
     x = keras.ops.leaky_relu(self.conv0(images), negative_slope=0.2)
     for i in range(1, self.num_convs):
-      x = getattr(self, f"conv{i}_bn")(getattr(self, f"conv{i}")(x),
-                                       training=training)
+      x = getattr(self, f"conv{i}_bn")(
+        getattr(self, f"conv{i}")(x), training=training
+      )
       x = keras.ops.leaky_relu(x, negative_slope=0.2)
     return self.to_logit(self.flatten(x))
 
   def get_config(self):
     config = super().get_config()
-    config.update(image_size=self.image_size, channels=self.channels,
-                  df=self.df, sync_batch_norm=self.sync_batch_norm)
+    config.update(
+      image_size=self.image_size,
+      channels=self.channels,
+      df=self.df,
+      sync_batch_norm=self.sync_batch_norm,
+    )
     return config

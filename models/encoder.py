@@ -43,8 +43,9 @@ class Encoder(keras.Model):
 
   def __init__(self, image_size=64, channels=3, z_dim=100, ef=64, **kwargs):
     super().__init__(**kwargs)
-    self.model_config = ModelConfig(image_size=image_size, channels=channels,
-                                    z_dim=z_dim, ef=ef)
+    self.model_config = ModelConfig(
+      image_size=image_size, channels=channels, z_dim=z_dim, ef=ef
+    )
     self.image_size = image_size
     self.channels = channels
     self.z_dim = z_dim
@@ -53,12 +54,22 @@ class Encoder(keras.Model):
     # Own attributes, not a list: see Generator (checkpoint tracking).
     self.num_convs = self.model_config.num_upsamplings
     for i in range(self.num_convs):
-      setattr(self, f"conv{i}", SmallMapConv2D(
-          ef * 2**i, 5, strides=2, padding="same", kernel_initializer=init,
-          name=f"conv{i}"))
+      setattr(
+        self,
+        f"conv{i}",
+        SmallMapConv2D(
+          ef * 2**i,
+          5,
+          strides=2,
+          padding="same",
+          kernel_initializer=init,
+          name=f"conv{i}",
+        ),
+      )
     self.flatten = keras.layers.Flatten()
-    self.to_z = keras.layers.Dense(z_dim, kernel_initializer=init,
-                                   dtype="float32", name="to_z")
+    self.to_z = keras.layers.Dense(
+      z_dim, kernel_initializer=init, dtype="float32", name="to_z"
+    )
 
   def call(self, inputs):
     # One (images, masks) input, not two arguments: Keras traces call()
@@ -67,12 +78,15 @@ class Encoder(keras.Model):
     masks = keras.ops.cast(masks, images.dtype)
     x = keras.ops.concatenate([images * masks, masks], axis=-1)
     for i in range(self.num_convs):
-      x = keras.ops.leaky_relu(getattr(self, f"conv{i}")(x),
-                               negative_slope=0.2)
+      x = keras.ops.leaky_relu(getattr(self, f"conv{i}")(x), negative_slope=0.2)
     return keras.ops.tanh(self.to_z(self.flatten(x)))
 
   def get_config(self):
     config = super().get_config()
-    config.update(image_size=self.image_size, channels=self.channels,
-                  z_dim=self.z_dim, ef=self.ef)
+    config.update(
+      image_size=self.image_size,
+      channels=self.channels,
+      z_dim=self.z_dim,
+      ef=self.ef,
+    )
     return config

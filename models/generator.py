@@ -32,11 +32,19 @@ class Generator(keras.Model):
     TensorShape([2, 32, 32, 1])
   """
 
-  def __init__(self, image_size=64, channels=3, z_dim=100, gf=128,
-               sync_batch_norm=False, **kwargs):
+  def __init__(
+    self,
+    image_size=64,
+    channels=3,
+    z_dim=100,
+    gf=128,
+    sync_batch_norm=False,
+    **kwargs,
+  ):
     super().__init__(**kwargs)
     self.model_config = ModelConfig(
-        image_size=image_size, channels=channels, z_dim=z_dim, gf=gf)
+      image_size=image_size, channels=channels, z_dim=z_dim, gf=gf
+    )
     self.image_size = image_size
     self.channels = channels
     self.z_dim = z_dim
@@ -46,8 +54,8 @@ class Generator(keras.Model):
     init = layers.dcgan_initializer()
     top_width = 8 * gf
     self.project = keras.layers.Dense(
-        4 * 4 * top_width, use_bias=False, kernel_initializer=init,
-        name="project")
+      4 * 4 * top_width, use_bias=False, kernel_initializer=init, name="project"
+    )
     self.reshape = keras.layers.Reshape((4, 4, top_width))
     self.project_norm = layers.batch_norm("project_bn", sync_batch_norm)
 
@@ -58,14 +66,32 @@ class Generator(keras.Model):
     width = top_width
     for i in range(self.num_deconvs):
       width = max(width // 2, gf)
-      setattr(self, f"deconv{i}", SmallMapConv2DTranspose(
-          width, 5, strides=2, padding="same", use_bias=False,
-          kernel_initializer=init, name=f"deconv{i}"))
-      setattr(self, f"deconv{i}_bn", layers.batch_norm(f"deconv{i}_bn",
-                                                   sync_batch_norm))
+      setattr(
+        self,
+        f"deconv{i}",
+        SmallMapConv2DTranspose(
+          width,
+          5,
+          strides=2,
+          padding="same",
+          use_bias=False,
+          kernel_initializer=init,
+          name=f"deconv{i}",
+        ),
+      )
+      setattr(
+        self,
+        f"deconv{i}_bn",
+        layers.batch_norm(f"deconv{i}_bn", sync_batch_norm),
+      )
     self.to_image = keras.layers.Conv2DTranspose(
-        channels, 5, strides=2, padding="same", kernel_initializer=init,
-        name="to_image")
+      channels,
+      5,
+      strides=2,
+      padding="same",
+      kernel_initializer=init,
+      name="to_image",
+    )
     self.tanh = keras.layers.Activation("tanh", dtype="float32", name="tanh")
 
   def call(self, z, training=False):
@@ -77,12 +103,18 @@ class Generator(keras.Model):
 
   def blocks(self):
     """[(transposed conv, batch norm)] between 4x4 and the output layer."""
-    return [(getattr(self, f"deconv{i}"), getattr(self, f"deconv{i}_bn"))
-            for i in range(self.num_deconvs)]
+    return [
+      (getattr(self, f"deconv{i}"), getattr(self, f"deconv{i}_bn"))
+      for i in range(self.num_deconvs)
+    ]
 
   def get_config(self):
     config = super().get_config()
-    config.update(image_size=self.image_size, channels=self.channels,
-                  z_dim=self.z_dim, gf=self.gf,
-                  sync_batch_norm=self.sync_batch_norm)
+    config.update(
+      image_size=self.image_size,
+      channels=self.channels,
+      z_dim=self.z_dim,
+      gf=self.gf,
+      sync_batch_norm=self.sync_batch_norm,
+    )
     return config

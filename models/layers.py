@@ -21,5 +21,6 @@ def batch_norm(name, synchronized=False):
   # momentum 0.9 / epsilon 1e-5 as in the reference DCGAN implementations;
   # Keras' default momentum 0.99 makes the inference statistics lag far behind
   # a generator that changes every step.
-  return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5,
-                                         synchronized=synchronized, name=name)
+  return keras.layers.BatchNormalization(
+    momentum=0.9, epsilon=1e-5, synchronized=synchronized, name=name
+  )

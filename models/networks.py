@@ -28,9 +28,12 @@ def global_dtype_policy(name: Optional[str]):
     keras.mixed_precision.set_global_policy(previous)
 
 
-def build_networks(config: ModelConfig, batch_size: int = 1,
-                   sync_batch_norm: bool = False,
-                   dtype_policy: Optional[str] = None):
+def build_networks(
+  config: ModelConfig,
+  batch_size: int = 1,
+  sync_batch_norm: bool = False,
+  dtype_policy: Optional[str] = None,
+):
   """Returns (generator, discriminator), built so their variables exist.
 
   `sync_batch_norm` is for training on several replicas, `dtype_policy`
@@ -42,38 +45,61 @@ def build_networks(config: ModelConfig, batch_size: int = 1,
     return _build(config, batch_size, sync_batch_norm)
 
 
-def build_generator(config: ModelConfig, name: str = "generator",
-                    sync_batch_norm: bool = False, batch_size: int = 1,
-                    dtype_policy: Optional[str] = None) -> Generator:
+def build_generator(
+  config: ModelConfig,
+  name: str = "generator",
+  sync_batch_norm: bool = False,
+  batch_size: int = 1,
+  dtype_policy: Optional[str] = None,
+) -> Generator:
   """One generator, built (the EMA copy is a second one)."""
   with global_dtype_policy(dtype_policy):
-    generator = Generator(image_size=config.image_size,
-                          channels=config.channels, z_dim=config.z_dim,
-                          gf=config.gf, sync_batch_norm=sync_batch_norm,
-                          name=name)
+    generator = Generator(
+      image_size=config.image_size,
+      channels=config.channels,
+      z_dim=config.z_dim,
+      gf=config.gf,
+      sync_batch_norm=sync_batch_norm,
+      name=name,
+    )
     generator(keras.ops.zeros((batch_size, config.z_dim)))
   return generator
 
 
-def build_encoder(config: ModelConfig, batch_size: int = 1,
-                  dtype_policy: Optional[str] = None) -> Encoder:
+def build_encoder(
+  config: ModelConfig, batch_size: int = 1, dtype_policy: Optional[str] = None
+) -> Encoder:
   """The mask-aware encoder of `config`, built."""
   with global_dtype_policy(dtype_policy):
-    encoder = Encoder(image_size=config.image_size, channels=config.channels,
-                      z_dim=config.z_dim, ef=config.ef, name="encoder")
+    encoder = Encoder(
+      image_size=config.image_size,
+      channels=config.channels,
+      z_dim=config.z_dim,
+      ef=config.ef,
+      name="encoder",
+    )
     shape = (batch_size, config.image_size, config.image_size)
-    encoder((keras.ops.zeros(shape + (config.channels,)),
-             keras.ops.ones(shape + (1,))))
+    encoder(
+      (
+        keras.ops.zeros(shape + (config.channels,)),
+        keras.ops.ones(shape + (1,)),
+      )
+    )
   return encoder
 
 
 def _build(config, batch_size, sync_batch_norm):
-  generator = build_generator(config, "generator", sync_batch_norm,
-                              batch_size)
-  discriminator = Discriminator(image_size=config.image_size,
-                                channels=config.channels, df=config.df,
-                                sync_batch_norm=sync_batch_norm,
-                                name="discriminator")
-  discriminator(keras.ops.zeros(
-      (batch_size, config.image_size, config.image_size, config.channels)))
+  generator = build_generator(config, "generator", sync_batch_norm, batch_size)
+  discriminator = Discriminator(
+    image_size=config.image_size,
+    channels=config.channels,
+    df=config.df,
+    sync_batch_norm=sync_batch_norm,
+    name="discriminator",
+  )
+  discriminator(
+    keras.ops.zeros(
+      (batch_size, config.image_size, config.image_size, config.channels)
+    )
+  )
   return generator, discriminator

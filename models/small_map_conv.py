@@ -38,7 +38,8 @@ def transposed_conv_scatter_matrix(height, width, kernel_size, stride):
   # max(k - stride, 0) in total, the smaller half before.
   pad_before = max(kernel_size - stride, 0) // 2
   scatter = np.zeros(
-      (out_h * out_w, height * width * kernel_size * kernel_size), np.float32)
+    (out_h * out_w, height * width * kernel_size * kernel_size), np.float32
+  )
   for i in range(height):
     for j in range(width):
       for ty in range(kernel_size):
@@ -55,10 +56,13 @@ def _square_same_padded(layer) -> bool:
   """The layouts the matrix-multiply paths handle: "same" padding,
   channels_last, square kernel and strides, no dilation."""
   kernel_size, stride = layer.kernel_size[0], layer.strides[0]
-  return (layer.padding == "same" and layer.data_format == "channels_last"
-          and layer.kernel_size == (kernel_size, kernel_size)
-          and layer.strides == (stride, stride)
-          and layer.dilation_rate == (1, 1))
+  return (
+    layer.padding == "same"
+    and layer.data_format == "channels_last"
+    and layer.kernel_size == (kernel_size, kernel_size)
+    and layer.strides == (stride, stride)
+    and layer.dilation_rate == (1, 1)
+  )
 
 
 def _add_bias_and_activate(layer, outputs):
@@ -80,10 +84,16 @@ class SmallMapConv2DTranspose(keras.layers.Conv2DTranspose):
     _, height, width, _ = input_shape
     kernel_size, stride = self.kernel_size[0], self.strides[0]
     self._scatter = None
-    if (height and width and height * width <= MAX_MATMUL_PIXELS
-        and _square_same_padded(self) and self.output_padding is None):
-      self._scatter = transposed_conv_scatter_matrix(height, width,
-                                                     kernel_size, stride)
+    if (
+      height
+      and width
+      and height * width <= MAX_MATMUL_PIXELS
+      and _square_same_padded(self)
+      and self.output_padding is None
+    ):
+      self._scatter = transposed_conv_scatter_matrix(
+        height, width, kernel_size, stride
+      )
       self._in_shape = (height, width, input_shape[-1])  # what S fits
 
   def call(self, inputs):
@@ -94,15 +104,18 @@ class SmallMapConv2DTranspose(keras.layers.Conv2DTranspose):
     stride = self.strides[0]
     # kernel [k, k, Cout, Cin] -> [Cin, (tap, Cout)], taps in S's order.
     kernel = keras.ops.reshape(
-        keras.ops.transpose(self.kernel, (3, 0, 1, 2)),
-        (in_channels, taps * self.filters))
-    cols = keras.ops.matmul(keras.ops.reshape(inputs, (-1, in_channels)),
-                            kernel)
+      keras.ops.transpose(self.kernel, (3, 0, 1, 2)),
+      (in_channels, taps * self.filters),
+    )
+    cols = keras.ops.matmul(
+      keras.ops.reshape(inputs, (-1, in_channels)), kernel
+    )
     cols = keras.ops.reshape(cols, (-1, height * width * taps, self.filters))
     scatter = keras.ops.convert_to_tensor(self._scatter, dtype=cols.dtype)
     outputs = keras.ops.reshape(
-        keras.ops.matmul(scatter, cols),
-        (-1, height * stride, width * stride, self.filters))
+      keras.ops.matmul(scatter, cols),
+      (-1, height * stride, width * stride, self.filters),
+    )
     return _add_bias_and_activate(self, outputs)
 
 
@@ -121,12 +134,19 @@ class SmallMapConv2D(keras.layers.Conv2D):
     _, height, width, _ = input_shape
     kernel_size, stride = self.kernel_size[0], self.strides[0]
     self._gather = None
-    if (height and width and height % stride == 0 and width % stride == 0
-        and height * width <= MAX_MATMUL_PIXELS * stride * stride
-        and _square_same_padded(self) and self.groups == 1):
+    if (
+      height
+      and width
+      and height % stride == 0
+      and width % stride == 0
+      and height * width <= MAX_MATMUL_PIXELS * stride * stride
+      and _square_same_padded(self)
+      and self.groups == 1
+    ):
       out_h, out_w = height // stride, width // stride
-      self._gather = transposed_conv_scatter_matrix(out_h, out_w, kernel_size,
-                                                    stride).T
+      self._gather = transposed_conv_scatter_matrix(
+        out_h, out_w, kernel_size, stride
+      ).T
       self._in_shape = (height, width, input_shape[-1])  # what S fits
 
   def call(self, inputs):
@@ -138,11 +158,13 @@ class SmallMapConv2D(keras.layers.Conv2D):
     gather = keras.ops.convert_to_tensor(self._gather, dtype=inputs.dtype)
     # [B, H*W, Cin] -> every (output pixel, tap): [B, OH*OW*taps, Cin].
     patches = keras.ops.matmul(
-        gather, keras.ops.reshape(inputs, (-1, height * width, in_channels)))
+      gather, keras.ops.reshape(inputs, (-1, height * width, in_channels))
+    )
     patches = keras.ops.reshape(patches, (-1, taps * in_channels))
     # kernel [k, k, Cin, Cout] is already in (tap, Cin) order.
     kernel = keras.ops.reshape(self.kernel, (taps * in_channels, self.filters))
     outputs = keras.ops.reshape(
-        keras.ops.matmul(patches, kernel),
-        (-1, height // stride, width // stride, self.filters))
+      keras.ops.matmul(patches, kernel),
+      (-1, height // stride, width // stride, self.filters),
+    )
     return _add_bias_and_activate(self, outputs)

@@ -11,8 +11,10 @@ import sys
 
 from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
-from absl import logging
+# isort: split
+
 import numpy as np
+from absl import logging
 
 from training import config as config_lib
 from training import train as train_lib
@@ -20,15 +22,20 @@ from training import train as train_lib
 
 def main(workdir, max_steps, out_path):
   logging.set_verbosity(logging.INFO)
-  config = config_lib.get_config("tiny", strategy="multi_worker",
-                                 max_steps=int(max_steps),
-                                 collective_timeout_s=60.0)
+  config = config_lib.get_config(
+    "tiny",
+    strategy="multi_worker",
+    max_steps=int(max_steps),
+    collective_timeout_s=60.0,
+  )
   trainer = train_lib.Trainer(config, workdir)
   result = trainer.run()
   state = trainer.state
-  weights = {f"{net.name}/{v.path}": np.asarray(v)
-             for net in (state.generator, state.discriminator)
-             for v in net.variables}
+  weights = {
+    f"{net.name}/{v.path}": np.asarray(v)
+    for net in (state.generator, state.discriminator)
+    for v in net.variables
+  }
   np.savez(out_path, step=result.step, chief=trainer.is_chief, **weights)
 
 

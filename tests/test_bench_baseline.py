@@ -15,9 +15,9 @@ from models.networks import build_networks
 TINY = ModelConfig(image_size=16, channels=3, z_dim=8, gf=4, df=4)
 
 
-@pytest.mark.parametrize("config", [TINY, dataclasses.replace(TINY,
-                                                              image_size=32,
-                                                              channels=1)])
+@pytest.mark.parametrize(
+  "config", [TINY, dataclasses.replace(TINY, image_size=32, channels=1)]
+)
 def test_keras_io_networks_compute_what_ours_compute(config):
   ours = build_networks(config)
   stock = keras_io_gan.keras_io_networks(config)
@@ -49,7 +49,7 @@ def test_graph_flops_counts_only_what_runs():
   @tf.function
   def step(x):
     with tf.GradientTape() as tape:
-      y = tf.matmul(x, weights)              # 2 * 3*5*7 FLOPs
+      y = tf.matmul(x, weights)  # 2 * 3*5*7 FLOPs
       unused = tf.matmul(y, tf.ones((7, 11)))  # dead: never returned
       del unused
       loss = tf.reduce_sum(y)

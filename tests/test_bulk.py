@@ -33,8 +33,10 @@ def _inputs(folder, count=18, bad=("bad1", "bad2")):
   names = []
   for i in range(count):
     name = f"{'sub/' if i % 3 == 0 else ''}img{i:02d}"
-    write_image(os.path.join(folder, name + ".png"),
-                rng.integers(0, 255, (20, 24, 1), dtype=np.uint8))
+    write_image(
+      os.path.join(folder, name + ".png"),
+      rng.integers(0, 255, (20, 24, 1), dtype=np.uint8),
+    )
     names.append(name)
   for name in bad:
     with open(os.path.join(folder, name + ".png"), "wb") as f:
@@ -43,19 +45,28 @@ def _inputs(folder, count=18, bad=("bad1", "bad2")):
 
 
 def _bulk(export_dir, images, out, *extra, timeout=600):
-  return cli(BULK, f"--model_dir={export_dir}", f"--images={images}",
-             f"--out={out}", *SEARCH, "--batch_size=4", *extra,
-             timeout=timeout)
+  return cli(
+    BULK,
+    f"--model_dir={export_dir}",
+    f"--images={images}",
+    f"--out={out}",
+    *SEARCH,
+    "--batch_size=4",
+    *extra,
+    timeout=timeout,
+  )
 
 
 def _reference(export_dir, images, out, masks=("center",)):
   """dcgan-complete's outputs for the same images and options."""
   gan = load_exported_gan(export_dir)
   # As dcgan-complete --steps=3 --restarts=2 --pool_size=8 resolves it.
-  config = default_config(gan.encode is not None, steps=3, restarts=2,
-                          pool_size=8)
-  complete.complete_files(gan, images, list(masks), out, config,
-                          with_metrics=False)
+  config = default_config(
+    gan.encode is not None, steps=3, restarts=2, pool_size=8
+  )
+  complete.complete_files(
+    gan, images, list(masks), out, config, with_metrics=False
+  )
 
 
 def _same_outputs(out, reference, names):
@@ -68,9 +79,14 @@ def _same_outputs(out, reference, names):
 
 
 def _snapshot(folder):
-  return {os.path.join(root, n): (os.stat(os.path.join(root, n)).st_ino,
-                                  os.stat(os.path.join(root, n)).st_mtime_ns)
-          for root, _, names in os.walk(folder) for n in names}
+  return {
+    os.path.join(root, n): (
+      os.stat(os.path.join(root, n)).st_ino,
+      os.stat(os.path.join(root, n)).st_mtime_ns,
+    )
+    for root, _, names in os.walk(folder)
+    for n in names
+  }
 
 
 def _lines(path):
@@ -80,7 +96,8 @@ def _lines(path):
 
 @pytest.mark.slow
 def test_bad_images_go_to_failed_jsonl_and_the_rest_match_dcgan_complete(
-    tiny_export, tmp_path):
+  tiny_export, tmp_path
+):
   names = _inputs(str(tmp_path / "in"))
   good = tmp_path / "good"
   for name in names:  # the same relative names, without the bad files
@@ -98,8 +115,7 @@ def test_bad_images_go_to_failed_jsonl_and_the_rest_match_dcgan_complete(
   assert all("not a readable PNG/JPEG image" in f["reason"] for f in failed)
   manifest = _lines(out / "manifest.jsonl")
   assert sorted(r["name"] for r in manifest) == sorted(names)
-  assert all(r["steps_run"] == 3 and len(r["outputs"]) == 3
-             for r in manifest)
+  assert all(r["steps_run"] == 3 and len(r["outputs"]) == 3 for r in manifest)
 
   before = _snapshot(out)
   again = _bulk(tiny_export[1], tmp_path / "in", out)
@@ -112,20 +128,33 @@ def test_a_killed_run_is_completed_by_the_rerun(tiny_export, tmp_path):
   names = _inputs(str(tmp_path / "in"), bad=())
   _reference(tiny_export[1], str(tmp_path / "in"), str(tmp_path / "ref"))
   out = tmp_path / "out"
-  args = [sys.executable, "-m", BULK, f"--model_dir={tiny_export[1]}",
-          f"--images={tmp_path / 'in'}", f"--out={out}", *SEARCH,
-          "--batch_size=2"]
+  args = [
+    sys.executable,
+    "-m",
+    BULK,
+    f"--model_dir={tiny_export[1]}",
+    f"--images={tmp_path / 'in'}",
+    f"--out={out}",
+    *SEARCH,
+    "--batch_size=2",
+  ]
   with open(tmp_path / "log", "w") as log:
-    job = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
-                           env=subprocess_env(), cwd=REPO,
-                           start_new_session=True)
+    job = subprocess.Popen(
+      args,
+      stdout=log,
+      stderr=subprocess.STDOUT,
+      env=subprocess_env(),
+      cwd=REPO,
+      start_new_session=True,
+    )
   try:
-    wait_for(lambda: bulk_job._count_done(str(out)) >= 4, 300,  # pylint: disable=protected-access
-             "four completed images")
+    wait_for(
+      lambda: bulk_job._count_done(str(out)) >= 4, 300, "four completed images"
+    )
   finally:
     os.killpg(job.pid, signal.SIGKILL)  # the launcher and its workers
     job.wait()
-  done_before = bulk_job._count_done(str(out))  # pylint: disable=protected-access
+  done_before = bulk_job._count_done(str(out))
   assert 4 <= done_before < len(names)
 
   rerun = _bulk(tiny_export[1], tmp_path / "in", out)
@@ -133,8 +162,9 @@ def test_a_killed_run_is_completed_by_the_rerun(tiny_export, tmp_path):
   _same_outputs(str(out), str(tmp_path / "ref"), names)
   manifest = _lines(out / "manifest.jsonl")
   assert sorted(r["name"] for r in manifest) == sorted(names)
-  leftovers = [p for p in _snapshot(out) if os.path.basename(p).startswith(
-      ".tmp-")]
+  leftovers = [
+    p for p in _snapshot(out) if os.path.basename(p).startswith(".tmp-")
+  ]
   assert not leftovers
   for kind in KINDS:  # every PNG whole
     for name in names:
@@ -150,12 +180,18 @@ def test_tfrecord_input_matches_the_files(tiny_export, tmp_path):
     for name in names:
       with open(tmp_path / "in" / (name + ".png"), "rb") as f:
         feature = {
-            "image/encoded": tf.train.Feature(
-                bytes_list=tf.train.BytesList(value=[f.read()])),
-            "image/filename": tf.train.Feature(bytes_list=tf.train.BytesList(
-                value=[(name + ".png").encode()]))}
-      writer.write(tf.train.Example(features=tf.train.Features(
-          feature=feature)).SerializeToString())
+          "image/encoded": tf.train.Feature(
+            bytes_list=tf.train.BytesList(value=[f.read()])
+          ),
+          "image/filename": tf.train.Feature(
+            bytes_list=tf.train.BytesList(value=[(name + ".png").encode()])
+          ),
+        }
+      writer.write(
+        tf.train.Example(
+          features=tf.train.Features(feature=feature)
+        ).SerializeToString()
+      )
   out = tmp_path / "out"
   result = _bulk(tiny_export[1], f"tfrecord:{record_file}", out)
   assert result.returncode == 0, result.stderr[-3000:]
@@ -169,21 +205,26 @@ def test_file_and_per_image_masks(tiny_export, tmp_path):
   hole[5:15, 6:18] = 0
   write_image(str(tmp_path / "hole.png"), hole)
   spec = f"file:{tmp_path / 'hole.png'}"
-  _reference(tiny_export[1], str(tmp_path / "in"), str(tmp_path / "ref"),
-             masks=(spec,))
-  result = _bulk(tiny_export[1], tmp_path / "in", tmp_path / "out",
-                 f"--mask={spec}")
+  _reference(
+    tiny_export[1], str(tmp_path / "in"), str(tmp_path / "ref"), masks=(spec,)
+  )
+  result = _bulk(
+    tiny_export[1], tmp_path / "in", tmp_path / "out", f"--mask={spec}"
+  )
   assert result.returncode == 0, result.stderr[-3000:]
   _same_outputs(str(tmp_path / "out"), str(tmp_path / "ref"), names)
 
   # dir: the same hole per image, except one mask of the wrong size.
   for name in names:
     os.makedirs(os.path.dirname(tmp_path / "masks" / name), exist_ok=True)
-    write_image(str(tmp_path / "masks" / (name + ".png")),
-                hole if name != names[1] else hole[:10])
+    write_image(
+      str(tmp_path / "masks" / (name + ".png")),
+      hole if name != names[1] else hole[:10],
+    )
   out = tmp_path / "per_image"
-  result = _bulk(tiny_export[1], tmp_path / "in", out,
-                 f"--mask=dir:{tmp_path / 'masks'}")
+  result = _bulk(
+    tiny_export[1], tmp_path / "in", out, f"--mask=dir:{tmp_path / 'masks'}"
+  )
   assert result.returncode == 0, result.stderr[-3000:]
   _same_outputs(str(out), str(tmp_path / "ref"), [names[0], names[2]])
   (failure,) = _lines(out / "failed.jsonl")
@@ -196,8 +237,11 @@ def test_nothing_completed_exits_2(tiny_export, tmp_path):
   _inputs(str(tmp_path / "in"), count=0)
   result = _bulk(tiny_export[1], tmp_path / "in", tmp_path / "out")
   assert result.returncode == 2
-  assert result.stderr.strip().splitlines()[-1].startswith(
-      "dcgan-complete-bulk: error: --images=")
+  assert (
+    result.stderr.strip()
+    .splitlines()[-1]
+    .startswith("dcgan-complete-bulk: error: --images=")
+  )
   assert "no image could be completed" in result.stderr
   assert len(_lines(tmp_path / "out" / "failed.jsonl")) == 2
 
@@ -216,13 +260,17 @@ def test_out_dir_rules_and_the_manifest(tmp_path):
   os.makedirs(out / bulk_job.DONE_DIR / "sub")
   bulk_job.check_out_dir(str(out), None)  # an earlier run's
   (out / "notes.txt").write_text("mine")
-  with pytest.raises(InputError, match="holds notes.txt that no "
-                     "dcgan-complete-bulk run wrote"):
+  with pytest.raises(
+    InputError, match="holds notes.txt that no dcgan-complete-bulk run wrote"
+  ):
     bulk_job.check_out_dir(str(out), None)
   os.remove(out / "notes.txt")
-  for name, folder in (("sub/a", bulk_job.DONE_DIR), ("b", bulk_job.DONE_DIR),
-                       ("b", bulk_job.FAILED_DIR),
-                       ("c", bulk_job.FAILED_DIR)):
+  for name, folder in (
+    ("sub/a", bulk_job.DONE_DIR),
+    ("b", bulk_job.DONE_DIR),
+    ("b", bulk_job.FAILED_DIR),
+    ("c", bulk_job.FAILED_DIR),
+  ):
     path = out / folder / (name + ".json")
     os.makedirs(path.parent, exist_ok=True)
     path.write_text(json.dumps({"name": name}))

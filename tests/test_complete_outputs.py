@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from inpainting import complete, image_io
 from common.errors import InputError
+from inpainting import complete, image_io, outputs
 from inpainting.saved_models import ExportedGan, load_exported_gan
 from inpainting.search import SearchConfig
 from tests.conftest import REPO, cli, subprocess_env, write_image
@@ -29,9 +29,15 @@ def _write_inputs(folder, names):
 
 
 def _complete(export_dir, images, out, *extra, timeout=TIMEOUT):
-  return cli("inpainting.main", f"--model_dir={export_dir}",
-             f"--images={images}", f"--out={out}", *FAST, *extra,
-             timeout=timeout)
+  return cli(
+    "inpainting.main",
+    f"--model_dir={export_dir}",
+    f"--images={images}",
+    f"--out={out}",
+    *FAST,
+    *extra,
+    timeout=timeout,
+  )
 
 
 def _files(folder):
@@ -46,14 +52,13 @@ def _files(folder):
 
 
 def _staging(folder):
-  return [n for n in os.listdir(folder)
-          if n.startswith(complete.STAGING_PREFIX)]
+  return [n for n in os.listdir(folder) if n.startswith(outputs.STAGING_PREFIX)]
 
 
 def _error_line(result):
   assert result.returncode == 2, result.stderr[-2000:]
   assert "Traceback" not in result.stderr
-  lines = [l for l in result.stderr.splitlines() if "dcgan-complete" in l]
+  lines = [ln for ln in result.stderr.splitlines() if "dcgan-complete" in ln]
   assert len(lines) == 1, result.stderr[-2000:]
   assert lines[0].startswith("dcgan-complete: error: ")
   return lines[0]
@@ -78,7 +83,8 @@ def test_outputs_keep_the_inputs_relative_paths(first_run):
     assert sorted(_files(out / kind)) == ["a/x.png", "b/x.png", "c.png"]
   # The two x.png inputs differ, so must their masks' completions.
   assert (out / "completed/a/x.png").read_bytes() != (
-      out / "completed/b/x.png").read_bytes()
+    out / "completed/b/x.png"
+  ).read_bytes()
   report = json.loads((out / "metrics.json").read_text())
   assert [i["name"] for i in report["images"]] == ["a/x", "b/x", "c"]
   assert (out / "figure.png").read_bytes()[:4] == b"\x89PNG"
@@ -96,7 +102,8 @@ def test_a_named_pipe_in_the_folder_is_skipped_not_read(first_run):
   with pytest.raises(InputError, match="no image files found"):
     image_io.find_image_files(str(images / "*.png"))
   assert image_io.find_image_files(str(images / "*.*")).paths == [
-      str(images / "c.jpg")]
+    str(images / "c.jpg")
+  ]
   with pytest.raises(InputError, match="pipe.png: not a regular file"):
     image_io.find_image_files(str(images / "pipe.png"))
 
@@ -119,7 +126,8 @@ def test_two_inputs_with_one_output_name_are_refused(tmp_path):
 
 
 def test_a_rerun_into_a_non_empty_out_is_refused_and_changes_nothing(
-    first_run, tiny_export):
+  first_run, tiny_export
+):
   root, images, out, _ = first_run
   before = _files(out)
   line = _error_line(_complete(tiny_export[1], images, out))
@@ -138,22 +146,26 @@ def test_a_foreign_file_in_out_is_never_deleted(tiny_export, tmp_path):
   assert _files(out) == {"completed/notes.txt": b"mine"}
 
 
-@pytest.mark.parametrize("images, out", [
-    ("in", "in/out"), ("in", "in"), ("in/*/*.png", "in/a/out")])
-def test_out_inside_the_images_folder_is_refused(tiny_export, tmp_path,
-                                                 images, out):
+@pytest.mark.parametrize(
+  "images, out", [("in", "in/out"), ("in", "in"), ("in/*/*.png", "in/a/out")]
+)
+def test_out_inside_the_images_folder_is_refused(
+  tiny_export, tmp_path, images, out
+):
   _write_inputs(str(tmp_path / "in"), ["a/x.png"])
   before = _files(tmp_path / "in")
-  line = _error_line(_complete(tiny_export[1], tmp_path / images,
-                               tmp_path / out))
-  expected = (f"--out={tmp_path / out}: is inside {tmp_path / 'in'}, the "
-              f"folder --images={tmp_path / images} reads")
+  line = _error_line(
+    _complete(tiny_export[1], tmp_path / images, tmp_path / out)
+  )
+  expected = (
+    f"--out={tmp_path / out}: is inside {tmp_path / 'in'}, the "
+    f"folder --images={tmp_path / images} reads"
+  )
   assert expected in line
   assert _files(tmp_path / "in") == before
 
 
-def test_out_that_is_a_file_is_refused_before_any_search(tiny_export,
-                                                         tmp_path):
+def test_out_that_is_a_file_is_refused_before_any_search(tiny_export, tmp_path):
   _write_inputs(str(tmp_path / "in"), ["x.png"])
   out = tmp_path / "out.png"
   out.write_bytes(b"keep")
@@ -175,11 +187,16 @@ def test_an_empty_out_dir_is_filled(tiny_export, tmp_path):
   os.mkdir(tmp_path / "out")
   gan = load_exported_gan(tiny_export[1])
   report = complete.complete_files(
-      gan, str(tmp_path / "in"), ["center"], str(tmp_path / "out"),
-      SearchConfig(steps=3, restarts=1, pool_size=4))
+    gan,
+    str(tmp_path / "in"),
+    ["center"],
+    str(tmp_path / "out"),
+    SearchConfig(steps=3, restarts=1, pool_size=4),
+  )
   assert [i["name"] for i in report["images"]] == ["x"]
   assert sorted(_files(tmp_path / "out")) == sorted(
-      [f"{kind}/x.png" for kind in KINDS] + ["figure.png", "metrics.json"])
+    [f"{kind}/x.png" for kind in KINDS] + ["figure.png", "metrics.json"]
+  )
   assert _staging(tmp_path) == []
 
 
@@ -206,16 +223,25 @@ main.run()
 
 @pytest.mark.slow
 def test_a_killed_run_leaves_out_as_it_was_and_the_next_run_cleans_up(
-    tiny_export, tmp_path):
+  tiny_export, tmp_path
+):
   _write_inputs(str(tmp_path / "in"), ["a/x.png", "b/x.png"])
   out = tmp_path / "out"
   os.mkdir(out)  # An empty --out must stay empty after the kill.
-  args = [f"--model_dir={tiny_export[1]}", f"--images={tmp_path / 'in'}",
-          f"--out={out}", *FAST]
+  args = [
+    f"--model_dir={tiny_export[1]}",
+    f"--images={tmp_path / 'in'}",
+    f"--out={out}",
+    *FAST,
+  ]
   killed = subprocess.run(
-      [sys.executable, "-c", KILLER.format(count=KILL_AFTER_FILES), *args],
-      capture_output=True, text=True, timeout=TIMEOUT, env=subprocess_env(),
-      cwd=REPO)
+    [sys.executable, "-c", KILLER.format(count=KILL_AFTER_FILES), *args],
+    capture_output=True,
+    text=True,
+    timeout=TIMEOUT,
+    env=subprocess_env(),
+    cwd=REPO,
+  )
   assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
   written = killed.stdout.split()
   assert len(written) == KILL_AFTER_FILES
@@ -230,23 +256,36 @@ def test_a_killed_run_leaves_out_as_it_was_and_the_next_run_cleans_up(
 
 
 @pytest.mark.slow
-def test_ctrl_c_says_interrupted_and_leaves_out_as_it_was(tiny_export,
-                                                          tmp_path):
+def test_ctrl_c_says_interrupted_and_leaves_out_as_it_was(
+  tiny_export, tmp_path
+):
   _write_inputs(str(tmp_path / "in"), ["a/x.png", "b/x.png"])
   out = tmp_path / "out"
   os.mkdir(out)
   interrupter = KILLER.format(count=KILL_AFTER_FILES).replace(
-      "signal.SIGKILL", "signal.SIGINT")
+    "signal.SIGKILL", "signal.SIGINT"
+  )
   stopped = subprocess.run(
-      [sys.executable, "-c", interrupter,
-       f"--model_dir={tiny_export[1]}", f"--images={tmp_path / 'in'}",
-       f"--out={out}", *FAST],
-      capture_output=True, text=True, timeout=TIMEOUT, env=subprocess_env(),
-      cwd=REPO)
+    [
+      sys.executable,
+      "-c",
+      interrupter,
+      f"--model_dir={tiny_export[1]}",
+      f"--images={tmp_path / 'in'}",
+      f"--out={out}",
+      *FAST,
+    ],
+    capture_output=True,
+    text=True,
+    timeout=TIMEOUT,
+    env=subprocess_env(),
+    cwd=REPO,
+  )
   assert stopped.returncode == 130, stopped.stderr[-2000:]
   assert "Traceback" not in stopped.stderr
   assert stopped.stderr.strip().splitlines()[-1] == (
-      "dcgan-complete: interrupted")
+    "dcgan-complete: interrupted"
+  )
   assert len(stopped.stdout.split()) == KILL_AFTER_FILES  # mid-write
   assert os.listdir(out) == [] and _staging(tmp_path) == []
 
@@ -254,7 +293,7 @@ def test_ctrl_c_says_interrupted_and_leaves_out_as_it_was(tiny_export,
 def test_publish_never_replaces_results_that_appeared_meanwhile(tmp_path):
   out = tmp_path / "out"
   # Not a staging name of a dead process: never removed.
-  os.makedirs(tmp_path / f"{complete.STAGING_PREFIX}notes")
+  os.makedirs(tmp_path / f"{outputs.STAGING_PREFIX}notes")
 
   def write_while_another_run_finishes(folder):
     with open(os.path.join(folder, "metrics.json"), "w") as f:
@@ -263,6 +302,6 @@ def test_publish_never_replaces_results_that_appeared_meanwhile(tmp_path):
     (out / "metrics.json").write_text("theirs")
 
   with pytest.raises(InputError, match="became non-empty during the run"):
-    complete.publish(str(out), write_while_another_run_finishes)
+    outputs.publish(str(out), write_while_another_run_finishes)
   assert _files(out) == {"metrics.json": b"theirs"}
-  assert _staging(tmp_path) == [f"{complete.STAGING_PREFIX}notes"]
+  assert _staging(tmp_path) == [f"{outputs.STAGING_PREFIX}notes"]

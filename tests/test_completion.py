@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from export import restore
 from common import masks
+from export import restore
 from inpainting import complete, losses
 from inpainting.saved_models import load_exported_gan
 from inpainting.search import LatentSearch, SearchConfig
@@ -38,13 +38,15 @@ def test_gradients_through_savedmodels_equal_in_memory(tiny_export):
       tape.watch(z)
       generated = generate(z)
       loss = tf.reduce_sum(
-          losses.contextual_loss(generated, images, weights) +
-          0.003 * losses.prior_loss(discriminate(generated)))
+        losses.contextual_loss(generated, images, weights)
+        + 0.003 * losses.prior_loss(discriminate(generated))
+      )
     return tape.gradient(loss, z).numpy()
 
   reloaded = gradient(gan.generate, gan.discriminate)
-  in_memory = gradient(lambda z: g(z, training=False),
-                       lambda x: d(x, training=False))
+  in_memory = gradient(
+    lambda z: g(z, training=False), lambda x: d(x, training=False)
+  )
   assert np.abs(reloaded).sum() > 0
   np.testing.assert_allclose(reloaded, in_memory, rtol=1e-4, atol=1e-6)
 
@@ -53,8 +55,12 @@ def test_search_lowers_the_loss_and_keeps_z_in_range(tiny_export):
   gan = load_exported_gan(tiny_export[1])
   images = _images()
   mask = masks.make_masks(["center", "half", "irregular", "random"], 4, 16)
-  search = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
-                        SearchConfig(pool_size=0, restarts=2, learning_rate=0.05))
+  search = LatentSearch(
+    gan.generate,
+    gan.discriminate,
+    gan.z_dim,
+    SearchConfig(pool_size=0, restarts=2, learning_rate=0.05),
+  )
   start = search(images, mask, steps=0)
   found = search(images, mask, steps=40)
   assert found["generated"].shape == (4, 16, 16, 1)
@@ -62,8 +68,11 @@ def test_search_lowers_the_loss_and_keeps_z_in_range(tiny_export):
   assert np.all(np.abs(found["z"].numpy()) <= 1.0)
   # The same seed gives the same result; the loop runs inside tf.function.
   compiled = tf.function(search)
-  np.testing.assert_allclose(compiled(images, mask, steps=40)["loss"].numpy(),
-                             found["loss"].numpy(), rtol=1e-4)
+  np.testing.assert_allclose(
+    compiled(images, mask, steps=40)["loss"].numpy(),
+    found["loss"].numpy(),
+    rtol=1e-4,
+  )
 
 
 def test_prior_weight_zero_never_runs_the_discriminator(tiny_export):
@@ -77,18 +86,28 @@ def test_prior_weight_zero_never_runs_the_discriminator(tiny_export):
   without = LatentSearch(gan.generate, no_discriminator, gan.z_dim, config)
   found = tf.function(without)(images, mask, steps=3)
   # The same search as with D's loss run and weighed next to nothing.
-  reference = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
-                           SearchConfig(pool_size=4, restarts=2,
-                                        prior_weight=1e-30))
-  np.testing.assert_allclose(found["z"].numpy(),
-                             reference(images, mask, steps=3)["z"].numpy(),
-                             rtol=1e-5, atol=1e-6)
+  reference = LatentSearch(
+    gan.generate,
+    gan.discriminate,
+    gan.z_dim,
+    SearchConfig(pool_size=4, restarts=2, prior_weight=1e-30),
+  )
+  np.testing.assert_allclose(
+    found["z"].numpy(),
+    reference(images, mask, steps=3)["z"].numpy(),
+    rtol=1e-5,
+    atol=1e-6,
+  )
   # With a prior, D's loss joins the total.
-  prior = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
-                       SearchConfig(pool_size=4, restarts=2,
-                                    prior_weight=0.5))(images, mask, steps=0)
-  assert np.all(np.abs(prior["loss"].numpy() -
-                       prior["contextual_loss"].numpy()) > 0)
+  prior = LatentSearch(
+    gan.generate,
+    gan.discriminate,
+    gan.z_dim,
+    SearchConfig(pool_size=4, restarts=2, prior_weight=0.5),
+  )(images, mask, steps=0)
+  assert np.all(
+    np.abs(prior["loss"].numpy() - prior["contextual_loss"].numpy()) > 0
+  )
 
 
 def test_default_prior_weight_depends_on_the_encoder():
@@ -100,8 +119,9 @@ def test_default_prior_weight_depends_on_the_encoder():
 def test_restarts_keep_the_best(tiny_export):
   gan = load_exported_gan(tiny_export[1])
   images, mask = _images(2), masks.make_masks(["center"], 2, 16)
-  search = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
-                        SearchConfig(pool_size=0))
+  search = LatentSearch(
+    gan.generate, gan.discriminate, gan.z_dim, SearchConfig(pool_size=0)
+  )
   one = search(images, mask, steps=0, restarts=1)["loss"].numpy()
   many = search(images, mask, steps=0, restarts=8)["loss"].numpy()
   # The first of the 8 restarts is the single restart's z (same seed).
@@ -113,26 +133,30 @@ def test_average_best_is_the_mean_of_the_lowest_loss_restarts(tiny_export):
   images, mask = _images(2), masks.make_masks(["center"], 2, 16)
   config = SearchConfig(pool_size=0, restarts=4)
   sharp = LatentSearch(gan.generate, gan.discriminate, gan.z_dim, config)
-  blurred = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
-                         SearchConfig(pool_size=0, restarts=4,
-                                      average_best=3))
+  blurred = LatentSearch(
+    gan.generate,
+    gan.discriminate,
+    gan.z_dim,
+    SearchConfig(pool_size=0, restarts=4, average_best=3),
+  )
   best = sharp(images, mask, steps=0)
   mean = blurred(images, mask, steps=0)
   # Same z and loss of the best; "generated" is the mean of the 3 best.
   np.testing.assert_array_equal(best["z"].numpy(), mean["z"].numpy())
-  np.testing.assert_allclose(best["generated"].numpy(),
-                             gan.generate(best["z"]).numpy(), atol=1e-6)
-  z = sharp.starting_points(images, mask, losses.importance_weights(mask), 4,
-                            0)
+  np.testing.assert_allclose(
+    best["generated"].numpy(), gan.generate(best["z"]).numpy(), atol=1e-6
+  )
+  z = sharp.starting_points(images, mask, losses.importance_weights(mask), 4, 0)
   total, _, generated = sharp.candidate_losses(
-      z, tf.repeat(images, 4, 0),
-      tf.repeat(losses.importance_weights(mask), 4, 0))
+    z, tf.repeat(images, 4, 0), tf.repeat(losses.importance_weights(mask), 4, 0)
+  )
   order = np.argsort(total.numpy().reshape(2, 4), axis=1)[:, :3]
   expected = generated.numpy().reshape(2, 4, 16, 16, 1)
   expected = np.stack([expected[i, order[i]].mean(0) for i in range(2)])
   np.testing.assert_allclose(mean["generated"].numpy(), expected, atol=1e-5)
-  assert not np.allclose(mean["generated"].numpy(),
-                         best["generated"].numpy(), atol=1e-3)
+  assert not np.allclose(
+    mean["generated"].numpy(), best["generated"].numpy(), atol=1e-3
+  )
 
 
 def test_pool_start_is_never_worse_than_random_start(tiny_export):
@@ -141,15 +165,27 @@ def test_pool_start_is_never_worse_than_random_start(tiny_export):
   mask = masks.make_masks(["center", "random", "half"], 6, 16)
   weights = losses.importance_weights(mask)
   for seed in range(3):
-    random = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
-                          SearchConfig(pool_size=0, restarts=2))
-    pooled = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
-                          SearchConfig(pool_size=64, restarts=2))
+    random = LatentSearch(
+      gan.generate,
+      gan.discriminate,
+      gan.z_dim,
+      SearchConfig(pool_size=0, restarts=2),
+    )
+    pooled = LatentSearch(
+      gan.generate,
+      gan.discriminate,
+      gan.z_dim,
+      SearchConfig(pool_size=64, restarts=2),
+    )
     for_random = random.starting_points(images, mask, weights, 2, seed)
     for_pool = pooled.starting_points(images, mask, weights, 2, seed)
-    score = lambda z: losses.contextual_loss(  # noqa: E731
-        gan.generate(z), tf.repeat(images, 2, 0),
-        tf.repeat(weights, 2, 0)).numpy().reshape(6, 2).min(axis=1)
+
+    def score(z):
+      losses_ = losses.contextual_loss(
+        gan.generate(z), tf.repeat(images, 2, 0), tf.repeat(weights, 2, 0)
+      )
+      return losses_.numpy().reshape(6, 2).min(axis=1)
+
     assert np.all(score(for_pool) <= score(for_random) + 1e-5)
 
 
@@ -158,52 +194,66 @@ def test_completer_blends_and_keeps_known_pixels(tiny_export):
   images = _images(5)
   mask = masks.make_masks(["center", "irregular"], 5, 16)
   result = complete.Completer(gan, SearchConfig(steps=5), batch_size=2)(
-      images, mask)
+    images, mask
+  )
   known = np.broadcast_to(mask, images.shape) == 1
   for output in (result.completed, result.blended):
     np.testing.assert_array_equal(output[known], images[known])
   hole = ~known
-  np.testing.assert_array_equal(result.completed[hole],
-                                result.generated[hole])
+  np.testing.assert_array_equal(result.completed[hole], result.generated[hole])
   assert result.z.shape == (5, 8) and result.loss.shape == (5,)
 
 
 def test_completer_shows_progress_per_batch(tiny_export, capfd):
   gan = load_exported_gan(tiny_export[1])
   mask = masks.make_masks(["center"], 5, 16)
-  complete.Completer(gan, SearchConfig(steps=2, pool_size=4),
-                     batch_size=2)(_images(5), mask)
+  complete.Completer(gan, SearchConfig(steps=2, pool_size=4), batch_size=2)(
+    _images(5), mask
+  )
   progress = capfd.readouterr().err
   # tqdm's line: done/total, the rate in images/s and the time left.
-  assert re.search(r"Completing: +100%.* 5/5 \[.*<00:00, +[\d.]+image/s\]",
-                   progress), progress[-500:]
-  complete.Completer(gan, SearchConfig(steps=2, pool_size=4),
-                     batch_size=8)(_images(5), mask)
+  assert re.search(
+    r"Completing: +100%.* 5/5 \[.*<00:00, +[\d.]+image/s\]", progress
+  ), progress[-500:]
+  complete.Completer(gan, SearchConfig(steps=2, pool_size=4), batch_size=8)(
+    _images(5), mask
+  )
   assert "Completing" not in capfd.readouterr().err  # one batch: quiet
 
 
 def _write_digits(folder, count=3):
   rng = np.random.default_rng(2)
   for i in range(count):
-    write_image(os.path.join(folder, f"img{i}.png"),
-                rng.integers(0, 256, (20, 20, 1)))
+    write_image(
+      os.path.join(folder, f"img{i}.png"), rng.integers(0, 256, (20, 20, 1))
+    )
 
 
 @pytest.mark.slow
 def test_cli_writes_images_figure_and_metrics(tiny_export, tmp_path):
   _write_digits(str(tmp_path / "in"))
   out = tmp_path / "out"
-  result = cli("inpainting.main", f"--model_dir={tiny_export[1]}",
-               f"--images={tmp_path / 'in'}", "--mask=center,irregular",
-               f"--out={out}", "--steps=5")
+  result = cli(
+    "inpainting.main",
+    f"--model_dir={tiny_export[1]}",
+    f"--images={tmp_path / 'in'}",
+    "--mask=center,irregular",
+    f"--out={out}",
+    "--steps=5",
+  )
   assert result.returncode == 0, result.stderr[-2000:]
   for kind in ("completed", "blended", "generated", "masks"):
-    assert sorted(os.listdir(out / kind)) == ["img0.png", "img1.png",
-                                              "img2.png"]
+    assert sorted(os.listdir(out / kind)) == [
+      "img0.png",
+      "img1.png",
+      "img2.png",
+    ]
   assert (out / "figure.png").read_bytes()[:4] == b"\x89PNG"
   report = json.loads((out / "metrics.json").read_text())
-  assert len(report["images"]) == 3 and report["masks"] == ["center",
-                                                           "irregular"]
+  assert len(report["images"]) == 3 and report["masks"] == [
+    "center",
+    "irregular",
+  ]
   for key in ("hole_psnr", "hole_ssim", "psnr", "ssim"):
     assert np.isfinite(report["mean"][key])
   assert sorted(p for p in os.listdir(tmp_path) if p.startswith(".")) == []
@@ -213,19 +263,26 @@ def test_cli_writes_images_figure_and_metrics(tiny_export, tmp_path):
 def test_completion_never_imports_models_or_training(tiny_export, tmp_path):
   _write_digits(str(tmp_path / "in"), 1)
   probe = (
-      "import atexit, runpy, sys\n"
-      "def report():\n"
-      "  loaded = sorted(m for m in sys.modules\n"
-      "                  if m.split('.')[0] in ('models', 'training'))\n"
-      "  print('FORBIDDEN', loaded, file=sys.__stdout__)\n"
-      "atexit.register(report)\n"
-      f"sys.argv = ['dcgan-complete', '--model_dir={tiny_export[1]}',\n"
-      f"            '--images={tmp_path / 'in'}', '--out={tmp_path / 'o'}',\n"
-      "            '--steps=2']\n"
-      "runpy.run_module('inpainting.main', run_name='__main__')\n")
-  import subprocess  # pylint: disable=import-outside-toplevel
-  result = subprocess.run([sys.executable, "-c", probe], capture_output=True,
-                          text=True, env=subprocess_env(), timeout=300)
+    "import atexit, runpy, sys\n"
+    "def report():\n"
+    "  loaded = sorted(m for m in sys.modules\n"
+    "                  if m.split('.')[0] in ('models', 'training'))\n"
+    "  print('FORBIDDEN', loaded, file=sys.__stdout__)\n"
+    "atexit.register(report)\n"
+    f"sys.argv = ['dcgan-complete', '--model_dir={tiny_export[1]}',\n"
+    f"            '--images={tmp_path / 'in'}', '--out={tmp_path / 'o'}',\n"
+    "            '--steps=2']\n"
+    "runpy.run_module('inpainting.main', run_name='__main__')\n"
+  )
+  import subprocess
+
+  result = subprocess.run(
+    [sys.executable, "-c", probe],
+    capture_output=True,
+    text=True,
+    env=subprocess_env(),
+    timeout=300,
+  )
   assert result.returncode == 0, result.stderr[-2000:]
   assert "FORBIDDEN []" in result.stdout
   assert (tmp_path / "o" / "metrics.json").exists()
@@ -234,12 +291,18 @@ def test_completion_never_imports_models_or_training(tiny_export, tmp_path):
 def test_early_stopping_stops_at_a_check(tiny_export):
   gan = load_exported_gan(tiny_export[1])
   images, mask = _images(2), masks.make_masks(["center"], 2, 16)
-  impatient = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
-                           SearchConfig(min_improvement=1.0, check_every=10))
-  patient = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
-                         SearchConfig(min_improvement=0.0))
+  impatient = LatentSearch(
+    gan.generate,
+    gan.discriminate,
+    gan.z_dim,
+    SearchConfig(min_improvement=1.0, check_every=10),
+  )
+  patient = LatentSearch(
+    gan.generate, gan.discriminate, gan.z_dim, SearchConfig(min_improvement=0.0)
+  )
   # The first check (after step 10) finds less than 100 % improvement.
   stopped = impatient(images, mask, steps=200)["z"].numpy()
-  np.testing.assert_allclose(stopped, patient(images, mask, steps=11)["z"],
-                             atol=1e-6)
+  np.testing.assert_allclose(
+    stopped, patient(images, mask, steps=11)["z"], atol=1e-6
+  )
   assert not np.allclose(stopped, patient(images, mask, steps=200)["z"])

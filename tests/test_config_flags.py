@@ -27,9 +27,16 @@ TRAIN = "training.main"
 @pytest.mark.slow
 def test_overrides_reach_config_json(tmp_path):
   workdir = tmp_path / "run"
-  result = cli(TRAIN, "--config=tiny", "--config.model.z_dim=6",
-               "--config.beta1=0.3", "--config.keep_checkpoints=1",
-               "--nodeterministic", "--max_steps=1", f"--workdir={workdir}")
+  result = cli(
+    TRAIN,
+    "--config=tiny",
+    "--config.model.z_dim=6",
+    "--config.beta1=0.3",
+    "--config.keep_checkpoints=1",
+    "--nodeterministic",
+    "--max_steps=1",
+    f"--workdir={workdir}",
+  )
   assert result.returncode == 0, result.stderr
   saved = json.loads((workdir / "config.json").read_text())
   assert saved["model"]["z_dim"] == 6
@@ -42,8 +49,11 @@ def test_overrides_reach_config_json(tmp_path):
   assert saved["batch_size"] == tiny.batch_size
   assert saved["model"]["image_size"] == tiny.model.image_size
   # The resolved config is logged, as one JSON line, before training.
-  logged = [line for line in result.stderr.splitlines()
-            if "Config (--config=tiny): " in line]
+  logged = [
+    line
+    for line in result.stderr.splitlines()
+    if "Config (--config=tiny): " in line
+  ]
   assert len(logged) == 1
   assert json.loads(logged[0].split(": ", 1)[1]) == saved
 
@@ -51,15 +61,21 @@ def test_overrides_reach_config_json(tmp_path):
 @pytest.mark.slow
 def test_config_file_with_overrides(tmp_path):
   path = tmp_path / "my_config.py"
-  path.write_text(textwrap.dedent("""\
+  path.write_text(
+    textwrap.dedent("""\
       from training import config
 
       def get_config():
         return config.PRESETS["tiny"].replace(z_dim=5, max_steps=1)
-      """))
+      """)
+  )
   workdir = tmp_path / "run"
-  result = cli(TRAIN, f"--config={path}", "--config.shuffle_buffer=32",
-               f"--workdir={workdir}")
+  result = cli(
+    TRAIN,
+    f"--config={path}",
+    "--config.shuffle_buffer=32",
+    f"--workdir={workdir}",
+  )
   assert result.returncode == 0, result.stderr
   saved = json.loads((workdir / "config.json").read_text())
   assert saved["model"]["z_dim"] == 5
@@ -69,9 +85,11 @@ def test_config_file_with_overrides(tmp_path):
 
 def test_config_file_returning_a_dict(tmp_path):
   path = tmp_path / "overrides.py"
-  path.write_text("def get_config():\n"
-                  "  return {'beta1': 0.2, 'model': {'gf': 16},\n"
-                  "          'model.df': 8}\n")
+  path.write_text(
+    "def get_config():\n"
+    "  return {'beta1': 0.2, 'model': {'gf': 16},\n"
+    "          'model.df': 8}\n"
+  )
   config = config_lib.load_config(str(path))
   expected = config_lib.PRESETS[config_lib.DEFAULT_PRESET]
   assert config.beta1 == 0.2
@@ -79,8 +97,9 @@ def test_config_file_returning_a_dict(tmp_path):
   assert config.model.z_dim == expected.model.z_dim
 
 
-@pytest.mark.parametrize("cls", [config_lib.TrainConfig, SearchConfig,
-                                 DemoConfig])
+@pytest.mark.parametrize(
+  "cls", [config_lib.TrainConfig, SearchConfig, DemoConfig]
+)
 def test_every_field_is_documented(cls):
   # --help shows this text; a new field needs its metadata["help"].
   for leaf in config_flags.config_fields(cls):
@@ -100,46 +119,55 @@ def test_presets_are_config_files():
 
 def test_with_overrides_sets_nested_fields():
   config = config_flags.with_overrides(
-      config_lib.PRESETS["tiny"],
-      {"model.z_dim": 7, "frechet_every": 3, "tpu": None})
+    config_lib.PRESETS["tiny"],
+    {"model.z_dim": 7, "frechet_every": 3, "tpu": None},
+  )
   assert config.model.z_dim == 7
   assert config.frechet_every == 3
   assert config.model.gf == config_lib.PRESETS["tiny"].model.gf
 
 
 BAD = [
-    (("--config.nope=1",), "Unknown command line flag 'config.nope'"),
-    (("--config.model.nope=1",), "flag 'config.model.nope'"),
-    (("--config.beta1=1.5",),
-     "--config.beta1=1.5 must be a finite number in [0, 1)"),
-    (("--config.beta1=x",), "flag --config.beta1=x"),
-    (("--config.model.z_dim=0",), "z_dim=0 must be a positive integer"),
-    (("--config.model.gf=2.5",), "flag --config.model.gf=2.5"),
-    (("--config.batch_size=abc",), "flag --config.batch_size=abc"),
-    (("--config.batch_size=0",), "batch_size=0 must be a positive"),
-    (("--config.deterministic=maybe",), "flag --config.deterministic=maybe"),
-    (("--config.num_samples=5",), "num_samples=5 must be a square"),
-    (("--config.keep_checkpoints=0",), "keep_checkpoints=0 must be a"),
-    (("--config.frechet_every=-1",),
-     "--config.frechet_every=-1 must be an integer >= 0"),
-    (("--config.strategy=tpu", "--config.tpu=None"), "needs a TPU name"),
-    (("--batch_size=3", "--config.batch_size=4"),
-     "--config.batch_size=4 and --batch_size=3 disagree"),
-    (("--config=mnist99",), "unknown preset 'mnist99'"),
-    (("--config={tmp}/missing.py",), "--config={tmp}/missing.py: no such"),
-    (("--config={tmp}/raises.py",), "raises.py: ValueError: boom"),
-    (("--config={tmp}/no_function.py",), "no_function.py: AttributeError"),
-    (("--config={tmp}/wrong_type.py",), "returned list, not a TrainConfig"),
-    (("--config={tmp}/unknown_field.py",), "unknown config field 'model.nope'"),
-    (("--config={tmp}/bad_value.py",), "bad_value.py: seed=-1 must be"),
+  (("--config.nope=1",), "Unknown command line flag 'config.nope'"),
+  (("--config.model.nope=1",), "flag 'config.model.nope'"),
+  (
+    ("--config.beta1=1.5",),
+    "--config.beta1=1.5 must be a finite number in [0, 1)",
+  ),
+  (("--config.beta1=x",), "flag --config.beta1=x"),
+  (("--config.model.z_dim=0",), "z_dim=0 must be a positive integer"),
+  (("--config.model.gf=2.5",), "flag --config.model.gf=2.5"),
+  (("--config.batch_size=abc",), "flag --config.batch_size=abc"),
+  (("--config.batch_size=0",), "batch_size=0 must be a positive"),
+  (("--config.deterministic=maybe",), "flag --config.deterministic=maybe"),
+  (("--config.num_samples=5",), "num_samples=5 must be a square"),
+  (("--config.keep_checkpoints=0",), "keep_checkpoints=0 must be a"),
+  (
+    ("--config.frechet_every=-1",),
+    "--config.frechet_every=-1 must be an integer >= 0",
+  ),
+  (("--config.strategy=tpu", "--config.tpu=None"), "needs a TPU name"),
+  (
+    ("--batch_size=3", "--config.batch_size=4"),
+    "--config.batch_size=4 and --batch_size=3 disagree",
+  ),
+  (("--config=mnist99",), "unknown preset 'mnist99'"),
+  (("--config={tmp}/missing.py",), "--config={tmp}/missing.py: no such"),
+  (("--config={tmp}/raises.py",), "raises.py: ValueError: boom"),
+  (("--config={tmp}/no_function.py",), "no_function.py: AttributeError"),
+  (("--config={tmp}/wrong_type.py",), "returned list, not a TrainConfig"),
+  (("--config={tmp}/unknown_field.py",), "unknown config field 'model.nope'"),
+  (("--config={tmp}/bad_value.py",), "bad_value.py: seed=-1 must be"),
 ]
 CONFIG_FILES = {
-    "raises.py": "def get_config():\n  raise ValueError('boom')\n",
-    "no_function.py": "X = 1\n",
-    "wrong_type.py": "def get_config():\n  return [1]\n",
-    "unknown_field.py": "def get_config():\n  return {'model.nope': 1}\n",
-    "bad_value.py": ("from training import config\ndef get_config():\n"
-                     "  return config.TrainConfig(seed=-1)\n"),
+  "raises.py": "def get_config():\n  raise ValueError('boom')\n",
+  "no_function.py": "X = 1\n",
+  "wrong_type.py": "def get_config():\n  return [1]\n",
+  "unknown_field.py": "def get_config():\n  return {'model.nope': 1}\n",
+  "bad_value.py": (
+    "from training import config\ndef get_config():\n"
+    "  return config.TrainConfig(seed=-1)\n"
+  ),
 }
 
 
@@ -152,11 +180,11 @@ def test_bad_config_is_one_line_before_tensorflow(tmp_path, args, message):
   poison = tmp_path / "poison" / "tensorflow"
   poison.mkdir(parents=True)
   (poison / "__init__.py").write_text(
-      "raise ImportError('tensorflow imported before the error')\n")
+    "raise ImportError('tensorflow imported before the error')\n"
+  )
   env = subprocess_env(PYTHONPATH=f"{poison.parent}{os.pathsep}{REPO}")
   args = [a.replace("{tmp}", str(tmp_path)) for a in args]
-  result = cli(TRAIN, *args, f"--workdir={tmp_path}/run", timeout=60,
-               env=env)
+  result = cli(TRAIN, *args, f"--workdir={tmp_path}/run", timeout=60, env=env)
   assert result.returncode == 2, result.stderr
   lines = result.stderr.strip().splitlines()
   assert len(lines) == 1, result.stderr
@@ -188,18 +216,29 @@ def _define(*args, **kwargs):
   """(ConfigFlags, FlagValues) of _Outer: --config.PATH, --width alias."""
   values = flags.FlagValues()
   made = config_flags.define_flags(
-      _Outer(), config_flags.flag_names(_Outer, aliases=("inner.width",)),
-      *args, flag_values=values, **kwargs)
+    _Outer(),
+    config_flags.flag_names(_Outer, aliases=("inner.width",)),
+    *args,
+    flag_values=values,
+    **kwargs,
+  )
   return made, values
 
 
 def test_a_flag_per_field_with_its_default_and_help():
   _, values = _define(note="Preset value.")
-  assert sorted(values) == ["config.count", "config.fast", "config.inner.rate",
-                            "config.inner.width", "config.name", "width"]
+  assert sorted(values) == [
+    "config.count",
+    "config.fast",
+    "config.inner.rate",
+    "config.inner.width",
+    "config.name",
+    "width",
+  ]
   assert values["config.inner.width"].default == 4
   assert values["config.inner.width"].help == (
-      "Width of the inner part. Preset value.")
+    "Width of the inner part. Preset value."
+  )
   assert values["width"].help == "Same as --config.inner.width. Preset value."
   assert values["config.fast"].boolean
 
@@ -212,8 +251,9 @@ def test_given_flags_override_only_their_fields():
   assert applied == _Outer(inner=_Inner(width=8), name="b", count=5)
 
 
-@pytest.mark.parametrize("arg, value", [("0.5", 0.5), ("None", None),
-                                        ("", None)])
+@pytest.mark.parametrize(
+  "arg, value", [("0.5", 0.5), ("None", None), ("", None)]
+)
 def test_optional_field_parses_none_and_its_type(arg, value):
   made, values = _define()
   values(["prog", f"--config.inner.rate={arg}"])
@@ -223,16 +263,20 @@ def test_optional_field_parses_none_and_its_type(arg, value):
 def test_optional_field_refuses_another_type():
   _, values = _define()
   assert values["config.inner.rate"].parser.flag_type() == "float or None"
-  with pytest.raises(flags.IllegalFlagValueError,
-                     match="flag --config.inner.rate=fast: could not convert"):
+  with pytest.raises(
+    flags.IllegalFlagValueError,
+    match="flag --config.inner.rate=fast: could not convert",
+  ):
     values(["prog", "--config.inner.rate=fast"])
 
 
 def test_a_field_given_twice_with_two_values_is_an_error():
   made, values = _define()
   values(["prog", "--width=3", "--config.inner.width=4"])
-  with pytest.raises(ConfigError, match="^--config.inner.width=4 and "
-                     "--width=3 disagree; give one$"):
+  with pytest.raises(
+    ConfigError,
+    match="^--config.inner.width=4 and --width=3 disagree; give one$",
+  ):
     made.overrides()
   made, values = _define()
   values(["prog", "--width=3", "--config.inner.width=3"])
@@ -242,8 +286,9 @@ def test_a_field_given_twice_with_two_values_is_an_error():
 def test_a_refused_value_names_the_flag_given():
   made, values = _define()
   values(["prog", "--config.count=0"])
-  with pytest.raises(ConfigError,
-                     match="^--config.count=0 must be a positive integer$"):
+  with pytest.raises(
+    ConfigError, match="^--config.count=0 must be a positive integer$"
+  ):
     made.apply(_Outer())
 
 
@@ -256,8 +301,9 @@ def test_help_override_and_a_field_type_without_parser():
     sizes: List[int] = field((1, 2), "Sizes.")
 
   with pytest.raises(TypeError, match="no flag parser"):
-    config_flags.define_flags(Listed(), {"sizes": "sizes"},
-                              flag_values=flags.FlagValues())
+    config_flags.define_flags(
+      Listed(), {"sizes": "sizes"}, flag_values=flags.FlagValues()
+    )
 
 
 def test_load_config_file_names_the_file(tmp_path):
@@ -268,25 +314,31 @@ def test_load_config_file_names_the_file(tmp_path):
     config_flags.load_config_file(str(tmp_path / "nope.py"), "--cfg")
 
 
-@pytest.mark.parametrize("make, message", [
+@pytest.mark.parametrize(
+  "make, message",
+  [
     (lambda: ModelConfig(channels=True), "channels=True must be 1 or 3"),
     (lambda: ModelConfig(z_dim=True), "z_dim=True must be a positive"),
     (lambda: ModelConfig(image_size=True), "image_size=True must be a power"),
-    (lambda: config_lib.TrainConfig(batch_size=True),
-     "batch_size=True must be a positive integer"),
+    (
+      lambda: config_lib.TrainConfig(batch_size=True),
+      "batch_size=True must be a positive integer",
+    ),
     (lambda: config_lib.TrainConfig(seed=False), "seed=False must be an"),
     (lambda: config_lib.TrainConfig(beta1=False), "beta1=False must be a"),
     (lambda: SearchConfig(steps=True), "steps=True must be an integer >= 0"),
     (lambda: DemoConfig(train_steps=True), "train_steps=True must be an"),
-])
+  ],
+)
 def test_every_config_refuses_a_bool_where_a_number_goes(make, message):
   with pytest.raises(UserError, match=f"^{message}"):
     make()
 
 
 def test_checks_state_the_bounds():
-  with pytest.raises(ConfigError,
-                     match=r"^n=5 must be an integer in \[0, 4\]$"):
+  with pytest.raises(
+    ConfigError, match=r"^n=5 must be an integer in \[0, 4\]$"
+  ):
     checks.integer("n", 5, 0, 4)
   with pytest.raises(ConfigError, match="^n=-1 must be an integer >= 0$"):
     checks.integer("n", -1, low=0)

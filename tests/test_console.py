@@ -11,8 +11,10 @@ from tests.conftest import REPO, cli, subprocess_env
 
 # Where TensorFlow's own lines come from: its C++ logging (absl format with
 # a C++ file, or absl's pre-init notice) and its Python modules' records.
-TF_LINE = re.compile(r"absl::InitializeLog|\.cc:\d+\]|Sharding callback|"
-                     r"cuInit|remapper failed|cudart_stub")
+TF_LINE = re.compile(
+  r"absl::InitializeLog|\.cc:\d+\]|Sharding callback|"
+  r"cuInit|remapper failed|cudart_stub"
+)
 LOG_LINE = re.compile(r"^[IWEF]\d{4} [\d:.]+ +\d+ ([\w.]+):\d+\] ")
 
 
@@ -31,9 +33,13 @@ def _train(tmp_path, **env):
   for name in ("TF_CPP_MIN_LOG_LEVEL", tf_env.SWITCH):
     if name not in env:
       quiet_env.pop(name, None)
-  result = cli("training.main", "--config=tiny",
-               f"--workdir={tmp_path / 'run'}", "--max_steps=2",
-               env=quiet_env)
+  result = cli(
+    "training.main",
+    "--config=tiny",
+    f"--workdir={tmp_path / 'run'}",
+    "--max_steps=2",
+    env=quiet_env,
+  )
   assert result.returncode == 0, result.stderr[-3000:]
   return result.stdout + result.stderr
 
@@ -68,43 +74,61 @@ def test_switch_brings_tensorflow_lines_back(tmp_path):
   assert re.search(r"\.cc:\d+\]", output)  # TF's C++ lines
 
 
-@pytest.mark.parametrize("argv, level", [
+@pytest.mark.parametrize(
+  "argv, level",
+  [
     (["prog"], 0),
     (["prog", "--verbosity=1"], 1),
     (["prog", "-v", "2"], 2),
     (["prog", "-v=1", "--workdir=w"], 1),
     (["prog", "--verbosity", "x"], 0),
-])
+  ],
+)
 def test_verbosity_is_read_from_the_command_line(argv, level):
-  assert tf_env._verbosity_from_argv(argv) == level  # pylint: disable=protected-access
+  assert tf_env._verbosity_from_argv(argv) == level
 
 
-@pytest.mark.parametrize("line, chatter", [
-    ("WARNING: All log messages before absl::InitializeLog() is called are "
-     "written to STDERR\n", True),
-    ("I0000 00:00:1795656489.424710   22224 port.cc:153] oneDNN custom "
-     "operations are on.\n", True),
-    ("W0000 00:00:1795656489.425020   22224 cudart_stub.cc:31] Could not "
-     "find cuda drivers\n", True),
+@pytest.mark.parametrize(
+  "line, chatter",
+  [
+    (
+      "WARNING: All log messages before absl::InitializeLog() is called are "
+      "written to STDERR\n",
+      True,
+    ),
+    (
+      "I0000 00:00:1795656489.424710   22224 port.cc:153] oneDNN custom "
+      "operations are on.\n",
+      True,
+    ),
+    (
+      "W0000 00:00:1795656489.425020   22224 cudart_stub.cc:31] Could not "
+      "find cuda drivers\n",
+      True,
+    ),
     # Errors, fatal lines and Python output always come through.
-    ("E0000 00:00:1795656490.635454   22224 cuda_platform.cc:52] failed\n",
-     False),
+    (
+      "E0000 00:00:1795656490.635454   22224 cuda_platform.cc:52] failed\n",
+      False,
+    ),
     ("F0000 00:00:1795656490.635454   22224 op.cc:52] Check failed\n", False),
     ("Traceback (most recent call last):\n", False),
     ("UserWarning: something\n", False),
-])
+  ],
+)
 def test_import_capture_drops_only_info_and_warning_lines(line, chatter):
-  assert tf_env._is_chatter(line) == chatter  # pylint: disable=protected-access
+  assert tf_env._is_chatter(line) == chatter
 
 
 def test_record_filter_hides_tensorflow_records_below_error():
-  record_filter = tf_env._TensorFlowRecordFilter(logging.ERROR)  # pylint: disable=protected-access
+  record_filter = tf_env._TensorFlowRecordFilter(logging.ERROR)
 
   def record(path, level):
     return logging.LogRecord("absl", level, path, 1, "message", (), None)
 
-  tf_module = os.path.join("site-packages", "tensorflow", "python",
-                           "checkpoint", "functional_saver.py")
+  tf_module = os.path.join(
+    "site-packages", "tensorflow", "python", "checkpoint", "functional_saver.py"
+  )
   ours = os.path.join(REPO, "training", "train.py")
   absl_logger = logging.getLogger("absl")
   saved_level = absl_logger.level

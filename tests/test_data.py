@@ -59,15 +59,16 @@ def test_folder_skips_corrupt_and_non_image_files(tmp_path, caplog):
   images = _collect(source)
   assert images.shape == (3, 16, 16, 3)
   assert images.min() >= -1 and images.max() <= 1
-  batches = input_pipeline.training_batches(source, 2, seed=0,
-                                            shuffle_buffer=8)
+  batches = input_pipeline.training_batches(source, 2, seed=0, shuffle_buffer=8)
   assert next(iter(batches)).shape == (2, 16, 16, 3)
 
 
 def _assert_shards_partition(source, num_shards):
   """The shards are disjoint and together hold every image once."""
+
   def rows(dataset):
     return [image.tobytes() for image in dataset.as_numpy_iterator()]
+
   shards = [rows(source.shard(num_shards, i)) for i in range(num_shards)]
   everything = rows(source.images)
   assert all(shards)
@@ -91,12 +92,15 @@ def test_center_crop_keeps_the_middle():
   np.testing.assert_allclose(converted, 1.0, atol=1e-5)
 
 
-@pytest.mark.parametrize("spec, message", [
+@pytest.mark.parametrize(
+  "spec, message",
+  [
     ("folder:/nonexistent/images", "no such directory"),
     ("mnist", "expected embedded:mnist"),
     ("embedded:cifar", "unknown embedded data set"),
     ("s3:bucket", "unknown source"),
-])
+  ],
+)
 def test_bad_specs(spec, message):
   with pytest.raises(DataError, match=message):
     data_sources.check_dataset_spec(spec)
@@ -122,13 +126,17 @@ class FolderShapes(tfds.core.GeneratorBasedBuilder):
 
   def _info(self):
     return self.dataset_info_from_configs(
-        features=tfds.features.FeaturesDict(
-            {"image": tfds.features.Image(shape=(24, 20, 3))}))
+      features=tfds.features.FeaturesDict(
+        {"image": tfds.features.Image(shape=(24, 20, 3))}
+      )
+    )
 
   def _split_generators(self, dl_manager):
     del dl_manager
-    return {"train": self._generate_examples("train"),
-            "test": self._generate_examples("test")}
+    return {
+      "train": self._generate_examples("train"),
+      "test": self._generate_examples("test"),
+    }
 
   def _generate_examples(self, split):
     for path in sorted(glob.glob(os.path.join(self.IMAGE_DIR, split, "*.png"))):
@@ -141,8 +149,9 @@ def tfds_data_dir(tmp_path_factory):
   rng = np.random.default_rng(1)
   for split, count in (("train", 6), ("test", 2)):
     for i in range(count):
-      write_image(str(image_dir / split / f"{i}.png"),
-                  rng.integers(0, 256, (24, 20, 3)))
+      write_image(
+        str(image_dir / split / f"{i}.png"), rng.integers(0, 256, (24, 20, 3))
+      )
   FolderShapes.IMAGE_DIR = str(image_dir)
   data_dir = str(tmp_path_factory.mktemp("tfds"))
   FolderShapes(data_dir=data_dir).download_and_prepare()
@@ -150,12 +159,14 @@ def tfds_data_dir(tmp_path_factory):
 
 
 def test_tfds_source_reads_prepared_data(tfds_data_dir):
-  source = input_pipeline.image_source("tfds:folder_shapes", GRAY16,
-                                       tfds_data_dir=tfds_data_dir)
+  source = input_pipeline.image_source(
+    "tfds:folder_shapes", GRAY16, tfds_data_dir=tfds_data_dir
+  )
   assert source.num_images == 6
   assert _collect(source).shape == (6, 16, 16, 1)
-  test_split = input_pipeline.image_source("tfds:folder_shapes:test", RGB16,
-                                           tfds_data_dir=tfds_data_dir)
+  test_split = input_pipeline.image_source(
+    "tfds:folder_shapes:test", RGB16, tfds_data_dir=tfds_data_dir
+  )
   assert _collect(test_split).shape == (2, 16, 16, 3)
   # One TFDS file, two workers: records are sharded, then decoded.
   _assert_shards_partition(source, 2)
@@ -163,25 +174,34 @@ def test_tfds_source_reads_prepared_data(tfds_data_dir):
 
 def test_tfds_errors(tfds_data_dir, tmp_path):
   with pytest.raises(DataError, match="unknown split"):
-    input_pipeline.image_source("tfds:folder_shapes:validation", RGB16,
-                                tfds_data_dir=tfds_data_dir)
+    input_pipeline.image_source(
+      "tfds:folder_shapes:validation", RGB16, tfds_data_dir=tfds_data_dir
+    )
   with pytest.raises(DataError, match="no such TFDS data set"):
-    input_pipeline.image_source("tfds:no_such_dataset_xyz", RGB16,
-                                tfds_data_dir=str(tmp_path))
+    input_pipeline.image_source(
+      "tfds:no_such_dataset_xyz", RGB16, tfds_data_dir=str(tmp_path)
+    )
   # A registered data set that was never prepared: an error, not a download.
   with pytest.raises(DataError, match="not prepared"):
-    input_pipeline.image_source("tfds:mnist", RGB16,
-                                tfds_data_dir=str(tmp_path))
+    input_pipeline.image_source(
+      "tfds:mnist", RGB16, tfds_data_dir=str(tmp_path)
+    )
 
 
 @pytest.mark.slow
 def test_training_job_reads_tfds_from_files_alone(tfds_data_dir, tmp_path):
   # A fresh process has no FolderShapes class: TFDS must load from the files.
   workdir = str(tmp_path / "run")
-  result = cli("training.main", "--config=tiny", f"--workdir={workdir}",
-               "--dataset=tfds:folder_shapes",
-               f"--tfds_data_dir={tfds_data_dir}", "--batch_size=2",
-               "--max_steps=2", "--channels=3")
+  result = cli(
+    "training.main",
+    "--config=tiny",
+    f"--workdir={workdir}",
+    "--dataset=tfds:folder_shapes",
+    f"--tfds_data_dir={tfds_data_dir}",
+    "--batch_size=2",
+    "--max_steps=2",
+    "--channels=3",
+  )
   assert result.returncode == 0, result.stderr[-2000:]
   assert "tfds:folder_shapes:train (6 images)" in result.stderr
   assert os.path.exists(os.path.join(workdir, "checkpoints", "ckpt-2.index"))

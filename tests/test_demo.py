@@ -13,9 +13,11 @@ pytestmark = pytest.mark.slow
 
 
 def test_demo_writes_report_json_markdown_and_figure(tmp_path, capsys):
-  config = run.DemoConfig(train_steps=2, images_per_digit=1,
-                          search=SearchConfig(steps=3, restarts=1,
-                                              pool_size=16))
+  config = run.DemoConfig(
+    train_steps=2,
+    images_per_digit=1,
+    search=SearchConfig(steps=3, restarts=1, pool_size=16),
+  )
   report_dir = tmp_path / "report"
   # A report of an earlier demo run is replaced; nothing else is touched.
   os.makedirs(report_dir)
@@ -36,10 +38,13 @@ def test_demo_writes_report_json_markdown_and_figure(tmp_path, capsys):
   assert os.path.isdir(tmp_path / "export" / "generator" / "1")
   assert (report_dir / "notes.txt").read_text() == "mine"
   assert sorted(os.listdir(report_dir)) == [
-      "details.json", "figure.png", "notes.txt", "report.json", "report.md"]
+    "details.json",
+    "figure.png",
+    "notes.txt",
+    "report.json",
+    "report.md",
+  ]
   printed = capsys.readouterr().out
   assert "center: hole PSNR (dB) ours" in printed
   # Each fact once: the report path is printed by dcgan-demo, not here.
   assert "report.md" not in printed
-
-

@@ -24,11 +24,10 @@ def _all_variables(state):
   return state.generator.variables + state.discriminator.variables
 
 
-def test_mixed_float16_trains_with_a_working_loss_scale(tmp_path,
-                                                       tiny_config):
+def test_mixed_float16_trains_with_a_working_loss_scale(tmp_path, tiny_config):
   trainer = train_lib.Trainer(
-      tiny_config(mixed_precision="mixed_float16", max_steps=3),
-      str(tmp_path))
+    tiny_config(mixed_precision="mixed_float16", max_steps=3), str(tmp_path)
+  )
   result = trainer.run()
   state = trainer.state
   assert keras.mixed_precision.global_policy().name == "float32"  # restored
@@ -59,20 +58,25 @@ def test_mixed_float16_trains_with_a_working_loss_scale(tmp_path,
 @pytest.mark.slow
 def test_checkpoints_move_between_precision_policies(tmp_path, tiny_config):
   workdir = str(tmp_path)
-  train_lib.train(tiny_config(mixed_precision="mixed_float16", max_steps=2),
-                  workdir)
-  resumed = train_lib.train(tiny_config(mixed_precision="float32",
-                                        max_steps=3), workdir)
+  train_lib.train(
+    tiny_config(mixed_precision="mixed_float16", max_steps=2), workdir
+  )
+  resumed = train_lib.train(
+    tiny_config(mixed_precision="float32", max_steps=3), workdir
+  )
   assert resumed.step == 3
-  again = train_lib.train(tiny_config(mixed_precision="mixed_float16",
-                                      max_steps=4), workdir)
+  again = train_lib.train(
+    tiny_config(mixed_precision="mixed_float16", max_steps=4), workdir
+  )
   assert again.step == 4
 
 
 def test_mirrored_replicas_hold_identical_weights_and_statistics(
-    tmp_path, tiny_config):
-  trainer = train_lib.Trainer(tiny_config(strategy="mirrored", max_steps=3),
-                              str(tmp_path))
+  tmp_path, tiny_config
+):
+  trainer = train_lib.Trainer(
+    tiny_config(strategy="mirrored", max_steps=3), str(tmp_path)
+  )
   assert trainer.strategy.num_replicas_in_sync == 2
   result = trainer.run()
   assert result.step == 3 and np.isfinite(result.metrics["d_loss"])
@@ -81,13 +85,12 @@ def test_mirrored_replicas_hold_identical_weights_and_statistics(
   moving = [v for v in _all_variables(state) if "moving" in v.path]
   assert moving
   for variable in _all_variables(state):
-    first, second = trainer.strategy.experimental_local_results(
-        variable.value)
-    np.testing.assert_array_equal(first.numpy(), second.numpy(),
-                                  err_msg=variable.path)
+    first, second = trainer.strategy.experimental_local_results(variable.value)
+    np.testing.assert_array_equal(
+      first.numpy(), second.numpy(), err_msg=variable.path
+    )
   # Statistics really moved away from their initial values.
-  assert any(np.abs(v.numpy()).max() > 1e-3 for v in moving
-             if "mean" in v.path)
+  assert any(np.abs(v.numpy()).max() > 1e-3 for v in moving if "mean" in v.path)
 
 
 def _free_ports(count):
@@ -101,9 +104,12 @@ def _free_ports(count):
 
 
 def _tf_config(ports, index):
-  return json.dumps({
+  return json.dumps(
+    {
       "cluster": {"worker": [f"127.0.0.1:{port}" for port in ports]},
-      "task": {"type": "worker", "index": index}})
+      "task": {"type": "worker", "index": index},
+    }
+  )
 
 
 def _start_workers(command, log_dir):
@@ -111,18 +117,25 @@ def _start_workers(command, log_dir):
   ports = _free_ports(2)
   workers = []
   for index in range(2):
-    log = open(log_dir / f"worker{index}.log", "w")  # pylint: disable=consider-using-with
-    workers.append(subprocess.Popen(
-        command(index), stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
-        env=subprocess_env(TF_CONFIG=_tf_config(ports, index))))
+    log = open(log_dir / f"worker{index}.log", "w")
+    workers.append(
+      subprocess.Popen(
+        command(index),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=REPO,
+        env=subprocess_env(TF_CONFIG=_tf_config(ports, index)),
+      )
+    )
   return workers
 
 
 def _wait_all(workers, timeout):
   deadline = time.monotonic() + timeout
   try:
-    return [w.wait(timeout=max(deadline - time.monotonic(), 1))
-            for w in workers]
+    return [
+      w.wait(timeout=max(deadline - time.monotonic(), 1)) for w in workers
+    ]
   finally:
     for w in workers:
       w.kill()
@@ -130,26 +143,38 @@ def _wait_all(workers, timeout):
 
 @pytest.mark.slow
 def test_two_workers_train_in_lockstep_and_chief_checkpoint_restores(
-    tmp_path, tiny_config):
+  tmp_path, tiny_config
+):
   workdir = tmp_path / "run"
   script = os.path.join(REPO, "tests", "multi_worker_job.py")
   workers = _start_workers(
-      lambda i: [sys.executable, script, str(workdir), "4",
-                 str(tmp_path / f"worker{i}.npz")], tmp_path)
+    lambda i: [
+      sys.executable,
+      script,
+      str(workdir),
+      "4",
+      str(tmp_path / f"worker{i}.npz"),
+    ],
+    tmp_path,
+  )
   codes = _wait_all(workers, timeout=240)
   logs = [(tmp_path / f"worker{i}.log").read_text() for i in range(2)]
   assert codes == [0, 0], logs[0][-3000:] + logs[1][-3000:]
-  chief, other = (dict(np.load(tmp_path / f"worker{i}.npz"))
-                  for i in range(2))
+  chief, other = (dict(np.load(tmp_path / f"worker{i}.npz")) for i in range(2))
   assert chief.pop("chief") and not other.pop("chief")
   assert chief.keys() == other.keys() and int(chief["step"]) == 4
   for name in chief:
     np.testing.assert_array_equal(chief[name], other[name], err_msg=name)
   # Only the chief wrote to the workdir; the other worker's scratch is gone.
-  assert sorted(os.listdir(workdir / "samples")) == ["step_0000002.png",
-                                                     "step_0000004.png"]
+  assert sorted(os.listdir(workdir / "samples")) == [
+    "step_0000002.png",
+    "step_0000004.png",
+  ]
   assert not os.path.exists(workdir / "workers" / "worker_1")
-  assert "Strategy multi_worker (CollectiveAllReduceStrategy) with 2 replica(s)" in logs[0]
+  assert (
+    "Strategy multi_worker (CollectiveAllReduceStrategy) with 2 replica(s)"
+    in logs[0]
+  )
 
   # The chief's checkpoint restores into a single-device run.
   config = tiny_config()
@@ -159,16 +184,26 @@ def test_two_workers_train_in_lockstep_and_chief_checkpoint_restores(
   for net in (state.generator, state.discriminator):
     for variable in net.variables:
       np.testing.assert_array_equal(
-          variable.numpy(), chief[f"{net.name}/{variable.path}"],
-          err_msg=variable.path)
+        variable.numpy(),
+        chief[f"{net.name}/{variable.path}"],
+        err_msg=variable.path,
+      )
 
 
 def _cli_worker(workdir, *flags):
   return lambda index: [
-      sys.executable, "-m", "training.main", "--config=tiny",
-      f"--workdir={workdir}", "--strategy=multi_worker", "--max_steps=100000",
-      "--log_every=10", "--sample_every=100000", "--checkpoint_every=100000",
-      *flags]
+    sys.executable,
+    "-m",
+    "training.main",
+    "--config=tiny",
+    f"--workdir={workdir}",
+    "--strategy=multi_worker",
+    "--max_steps=100000",
+    "--log_every=10",
+    "--sample_every=100000",
+    "--checkpoint_every=100000",
+    *flags,
+  ]
 
 
 def _wait_for_step(log_path, step, timeout=180):
@@ -177,14 +212,16 @@ def _wait_for_step(log_path, step, timeout=180):
     if re.search(rf"step {step}/", log_path.read_text()):
       return
     time.sleep(0.5)
-  raise AssertionError(f"no step {step} in {log_path}: "
-                       f"{log_path.read_text()[-3000:]}")
+  raise AssertionError(
+    f"no step {step} in {log_path}: {log_path.read_text()[-3000:]}"
+  )
 
 
 @pytest.mark.slow
 def test_killed_worker_ends_the_other_with_a_clear_error(tmp_path):
   workers = _start_workers(
-      _cli_worker(tmp_path / "run", "--collective_timeout_s=30"), tmp_path)
+    _cli_worker(tmp_path / "run", "--collective_timeout_s=30"), tmp_path
+  )
   try:
     _wait_for_step(tmp_path / "worker0.log", 20)
     workers[1].send_signal(signal.SIGKILL)
@@ -208,15 +245,19 @@ def test_ctrl_c_while_waiting_for_peers_ends_the_trainer(tmp_path):
   log_path = tmp_path / "worker0.log"
   with open(log_path, "w") as log:
     trainer = subprocess.Popen(
-        _cli_worker(tmp_path / "run", "--collective_timeout_s=120")(0),
-        stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
-        start_new_session=True,  # its own group, as a terminal's job
-        env=subprocess_env(TF_CONFIG=_tf_config(_free_ports(2), 0)))
+      _cli_worker(tmp_path / "run", "--collective_timeout_s=120")(0),
+      stdout=log,
+      stderr=subprocess.STDOUT,
+      cwd=REPO,
+      start_new_session=True,  # its own group, as a terminal's job
+      env=subprocess_env(TF_CONFIG=_tf_config(_free_ports(2), 0)),
+    )
   try:
     deadline = time.monotonic() + 90
     while "dcgan-train: waiting for" not in log_path.read_text():
       assert time.monotonic() < deadline and trainer.poll() is None, (
-          log_path.read_text()[-3000:])
+        log_path.read_text()[-3000:]
+      )
       time.sleep(0.2)
     os.killpg(trainer.pid, signal.SIGINT)  # Ctrl-C: to the whole group
     code = trainer.wait(timeout=30)
@@ -226,15 +267,17 @@ def test_ctrl_c_while_waiting_for_peers_ends_the_trainer(tmp_path):
   assert code == 2, log[-3000:]
   assert "Traceback" not in log, log[-3000:]
   assert log.strip().splitlines()[-1] == (
-      "dcgan-train: interrupted while waiting for the other workers of "
-      "TF_CONFIG's cluster to start"), log[-3000:]
+    "dcgan-train: interrupted while waiting for the other workers of "
+    "TF_CONFIG's cluster to start"
+  ), log[-3000:]
   assert not os.path.exists(tmp_path / "run")
 
 
 # SIGINT (Ctrl-C) is handed to the preemption handler as a SIGTERM.
 @pytest.mark.slow
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT],
-                         ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize(
+  "signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"]
+)
 def test_stopping_one_worker_checkpoints_all_at_one_step(tmp_path, signum):
   workdir = tmp_path / "run"
   workers = _start_workers(_cli_worker(workdir), tmp_path)
@@ -257,21 +300,23 @@ def test_stopping_one_worker_checkpoints_all_at_one_step(tmp_path, signum):
 
 
 @pytest.mark.slow
-def test_mixed_precision_run_exports_float32_signatures(tmp_path,
-                                                        tiny_config):
-  from export import exporter  # pylint: disable=import-outside-toplevel
+def test_mixed_precision_run_exports_float32_signatures(tmp_path, tiny_config):
+  from export import exporter
+
   workdir, export_dir = str(tmp_path / "train"), str(tmp_path / "export")
-  train_lib.train(tiny_config(mixed_precision="mixed_float16", max_steps=2),
-                  workdir)
+  train_lib.train(
+    tiny_config(mixed_precision="mixed_float16", max_steps=2), workdir
+  )
   # Even with a float16 global policy in the exporting process.
   keras.mixed_precision.set_global_policy("mixed_float16")
   try:
     exporter.export_models(workdir, export_dir)
   finally:
     keras.mixed_precision.set_global_policy("float32")
-  for name, inputs in (("generator", {"z": tf.zeros((2, 8))}),
-                       ("discriminator",
-                        {"images": tf.zeros((2, 16, 16, 1))})):
+  for name, inputs in (
+    ("generator", {"z": tf.zeros((2, 8))}),
+    ("discriminator", {"images": tf.zeros((2, 16, 16, 1))}),
+  ):
     model = tf.saved_model.load(os.path.join(export_dir, name, "1"))
     signature = model.signatures["serving_default"]
     for spec in signature.structured_input_signature[1].values():

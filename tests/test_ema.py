@@ -26,8 +26,9 @@ def test_update_moves_the_average_by_the_warmed_up_decay():
   # Warm-up: min(0.99, 6 / 15) = 0.4.
   decay = 0.4
   for got, old, new in zip(_weights(average), before, target):
-    np.testing.assert_allclose(got, decay * old + (1 - decay) * new,
-                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+      got, decay * old + (1 - decay) * new, rtol=1e-5, atol=1e-7
+    )
   assert float(ema.warmed_up_decay(0.99, 10_000)) == pytest.approx(0.99)
 
 
@@ -42,8 +43,7 @@ def test_zero_decay_keeps_the_last_weights():
 def test_average_is_checkpointed_restored_and_exported(tmp_path, tiny_config):
   workdir = str(tmp_path / "run")
   train_lib.train(tiny_config(max_steps=4, ema_decay=0.9), workdir)
-  trainer = train_lib.Trainer(tiny_config(max_steps=4, ema_decay=0.9),
-                              workdir)
+  trainer = train_lib.Trainer(tiny_config(max_steps=4, ema_decay=0.9), workdir)
   try:
     state = trainer.state
     assert int(state.step.numpy()) == 4
@@ -51,7 +51,7 @@ def test_average_is_checkpointed_restored_and_exported(tmp_path, tiny_config):
     # Trained for 4 steps, the average lags behind the weights.
     assert any(not np.allclose(a, r) for a, r in zip(averaged, raw))
   finally:
-    trainer._claim.release(started=True)  # pylint: disable=protected-access
+    trainer._claim.release(started=True)
   exported = restore.restore_networks(workdir)
   assert exported.averaged
   for got, want in zip(_weights(exported.generator), averaged):

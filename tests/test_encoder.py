@@ -7,14 +7,15 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from export import exporter, restore
 from common import masks as masks_lib
+from export import exporter, restore
 from inpainting import complete, losses
 from inpainting.saved_models import load_exported_gan
 from inpainting.search import LatentSearch, SearchConfig
 from models.config import ModelConfig
 from models.networks import build_encoder, build_generator
-from training import encoder_masks, encoder_step as encoder_step_lib
+from training import encoder_masks
+from training import encoder_step as encoder_step_lib
 from training import train as train_lib
 from training.errors import NonFiniteLossError
 from training.gan_step import make_optimizer
@@ -25,11 +26,13 @@ TINY = ModelConfig(image_size=16, channels=1, z_dim=8, gf=4, df=4, ef=4)
 @pytest.fixture(scope="module")
 def encoder_export(tmp_path_factory):
   """(workdir, export_dir) of tiny: 3 GAN steps, then 3 encoder steps."""
-  from training.config import get_config  # pylint: disable=import-outside-toplevel
+  from training.config import get_config
+
   root = tmp_path_factory.mktemp("encoder_export")
   workdir, export_dir = str(root / "train"), str(root / "export")
-  result = train_lib.train(get_config("tiny", max_steps=3, encoder_steps=3),
-                           workdir)
+  result = train_lib.train(
+    get_config("tiny", max_steps=3, encoder_steps=3), workdir
+  )
   assert (result.step, result.encoder_step) == (3, 3)
   exporter.export_models(workdir, export_dir)
   return workdir, export_dir
@@ -66,20 +69,29 @@ def test_encoder_step_trains_the_encoder_only():
   g_before = [w.numpy().copy() for w in generator.weights]
   e_before = [w.numpy().copy() for w in encoder.weights]
   run = encoder_step_lib.EncoderStep(
-      encoder, generator, optimizer, tf.random.Generator.from_seed(0), step,
-      encoder_masks.mask_bank(16, per_family=4))
+    encoder,
+    generator,
+    optimizer,
+    tf.random.Generator.from_seed(0),
+    step,
+    encoder_masks.mask_bank(16, per_family=4),
+  )
   metrics = {k: float(v) for k, v in run(tf.constant(_digits(4))).items()}
   assert int(step.numpy()) == 1
   assert all(np.isfinite(v) for v in metrics.values())
   assert metrics["e_loss"] == pytest.approx(
-      metrics["e_pixel_loss"] + metrics["e_latent_loss"], rel=1e-5)
+    metrics["e_pixel_loss"] + metrics["e_latent_loss"], rel=1e-5
+  )
   assert metrics["e_pixel_loss"] == pytest.approx(
-      (metrics["e_pixel_loss_real"] + metrics["e_pixel_loss_generated"]) / 2,
-      rel=1e-5)
+    (metrics["e_pixel_loss_real"] + metrics["e_pixel_loss_generated"]) / 2,
+    rel=1e-5,
+  )
   for got, want in zip(generator.weights, g_before):
     np.testing.assert_array_equal(got.numpy(), want)
-  assert any(not np.array_equal(got.numpy(), want)
-             for got, want in zip(encoder.weights, e_before))
+  assert any(
+    not np.array_equal(got.numpy(), want)
+    for got, want in zip(encoder.weights, e_before)
+  )
 
 
 @pytest.mark.slow
@@ -90,8 +102,7 @@ def test_encoder_phase_resumes_from_its_checkpoint(tmp_path, tiny_config):
   assert first.checkpoint.endswith("ckpt-4")  # numbered by all steps done
   trained = restore.restore_networks(workdir).encoder
   # The same job, asked for more encoder steps, resumes the encoder.
-  second = train_lib.Trainer(tiny_config(max_steps=2, encoder_steps=3),
-                             workdir)
+  second = train_lib.Trainer(tiny_config(max_steps=2, encoder_steps=3), workdir)
   for got, want in zip(second.state.encoder.weights, trained.weights):
     np.testing.assert_array_equal(got.numpy(), want.numpy())
   result = second.run()
@@ -101,15 +112,19 @@ def test_encoder_phase_resumes_from_its_checkpoint(tmp_path, tiny_config):
 
 @pytest.mark.slow
 def test_training_further_fine_tunes_the_encoder_for_the_new_generator(
-    tmp_path, tiny_config):
+  tmp_path, tiny_config
+):
   workdir = str(tmp_path)
   train_lib.train(tiny_config(max_steps=2, encoder_steps=2), workdir)
   first = restore.restore_networks(workdir).encoder
   # A raised --max_steps: the GAN goes on, then the encoder gets its
   # encoder_steps again against the new generator, not left stale.
   result = train_lib.train(
-      tiny_config(max_steps=3, encoder_steps=2, checkpoint_every=1,
-                  keep_checkpoints=3), workdir)
+    tiny_config(
+      max_steps=3, encoder_steps=2, checkpoint_every=1, keep_checkpoints=3
+    ),
+    workdir,
+  )
   assert (result.step, result.encoder_step) == (3, 4)
   assert result.checkpoint.endswith("ckpt-7")
   restored = restore.restore_networks(workdir)
@@ -117,10 +132,13 @@ def test_training_further_fine_tunes_the_encoder_for_the_new_generator(
   # ckpt-5, GAN step 3 before the encoder's new phase, holds an encoder of
   # step 2's generator: export leaves it out rather than serve a mismatch.
   before = restore.restore_networks(
-      workdir, checkpoint=result.checkpoint.replace("ckpt-7", "ckpt-5"))
+    workdir, checkpoint=result.checkpoint.replace("ckpt-7", "ckpt-5")
+  )
   assert (before.step, before.encoder) == (3, None)
-  assert any(not np.array_equal(got.numpy(), want.numpy())
-             for got, want in zip(restored.encoder.weights, first.weights))
+  assert any(
+    not np.array_equal(got.numpy(), want.numpy())
+    for got, want in zip(restored.encoder.weights, first.weights)
+  )
   # Done: the same command again has nothing to do.
   again = train_lib.train(tiny_config(max_steps=3, encoder_steps=2), workdir)
   assert (again.step, again.encoder_step) == (3, 4)
@@ -128,25 +146,29 @@ def test_training_further_fine_tunes_the_encoder_for_the_new_generator(
 
 @pytest.mark.slow
 def test_non_finite_encoder_loss_stops_the_job(tmp_path, tiny_config):
-  config = tiny_config(max_steps=2, encoder_steps=20,
-                       encoder_learning_rate=1e30)
+  config = tiny_config(
+    max_steps=2, encoder_steps=20, encoder_learning_rate=1e30
+  )
   with pytest.raises(NonFiniteLossError, match="e_loss=nan"):
     train_lib.train(config, str(tmp_path))
 
 
 def test_export_and_reload_the_encoder(encoder_export):
   workdir, export_dir = encoder_export
-  assert os.path.isfile(os.path.join(export_dir, "encoder", "1",
-                                     "saved_model.pb"))
+  assert os.path.isfile(
+    os.path.join(export_dir, "encoder", "1", "saved_model.pb")
+  )
   with open(os.path.join(export_dir, "models.config")) as f:
     assert 'name: "encoder"' in f.read()
   gan = load_exported_gan(export_dir)
   keras_encoder = restore.restore_networks(workdir).encoder
   images = _digits(3)
   masks = masks_lib.make_masks(["half"], 3, 16)
-  np.testing.assert_allclose(gan.encode(images, masks).numpy(),
-                             keras_encoder((images, masks)).numpy(),
-                             atol=1e-6)
+  np.testing.assert_allclose(
+    gan.encode(images, masks).numpy(),
+    keras_encoder((images, masks)).numpy(),
+    atol=1e-6,
+  )
 
 
 def test_export_without_encoder_loads_without_one(tiny_export):
@@ -156,39 +178,48 @@ def test_export_without_encoder_loads_without_one(tiny_export):
 
 
 def _best_start_losses(gan, encode, images, masks, restarts=2):
-  search = LatentSearch(gan.generate, gan.discriminate, gan.z_dim,
-                        SearchConfig(pool_size=32, restarts=restarts),
-                        encode=encode)
+  search = LatentSearch(
+    gan.generate,
+    gan.discriminate,
+    gan.z_dim,
+    SearchConfig(pool_size=32, restarts=restarts),
+    encode=encode,
+  )
   weights = losses.importance_weights(masks)
-  z = search.starting_points(images, masks, weights, restarts,
-                             tf.constant(0, tf.int64))
-  scores = losses.contextual_loss(gan.generate(z),
-                                  tf.repeat(images, restarts, axis=0),
-                                  tf.repeat(weights, restarts, axis=0))
+  z = search.starting_points(
+    images, masks, weights, restarts, tf.constant(0, tf.int64)
+  )
+  scores = losses.contextual_loss(
+    gan.generate(z),
+    tf.repeat(images, restarts, axis=0),
+    tf.repeat(weights, restarts, axis=0),
+  )
   return tf.reduce_min(tf.reshape(scores, [-1, restarts]), axis=1).numpy()
 
 
 def test_encoder_start_is_never_worse_than_the_pool_start(encoder_export):
   gan = load_exported_gan(encoder_export[1])
   images = _digits(8, seed=3)
-  masks = masks_lib.make_masks(["center", "random", "half", "irregular"], 8,
-                               16)
+  masks = masks_lib.make_masks(["center", "random", "half", "irregular"], 8, 16)
   with_encoder = _best_start_losses(gan, gan.encode, images, masks)
   pool_only = _best_start_losses(gan, None, images, masks)
   assert np.all(with_encoder <= pool_only + 1e-5)
 
 
 def test_uncertainty_is_zero_with_one_restart_and_only_in_the_hole(
-    encoder_export):
+  encoder_export,
+):
   gan = load_exported_gan(encoder_export[1])
   images = _digits(2)
   masks = masks_lib.make_masks(["center"], 2, 16)
-  one = complete.Completer(gan, SearchConfig(steps=2, restarts=1))(images,
-                                                                   masks)
+  one = complete.Completer(gan, SearchConfig(steps=2, restarts=1))(
+    images, masks
+  )
   assert one.uncertainty.shape == (2, 16, 16, 1)
   assert np.all(one.uncertainty == 0)
-  three = complete.Completer(gan, SearchConfig(steps=2, restarts=3))(images,
-                                                                     masks)
+  three = complete.Completer(gan, SearchConfig(steps=2, restarts=3))(
+    images, masks
+  )
   assert np.all(three.uncertainty[masks > 0] == 0)
   assert three.uncertainty[masks == 0].max() > 0
 
@@ -199,9 +230,12 @@ def test_served_completer_returns_the_uncertainty(encoder_export):
   images = _digits(2)
   masks = masks_lib.make_masks(["center"], 2, 16)
   out = served.signatures["complete_options"](
-      images=tf.constant(images), masks=tf.constant(masks),
-      steps=tf.constant(2), restarts=tf.constant(3),
-      seed=tf.constant(0, tf.int64))
+    images=tf.constant(images),
+    masks=tf.constant(masks),
+    steps=tf.constant(2),
+    restarts=tf.constant(3),
+    seed=tf.constant(0, tf.int64),
+  )
   spread = out["uncertainty"].numpy()
   assert spread.shape == (2, 16, 16, 1)
   assert np.all(spread[masks > 0] == 0) and spread[masks == 0].max() > 0

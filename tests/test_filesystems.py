@@ -22,7 +22,8 @@ def _no_scheme_folders(*folders):
   for folder in folders:
     for scheme in ("file:", "ram:", "gs:"):
       assert not os.path.exists(os.path.join(folder, scheme)), (
-          f"a local {scheme} folder appeared in {folder}")
+        f"a local {scheme} folder appeared in {folder}"
+      )
 
 
 def _ok(result):
@@ -33,34 +34,45 @@ def _ok(result):
 def _write_inputs(folder, count=2):
   rng = np.random.default_rng(5)
   for i in range(count):
-    write_image(os.path.join(folder, f"in{i}.png"),
-                rng.integers(0, 256, (20, 24, 1)))
+    write_image(
+      os.path.join(folder, f"in{i}.png"), rng.integers(0, 256, (20, 24, 1))
+    )
 
 
 @pytest.mark.slow
 def test_file_urls_train_export_and_complete_across_processes(
-    tmp_path, monkeypatch):
+  tmp_path, monkeypatch
+):
   monkeypatch.chdir(tmp_path)  # A stray relative "file:" would land here.
   url = f"file://{tmp_path}"
   _write_inputs(str(tmp_path / "in"))
-  _ok(cli("training.main", "--config=tiny", f"--workdir={url}/w",
-          "--max_steps=2"))
+  _ok(
+    cli("training.main", "--config=tiny", f"--workdir={url}/w", "--max_steps=2")
+  )
   assert (tmp_path / "w" / "config.json").is_file()
   assert (tmp_path / "w" / "samples" / "step_0000002.png").is_file()
   assert not (tmp_path / "w" / "trainer.lock").exists()
   # dcgan-export's own flag check still asks os.path (see
   # test_export_cli_accepts_a_file_url_workdir); the library takes the URL.
-  from export import exporter  # pylint: disable=import-outside-toplevel
+  from export import exporter
+
   exporter.export_models(f"{url}/w", f"{url}/e")
   assert (tmp_path / "e" / "models.config").is_file()
   assert (tmp_path / "e" / "completer" / "1" / "saved_model.pb").is_file()
-  result = _ok(cli("inpainting.main", f"--model_dir={url}/e",
-                   f"--images={url}/in", "--mask=center",
-                   f"--out={url}/out", "--full_resolution", *FAST))
+  result = _ok(
+    cli(
+      "inpainting.main",
+      f"--model_dir={url}/e",
+      f"--images={url}/in",
+      "--mask=center",
+      f"--out={url}/out",
+      "--full_resolution",
+      *FAST,
+    )
+  )
   assert "Wrote 2 completions" in result.stdout
   for kind in KINDS:
-    assert sorted(os.listdir(tmp_path / "out" / kind)) == ["in0.png",
-                                                            "in1.png"]
+    assert sorted(os.listdir(tmp_path / "out" / kind)) == ["in0.png", "in1.png"]
   assert (tmp_path / "out" / "full_resolution" / "in0.png").is_file()
   report = json.loads((tmp_path / "out" / "metrics.json").read_text())
   assert report["images"][0]["file"] == f"{url}/in/in0.png"
@@ -71,8 +83,13 @@ def test_file_urls_train_export_and_complete_across_processes(
 @pytest.mark.slow
 def test_export_cli_accepts_a_file_url_workdir(tiny_export, tmp_path):
   workdir, _ = tiny_export
-  _ok(cli("export.main", f"--workdir=file://{workdir}",
-          f"--export_dir=file://{tmp_path}/e"))
+  _ok(
+    cli(
+      "export.main",
+      f"--workdir=file://{workdir}",
+      f"--export_dir=file://{tmp_path}/e",
+    )
+  )
   _no_scheme_folders(REPO)
 
 
@@ -85,13 +102,13 @@ def _write_ram_png(path, array):
 
 
 def test_ram_file_system_train_export_complete_in_one_process():
-  # pylint: disable=import-outside-toplevel
-  from export import exporter
   from common import image_files
+  from export import exporter
   from inpainting import complete, saved_models
   from inpainting.search import SearchConfig
   from training import train as train_lib
   from training.config import get_config
+
   root = f"ram://fs-{uuid.uuid4().hex}"
   workdir, export_dir = f"{root}/w", f"{root}/e"
   result = train_lib.train(get_config("tiny", max_steps=2), workdir)
@@ -101,15 +118,15 @@ def test_ram_file_system_train_export_complete_in_one_process():
   assert files.exists(f"{workdir}/checkpoints/checkpoint")
   assert not files.exists(f"{workdir}/trainer.lock")
   assert tf.io.gfile.glob(f"{workdir}/**/events.out.tfevents*") + (
-      tf.io.gfile.glob(f"{workdir}/events.out.tfevents*"))
+    tf.io.gfile.glob(f"{workdir}/events.out.tfevents*")
+  )
 
   exported = exporter.export_models(workdir, export_dir)
   assert exported.version == 1
   assert files.exists(f"{export_dir}/models.config")
   for name in saved_models.EXPORTED_MODELS:
     assert files.exists(f"{export_dir}/{name}/1/saved_model.pb")
-    assert files.exists(
-        f"{export_dir}/{name}/1/variables/variables.index")
+    assert files.exists(f"{export_dir}/{name}/1/variables/variables.index")
   # Nothing of the staging folder is left (ram:// renames file by file).
   assert [n for n in files.listdir(export_dir) if n.startswith(".")] == []
 
@@ -119,8 +136,13 @@ def test_ram_file_system_train_export_complete_in_one_process():
   _write_ram_png(f"{root}/in/a/x.png", photo)
   _write_ram_png(f"{root}/in/y.png", rng.integers(0, 256, (16, 16, 1)))
   report = complete.complete_files(
-      gan, f"{root}/in", ["center"], f"{root}/out",
-      SearchConfig(steps=3, pool_size=4, restarts=1), full_resolution=True)
+    gan,
+    f"{root}/in",
+    ["center"],
+    f"{root}/out",
+    SearchConfig(steps=3, pool_size=4, restarts=1),
+    full_resolution=True,
+  )
   assert [image["name"] for image in report["images"]] == ["a/x", "y"]
   for kind in KINDS:
     assert files.exists(f"{root}/out/{kind}/a/x.png")
@@ -151,6 +173,7 @@ def test_atomic_write_and_remove_abandoned_on_ram():
   assert not files.exists(f"{dead}/sub/f")
   assert files.exists(f"{live}/sub/f")
   assert sorted(files.listdir(root)) == sorted(
-      ["a.json", os.path.basename(live)])
+    ["a.json", os.path.basename(live)]
+  )
   with pytest.raises(FileNotFoundError):
     files.listdir(f"{root}/missing")

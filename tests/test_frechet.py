@@ -11,7 +11,8 @@ from training import frechet
 def test_zero_for_identical_sets():
   features = np.random.default_rng(0).normal(size=(500, 8))
   assert frechet.frechet_distance(features, features) == pytest.approx(
-      0.0, abs=1e-6)
+    0.0, abs=1e-6
+  )
 
 
 def test_positive_and_symmetric():
@@ -29,11 +30,13 @@ def test_known_value_for_two_gaussians():
   s1, s2 = np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 1.0])
   expected = 1 + 0 + 4 + (1 + 0 + 4)
   assert frechet.frechet_distance_from_stats(
-      mu1, np.diag(s1**2), mu2, np.diag(s2**2)) == pytest.approx(expected)
+    mu1, np.diag(s1**2), mu2, np.diag(s2**2)
+  ) == pytest.approx(expected)
   # A full covariance: both sets N(0, C) differ only by the mean.
   cov = np.array([[2.0, 0.5], [0.5, 1.0]])
   assert frechet.frechet_distance_from_stats(
-      np.zeros(2), cov, np.array([3.0, 4.0]), cov) == pytest.approx(25.0)
+    np.zeros(2), cov, np.array([3.0, 4.0]), cov
+  ) == pytest.approx(25.0)
 
 
 def test_closed_form_for_rotated_diagonal_covariances():
@@ -44,10 +47,10 @@ def test_closed_form_for_rotated_diagonal_covariances():
   b = np.array([1.0, 1.0, 1.0, 16.0, 0.5])
   cov1 = rotation @ np.diag(a) @ rotation.T
   cov2 = rotation @ np.diag(b) @ rotation.T
-  expected = np.sum((np.sqrt(a) - np.sqrt(b))**2)
+  expected = np.sum((np.sqrt(a) - np.sqrt(b)) ** 2)
   assert frechet.frechet_distance_from_stats(
-      np.zeros(5), cov1, np.zeros(5), cov2) == pytest.approx(expected,
-                                                             rel=1e-9)
+    np.zeros(5), cov1, np.zeros(5), cov2
+  ) == pytest.approx(expected, rel=1e-9)
 
 
 def test_trace_sqrt_product_matches_eigenvalues_of_the_product():
@@ -59,7 +62,8 @@ def test_trace_sqrt_product_matches_eigenvalues_of_the_product():
   eigenvalues = np.linalg.eigvals(cov1 @ cov2)
   expected = np.sum(np.sqrt(np.abs(eigenvalues)))
   assert frechet.trace_sqrt_product(cov1, cov2) == pytest.approx(
-      expected, rel=1e-9)
+    expected, rel=1e-9
+  )
 
 
 def test_singular_covariances_are_finite_and_silent():
@@ -76,14 +80,19 @@ def test_singular_covariances_are_finite_and_silent():
   assert np.isfinite(distance) and distance > 0
   mu_a, cov_a = frechet.statistics(a)
   mu_b, cov_b = frechet.statistics(b)
-  expected = (np.sum((mu_a - mu_b)**2) + np.trace(cov_a) + np.trace(cov_b) -
-              2 * np.sum(np.sqrt(np.abs(np.linalg.eigvals(cov_a @ cov_b)))))
+  expected = (
+    np.sum((mu_a - mu_b) ** 2)
+    + np.trace(cov_a)
+    + np.trace(cov_b)
+    - 2 * np.sum(np.sqrt(np.abs(np.linalg.eigvals(cov_a @ cov_b))))
+  )
   assert distance == pytest.approx(expected, rel=1e-6)
 
 
 def test_scorer_ranks_real_digits_above_noise():
-  from models.config import ModelConfig  # pylint: disable=import-outside-toplevel
-  from training.input_pipeline import embedded_images  # pylint: disable=import-outside-toplevel
+  from models.config import ModelConfig
+  from training.input_pipeline import embedded_images
+
   model = ModelConfig(image_size=16, channels=1, z_dim=8, gf=4, df=4)
   images, labels = embedded_images(model)
   scorer = frechet.FrechetScorer(images.numpy(), labels)

@@ -18,29 +18,51 @@ from training import config as config_lib
 
 BIN = os.path.dirname(sys.executable)
 COMMANDS = {
-    "dcgan-train": ("--config", "--workdir", "--config.beta1",
-                    "--config.model.z_dim", "--batch_size", "--max_steps",
-                    "--dataset", "--image_size"),
-    "dcgan-export": ("--workdir", "--export_dir", "--version", "--max_batch"),
-    "dcgan-complete": ("--model_dir", "--images", "--mask", "--out",
-                       "--steps"),
-    "dcgan-demo": ("--workdir", "--train_steps", "--images_per_digit",
-                   "--search_steps"),
-    "dcgan-complete-bulk": ("--model_dir", "--images", "--mask", "--out",
-                            "--workers", "--steps"),
+  "dcgan-train": (
+    "--config",
+    "--workdir",
+    "--config.beta1",
+    "--config.model.z_dim",
+    "--batch_size",
+    "--max_steps",
+    "--dataset",
+    "--image_size",
+  ),
+  "dcgan-export": ("--workdir", "--export_dir", "--version", "--max_batch"),
+  "dcgan-complete": ("--model_dir", "--images", "--mask", "--out", "--steps"),
+  "dcgan-demo": (
+    "--workdir",
+    "--train_steps",
+    "--images_per_digit",
+    "--search_steps",
+  ),
+  "dcgan-complete-bulk": (
+    "--model_dir",
+    "--images",
+    "--mask",
+    "--out",
+    "--workers",
+    "--steps",
+  ),
 }
 
 
 def run_help(*command):
-  return subprocess.run(list(command) + ["--help"], capture_output=True,
-                        text=True, timeout=60, cwd=REPO,
-                        env=subprocess_env())
+  return subprocess.run(
+    list(command) + ["--help"],
+    capture_output=True,
+    text=True,
+    timeout=60,
+    cwd=REPO,
+    env=subprocess_env(),
+  )
 
 
 def flag_help(text, name):
   """The help block of flag `name` (absl's layout: `  --name: ...`)."""
-  match = re.search(rf"^  --(?:\[no\])?{re.escape(name)}: .*?(?=^  --|\n\n)",
-                    text, re.M | re.S)
+  match = re.search(
+    rf"^  --(?:\[no\])?{re.escape(name)}: .*?(?=^  --|\n\n)", text, re.M | re.S
+  )
   assert match, f"--{name} not in the help:\n{text}"
   return match.group(0)
 
@@ -60,8 +82,12 @@ def test_help_lists_the_commands_own_flags(prog):
   for flag in COMMANDS[prog]:
     flag_help(result.stdout, flag.lstrip("-"))
   # absl's own flags stay behind --helpfull.
-  for absl_flag in ("--logtostderr", "--verbosity", "--flagfile",
-                    "--only_check_flags"):
+  for absl_flag in (
+    "--logtostderr",
+    "--verbosity",
+    "--flagfile",
+    "--only_check_flags",
+  ):
     assert absl_flag not in result.stdout
   assert "Traceback" not in result.stderr
 
@@ -87,28 +113,38 @@ def test_train_help_lists_every_config_field(train_help):
 
 
 def test_help_under_python_dash_m(train_help):
-  result = subprocess.run([sys.executable, "-m", "training.main", "--help"],
-                          capture_output=True, text=True, timeout=60,
-                          cwd=REPO, env=subprocess_env())
+  result = subprocess.run(
+    [sys.executable, "-m", "training.main", "--help"],
+    capture_output=True,
+    text=True,
+    timeout=60,
+    cwd=REPO,
+    env=subprocess_env(),
+  )
   assert result.returncode == 0, result.stderr
   assert result.stdout == train_help
 
 
 def test_demo_help_states_demo_config_defaults():
-  from demo import config as demo_config  # pylint: disable=import-outside-toplevel
+  from demo import config as demo_config
+
   result = run_help(os.path.join(BIN, "dcgan-demo"))
   defaults = demo_config.DemoConfig()
-  for name, value in (("train_steps", defaults.train_steps),
-                      ("images_per_digit", defaults.images_per_digit),
-                      ("search_steps", defaults.search.steps)):
+  for name, value in (
+    ("train_steps", defaults.train_steps),
+    ("images_per_digit", defaults.images_per_digit),
+    ("search_steps", defaults.search.steps),
+  ):
     assert f"(default: '{value}')" in " ".join(
-        flag_help(result.stdout, name).split())
+      flag_help(result.stdout, name).split()
+    )
 
 
 def test_complete_help_states_both_search_defaults():
   # The search flags' defaults are SearchConfig's (exports with an encoder);
   # the help also names those of exports without one.
-  from inpainting import search_config  # pylint: disable=import-outside-toplevel
+  from inpainting import search_config
+
   result = run_help(os.path.join(BIN, "dcgan-complete"))
   defaults = search_config.SearchConfig()
   for name, no_encoder in search_config.POOL_START_DEFAULTS.items():

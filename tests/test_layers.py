@@ -16,20 +16,24 @@ REPO = pathlib.Path(conftest.REPO)
 
 # What each package may import of ours, besides itself.
 ALLOWED = {
-    "common": set(),
-    "models": {"common"},
-    "training": {"common", "models"},
-    "inpainting": {"common"},
-    "export": {"common", "models", "inpainting"},
-    "demo": {"common", "models", "training", "export", "inpainting"},
-    "bench": {"common", "models", "training", "export", "inpainting",
-              "demo"},
+  "common": set(),
+  "models": {"common"},
+  "training": {"common", "models"},
+  "inpainting": {"common"},
+  "export": {"common", "models", "inpainting"},
+  "demo": {"common", "models", "training", "export", "inpainting"},
+  "bench": {"common", "models", "training", "export", "inpainting", "demo"},
 }
 # Export embeds the completion's pure-TF graph and reloads SavedModels;
 # the CLI, figures, baselines and metrics of inpainting are not for it.
-EXPORT_MAY_USE = {"inpainting.completion_graph", "inpainting.saved_models",
-                  "inpainting.search", "inpainting.search_config",
-                  "inpainting.blending", "inpainting.losses"}
+EXPORT_MAY_USE = {
+  "inpainting.completion_graph",
+  "inpainting.saved_models",
+  "inpainting.search",
+  "inpainting.search_config",
+  "inpainting.blending",
+  "inpainting.losses",
+}
 
 
 def _imports(path: pathlib.Path):
@@ -58,7 +62,10 @@ def test_export_uses_only_the_pure_tf_part_of_inpainting():
   wrong = []
   for path in sorted((REPO / "export").rglob("*.py")):
     for module in _imports(path):
-      if (module.startswith("inpainting.") and module.count(".") == 1
-          and module not in EXPORT_MAY_USE):
+      if (
+        module.startswith("inpainting.")
+        and module.count(".") == 1
+        and module not in EXPORT_MAY_USE
+      ):
         wrong.append(f"{path.relative_to(REPO)}: {module}")
   assert not wrong

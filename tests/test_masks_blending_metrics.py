@@ -8,8 +8,8 @@ import pytest
 import tensorflow as tf
 
 from common import masks
-from inpainting import baselines, blending, losses, metrics
 from common.errors import InputError
+from inpainting import baselines, blending, losses, metrics
 from tests.conftest import write_image
 
 
@@ -50,14 +50,17 @@ def test_random_and_irregular_are_seeded():
   rng = lambda: np.random.default_rng(5)  # noqa: E731
   random = masks.make_mask("random:0.8", 32, rng())
   assert 0.1 < random.mean() < 0.3  # about 20 % known
-  np.testing.assert_array_equal(random, masks.make_mask("random:0.8", 32,
-                                                        rng()))
+  np.testing.assert_array_equal(
+    random, masks.make_mask("random:0.8", 32, rng())
+  )
   strokes = masks.make_mask("irregular", 32, rng())
   assert 0.02 < 1 - strokes.mean() < 0.9
-  np.testing.assert_array_equal(strokes, masks.make_mask("irregular", 32,
-                                                         rng()))
-  assert not np.array_equal(strokes, masks.make_mask(
-      "irregular", 32, np.random.default_rng(6)))
+  np.testing.assert_array_equal(
+    strokes, masks.make_mask("irregular", 32, rng())
+  )
+  assert not np.array_equal(
+    strokes, masks.make_mask("irregular", 32, np.random.default_rng(6))
+  )
 
 
 def test_file_mask_black_is_missing(tmp_path):
@@ -76,8 +79,9 @@ def test_file_mask_black_is_missing(tmp_path):
 
 
 def test_per_image_masks_in_one_batch():
-  batch = masks.make_masks(["center", "half:right", "random", "irregular",
-                            "grid"], 7, 16, seed=1)
+  batch = masks.make_masks(
+    ["center", "half:right", "random", "irregular", "grid"], 7, 16, seed=1
+  )
   assert batch.shape == (7, 16, 16, 1)
   np.testing.assert_array_equal(batch[0], masks.make_mask("center", 16))
   np.testing.assert_array_equal(batch[1], masks.make_mask("half:right", 16))
@@ -85,17 +89,28 @@ def test_per_image_masks_in_one_batch():
   assert not np.array_equal(batch[2], batch[0])
 
 
-@pytest.mark.parametrize("spec, message", [
-    ("blob", "unknown mask type"), ("center:2", "scale must be in"),
-    ("center:0", "scale must be in"), ("center:1", "scale must be in"),
-    ("center:nan", "scale must be in"), ("center:abc", "not a valid"),
-    ("half:diagonal", "side must be one of"), ("random:lots", "not a valid"),
-    ("random:nan", "fraction must be in"), ("random:1.5", "fraction must be"),
-    ("grid:0", "period must be >= 1"), ("grid:-2", "period must be >= 1"),
+@pytest.mark.parametrize(
+  "spec, message",
+  [
+    ("blob", "unknown mask type"),
+    ("center:2", "scale must be in"),
+    ("center:0", "scale must be in"),
+    ("center:1", "scale must be in"),
+    ("center:nan", "scale must be in"),
+    ("center:abc", "not a valid"),
+    ("half:diagonal", "side must be one of"),
+    ("random:lots", "not a valid"),
+    ("random:nan", "fraction must be in"),
+    ("random:1.5", "fraction must be"),
+    ("grid:0", "period must be >= 1"),
+    ("grid:-2", "period must be >= 1"),
     ("irregular:0", r"strokes must be in \[1, 64\]"),
     ("irregular:100000000", r"strokes must be in \[1, 64\]"),
     ("file:", "give the mask image's path"),
-    ("file:/nonexistent.png", "no such file"), ("file:/tmp", "not a regular")])
+    ("file:/nonexistent.png", "no such file"),
+    ("file:/tmp", "not a regular"),
+  ],
+)
 def test_bad_mask_specs_fail_before_the_size_is_known(spec, message):
   with pytest.raises(InputError, match=f"^--mask={re.escape(spec)}: "):
     masks.parse_spec(spec)
@@ -130,8 +145,9 @@ def test_size_dependent_mask_errors(tmp_path):
 
 
 def test_default_grid_and_irregular_bound():
-  np.testing.assert_array_equal(masks.make_mask("grid", 16),
-                                masks.make_mask("grid:2", 16))
+  np.testing.assert_array_equal(
+    masks.make_mask("grid", 16), masks.make_mask("grid:2", 16)
+  )
   assert masks.parse_spec(f"irregular:{masks.MAX_STROKES}").arg == 64
   # The most strokes may cover a small image: a clear error, not a hang.
   with pytest.raises(InputError, match="irregular:64: the mask has no known"):
@@ -153,8 +169,9 @@ def test_blending_returns_the_image_when_generated_equals_it():
 
 def test_blending_keeps_known_pixels_and_removes_an_offset():
   images, mask = _batch()
-  generated = np.random.default_rng(1).uniform(-1, 1, images.shape).astype(
-      np.float32)
+  generated = (
+    np.random.default_rng(1).uniform(-1, 1, images.shape).astype(np.float32)
+  )
   blended = blending.poisson_blend(images, generated, mask).numpy()
   known = np.broadcast_to(mask, images.shape) == 1
   np.testing.assert_array_equal(blended[known], images[known])
@@ -166,8 +183,9 @@ def test_blending_keeps_known_pixels_and_removes_an_offset():
 def test_blending_runs_inside_tf_function():
   images, mask = _batch(channels=1)
   blend = tf.function(blending.poisson_blend)
-  np.testing.assert_allclose(blend(images, images, mask).numpy(), images,
-                             atol=1e-5)
+  np.testing.assert_allclose(
+    blend(images, images, mask).numpy(), images, atol=1e-5
+  )
 
 
 def test_ssim_map_agrees_with_tf_image_ssim():
@@ -175,9 +193,9 @@ def test_ssim_map_agrees_with_tf_image_ssim():
   b, _ = _batch(1, size=24)
   a, b = (a + 1) / 2, (b * 0.3 + a * 0.7 + 1) / 2
   ours = tf.reduce_mean(metrics.ssim_map(a, b, "VALID"), axis=[1, 2])
-  np.testing.assert_allclose(ours.numpy(),
-                             tf.image.ssim(a, b, max_val=1.0).numpy(),
-                             atol=1e-4)
+  np.testing.assert_allclose(
+    ours.numpy(), tf.image.ssim(a, b, max_val=1.0).numpy(), atol=1e-4
+  )
 
 
 def test_hole_metrics_look_only_at_the_hole():

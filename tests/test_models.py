@@ -15,8 +15,14 @@ from models.networks import build_networks
 TINY = ModelConfig(image_size=16, channels=3, z_dim=8, gf=4, df=4)
 
 
-@pytest.mark.parametrize("config", [TINY, dataclasses.replace(TINY, channels=1),
-                                    dataclasses.replace(TINY, image_size=32)])
+@pytest.mark.parametrize(
+  "config",
+  [
+    TINY,
+    dataclasses.replace(TINY, channels=1),
+    dataclasses.replace(TINY, image_size=32),
+  ],
+)
 def test_output_shapes_and_ranges(config):
   generator, discriminator = build_networks(config)
   z = tf.random.uniform((5, config.z_dim), -1, 1, seed=1)
@@ -34,8 +40,7 @@ def test_celeba64_is_the_papers_network():
   generator, discriminator = build_networks(CELEBA64)
   # Radford et al. Figure 1: 4x4x1024 -> 8x8x512 -> 16x16x256 -> 32x32x128.
   assert generator.project.units == 4 * 4 * 1024
-  assert [deconv.filters for deconv, _ in generator.blocks()] == [512, 256,
-                                                                   128]
+  assert [deconv.filters for deconv, _ in generator.blocks()] == [512, 256, 128]
   assert generator.to_image.filters == 3
   assert generator(tf.zeros((1, 100))).shape == (1, 64, 64, 3)
   assert discriminator(tf.zeros((1, 64, 64, 3))).shape == (1, 1)
@@ -58,12 +63,13 @@ def test_checkpoint_holds_every_model_variable(tmp_path):
   generator, discriminator = build_networks(TINY)
   z = tf.random.uniform((4, TINY.z_dim), -1, 1, seed=0)
   discriminator(generator(z, training=True), training=True)  # move BN stats
-  path = tf.train.Checkpoint(generator=generator,
-                             discriminator=discriminator).save(
-                                 str(tmp_path / "ckpt"))
+  path = tf.train.Checkpoint(
+    generator=generator, discriminator=discriminator
+  ).save(str(tmp_path / "ckpt"))
   fresh_g, fresh_d = build_networks(TINY)
   tf.train.Checkpoint(generator=fresh_g, discriminator=fresh_d).restore(
-      path).assert_consumed()
+    path
+  ).assert_consumed()
   for model, fresh in ((generator, fresh_g), (discriminator, fresh_d)):
     assert len(model.weights) == len(fresh.weights)
     for saved, restored in zip(model.weights, fresh.weights):
@@ -73,8 +79,12 @@ def test_checkpoint_holds_every_model_variable(tmp_path):
 def test_get_config_round_trip():
   generator = Generator(image_size=32, channels=1, z_dim=16, gf=8)
   clone = Generator.from_config(generator.get_config())
-  assert (clone.image_size, clone.channels, clone.z_dim, clone.gf) == (32, 1,
-                                                                        16, 8)
+  assert (clone.image_size, clone.channels, clone.z_dim, clone.gf) == (
+    32,
+    1,
+    16,
+    8,
+  )
   discriminator = Discriminator(image_size=32, channels=3, df=8)
   clone = Discriminator.from_config(discriminator.get_config())
   assert (clone.image_size, clone.channels, clone.df) == (32, 3, 8)
@@ -84,9 +94,16 @@ def test_model_config_dict_round_trip():
   assert ModelConfig.from_dict(CELEBA64.to_dict()) == CELEBA64
 
 
-@pytest.mark.parametrize("bad", [dict(image_size=24), dict(image_size=8),
-                                 dict(image_size=256), dict(channels=2),
-                                 dict(z_dim=0)])
+@pytest.mark.parametrize(
+  "bad",
+  [
+    dict(image_size=24),
+    dict(image_size=8),
+    dict(image_size=256),
+    dict(channels=2),
+    dict(z_dim=0),
+  ],
+)
 def test_invalid_config_is_rejected(bad):
   with pytest.raises(ConfigError):
     dataclasses.replace(TINY, **bad)
@@ -112,5 +129,6 @@ def test_save_and_reload_give_equal_outputs(tmp_path):
     path = str(tmp_path / f"{model.name}.keras")
     model.save(path)
     reloaded = keras.models.load_model(path)
-    np.testing.assert_allclose(reloaded(inputs).numpy(), model(inputs).numpy(),
-                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+      reloaded(inputs).numpy(), model(inputs).numpy(), rtol=1e-6, atol=1e-6
+    )

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import masks as masks_lib
 from common import image_files
-from inpainting import complete, image_io
+from common import masks as masks_lib
+from inpainting import complete, image_io, outputs
 from inpainting.saved_models import load_exported_gan
 from inpainting.search import SearchConfig
 from models.config import ModelConfig
@@ -24,8 +24,11 @@ HOLE = np.s_[20:40, 40:64]
 
 
 def _photo(channels, height=60, width=100, seed=0):
-  return np.random.default_rng(seed).integers(
-      0, 256, (height, width, channels)).astype(np.uint8)
+  return (
+    np.random.default_rng(seed)
+    .integers(0, 256, (height, width, channels))
+    .astype(np.uint8)
+  )
 
 
 def _mask_file(path, height=60, width=100):
@@ -50,26 +53,36 @@ def test_a_mask_file_is_cropped_and_resized_like_the_image(tmp_path):
   small[3:5, 7:9] = 0
   write_image(str(tmp_path / "small.png"), small)
   assert np.array_equal(
-      masks_lib.make_mask(f"file:{tmp_path}/small.png", 16), small >= 128)
+    masks_lib.make_mask(f"file:{tmp_path}/small.png", 16), small >= 128
+  )
 
 
 @pytest.mark.parametrize("channels", [3, 1])
-def test_a_photo_completes_at_its_own_resolution(tiny_export, tmp_path,
-                                                 channels):
+def test_a_photo_completes_at_its_own_resolution(
+  tiny_export, tmp_path, channels
+):
   _, export_dir = tiny_export
   gan = load_exported_gan(export_dir)
   photo = _photo(channels)
   write_image(str(tmp_path / "photo.png"), photo)
   mask = _mask_file(str(tmp_path / "mask.png"))
   out = str(tmp_path / "out")
-  complete.complete_files(gan, str(tmp_path / "photo.png"), [f"file:{mask}"],
-                          out, FAST, with_metrics=False, full_resolution=True)
+  complete.complete_files(
+    gan,
+    str(tmp_path / "photo.png"),
+    [f"file:{mask}"],
+    out,
+    FAST,
+    with_metrics=False,
+    full_resolution=True,
+  )
   size = gan.image_size
   for kind in ("completed", "blended", "generated", "masks"):
     model_size = image_files.read_pixels(os.path.join(out, kind, "photo.png"))
     assert model_size.shape[:2] == (size, size)
   full = image_files.read_pixels(
-      os.path.join(out, complete.FULL_RESOLUTION_DIR, "photo.png")).numpy()
+    os.path.join(out, outputs.FULL_RESOLUTION_DIR, "photo.png")
+  ).numpy()
   assert full.shape == photo.shape and full.dtype == np.uint8
   changed = np.any(full != photo, axis=-1)
   assert changed.any()
@@ -77,8 +90,10 @@ def test_a_photo_completes_at_its_own_resolution(tiny_export, tmp_path,
   # the 60x60 square, lies within a model pixel (60/16 px) of the drawn one.
   margin = int(np.ceil(60 / size))
   allowed = np.zeros(changed.shape, bool)
-  allowed[HOLE[0].start - margin:HOLE[0].stop + margin,
-          HOLE[1].start - margin:HOLE[1].stop + margin] = True
+  allowed[
+    HOLE[0].start - margin : HOLE[0].stop + margin,
+    HOLE[1].start - margin : HOLE[1].stop + margin,
+  ] = True
   assert not (changed & ~allowed).any()
   # Byte-identical outside the hole: exactly the upsampled mask's known part.
   model_mask = image_files.read_pixels(os.path.join(out, "masks", "photo.png"))
@@ -98,24 +113,30 @@ def test_write_back_keeps_alpha_and_everything_outside_the_hole():
   assert np.array_equal(full[..., 3], photo[..., 3])
   top, left, side = image_io.crop_box(30, 20)
   assert (top, left, side) == (5, 0, 20)
-  region = full[top:top + side, left:left + side, :3]
+  region = full[top : top + side, left : left + side, :3]
   assert (region[5:10, 5:10] == 255).all()  # 4..8 of 16 -> 5..10 of 20
   outside = np.ones((30, 20), bool)
-  outside[top + 5:top + 10, left + 5:left + 10] = False
+  outside[top + 5 : top + 10, left + 5 : left + 10] = False
   assert np.array_equal(full[outside], photo[outside])
 
 
 def _encode(path, pixels):
-  data = (tf.io.encode_jpeg(pixels, quality=90) if path.endswith(".jpg")
-          else tf.io.encode_png(pixels))
+  data = (
+    tf.io.encode_jpeg(pixels, quality=90)
+    if path.endswith(".jpg")
+    else tf.io.encode_png(pixels)
+  )
   tf.io.write_file(path, data)
 
 
-@pytest.mark.parametrize("name,source_channels", [
-    ("rgb.png", 3), ("rgba.png", 4), ("gray.png", 1), ("photo.jpg", 3)])
+@pytest.mark.parametrize(
+  "name,source_channels",
+  [("rgb.png", 3), ("rgba.png", 4), ("gray.png", 1), ("photo.jpg", 3)],
+)
 @pytest.mark.parametrize("model_channels", [3, 1])
 def test_training_and_completion_read_a_file_identically(
-    tmp_path, name, source_channels, model_channels):
+  tmp_path, name, source_channels, model_channels
+):
   folder = tmp_path / "data"
   folder.mkdir()
   path = str(folder / name)
@@ -131,15 +152,18 @@ def test_training_and_completion_read_a_file_identically(
 
 @pytest.mark.parametrize("progressive", [False, True])
 @pytest.mark.parametrize("channels", [1, 3])
-def test_jpeg_pixels_are_those_other_tools_read(tmp_path, channels,
-                                                 progressive):
+def test_jpeg_pixels_are_those_other_tools_read(
+  tmp_path, channels, progressive
+):
   # PIL decodes with libjpeg's accurate integer IDCT; TensorFlow's default
   # (a faster one) is off by a few levels, which would make the pixels that
   # --full_resolution keeps differ from the file's.
-  from PIL import Image  # pylint: disable=import-outside-toplevel
+  from PIL import Image
+
   photo = _photo(channels, 37, 53, seed=3)
   path = str(tmp_path / "photo.jpg")
   Image.fromarray(photo[..., 0] if channels == 1 else photo).save(
-      path, quality=85, progressive=progressive)
+    path, quality=85, progressive=progressive
+  )
   expected = np.asarray(Image.open(path)).reshape(37, 53, channels)
   assert np.array_equal(image_files.read_image(path, channels), expected)

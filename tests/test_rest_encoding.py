@@ -36,6 +36,7 @@ SIZE = 16  # the tiny preset's
 
 def _tensor_from_json(value, dtype):
   """One input's JSON value -> tensor, as FillTensorProto builds it."""
+
   def leaf(item):
     # {"b64": ...} is decoded for every string input, whatever its name.
     if isinstance(item, dict):
@@ -44,6 +45,7 @@ def _tensor_from_json(value, dtype):
     if isinstance(item, list):
       return [leaf(i) for i in item]
     return item
+
   return tf.constant(leaf(value), dtype)
 
 
@@ -52,11 +54,14 @@ def _feeds_from_json(body, signature):
   specs = signature.structured_input_signature[1]
   if "instances" in body:
     rows = body["instances"]
-    return {name: _tensor_from_json([row[name] for row in rows],
-                                    spec.dtype)
-            for name, spec in specs.items()}
-  return {name: _tensor_from_json(body["inputs"][name], spec.dtype)
-          for name, spec in specs.items()}
+    return {
+      name: _tensor_from_json([row[name] for row in rows], spec.dtype)
+      for name, spec in specs.items()
+    }
+  return {
+    name: _tensor_from_json(body["inputs"][name], spec.dtype)
+    for name, spec in specs.items()
+  }
 
 
 def _json_leaves(name, value):
@@ -72,6 +77,7 @@ def _json_leaves(name, value):
       # Written raw: only text that is UTF-8 survives as JSON.
       return item.decode("utf-8")
     return item
+
   return leaf(np.asarray(value).tolist())
 
 
@@ -90,14 +96,15 @@ def tf_serving_response(outputs, request_format):
     assert len(batch) == 1, "row format needs one batch size"
     rows = []
     for i in range(batch.pop()):
-      row = {name: _json_leaves(name, value[i])
-             for name, value in outputs.items()}
+      row = {
+        name: _json_leaves(name, value[i]) for name, value in outputs.items()
+      }
       rows.append(row if named else next(iter(row.values())))
     return json.dumps({"predictions": rows})
-  columns = {name: _json_leaves(name, value)
-             for name, value in outputs.items()}
-  return json.dumps({"outputs": columns if named
-                     else next(iter(columns.values()))})
+  columns = {name: _json_leaves(name, value) for name, value in outputs.items()}
+  return json.dumps(
+    {"outputs": columns if named else next(iter(columns.values()))}
+  )
 
 
 def _load(export_dir, name):
@@ -128,8 +135,11 @@ def test_png_outputs_survive_the_rest_response(completer, digit_files):
   request = json.loads(client.build_request(image_path, mask_path, "b64", 1))
   signature = completer.signatures[request["signature_name"]]
   out = signature(**_feeds_from_json(request, signature))
-  assert sorted(out) == ["blended_bytes", "completed_bytes",
-                         "uncertainty_bytes"]
+  assert sorted(out) == [
+    "blended_bytes",
+    "completed_bytes",
+    "uncertainty_bytes",
+  ]
 
   text = tf_serving_response(out, "instances")
   decoded = client.decode_rest_response(text)
@@ -144,9 +154,13 @@ def test_png_outputs_survive_the_rest_response(completer, digit_files):
   # The names before the `_bytes` suffix: the server would write the PNG
   # bytes raw into the JSON, which no client can read.
   with pytest.raises(UnicodeDecodeError):
-    tf_serving_response({"blended_png": out["blended_bytes"],
-                         "completed_png": out["completed_bytes"]},
-                        "instances")
+    tf_serving_response(
+      {
+        "blended_png": out["blended_bytes"],
+        "completed_png": out["completed_bytes"],
+      },
+      "instances",
+    )
 
 
 def test_every_string_output_is_named_bytes(tiny_export):
@@ -163,9 +177,11 @@ def test_every_string_output_is_named_bytes(tiny_export):
 
 def test_columnar_request_runs_complete_options(completer, digit_files):
   image_path, mask_path, pixels, mask = digit_files
-  body = json.loads(client.build_request(image_path, mask_path, "columnar",
-                                         1, SIZE, steps=3, restarts=1,
-                                         seed=7))
+  body = json.loads(
+    client.build_request(
+      image_path, mask_path, "columnar", 1, SIZE, steps=3, restarts=1, seed=7
+    )
+  )
   assert body["signature_name"] == "complete_options"
   assert sorted(body) == ["inputs", "signature_name"]
   inputs = body["inputs"]
@@ -173,10 +189,12 @@ def test_columnar_request_runs_complete_options(completer, digit_files):
   assert (inputs["steps"], inputs["restarts"], inputs["seed"]) == (3, 1, 7)
   assert np.asarray(inputs["images"]).shape == (1, SIZE, SIZE, 1)
   assert np.asarray(inputs["masks"]).shape == (1, SIZE, SIZE, 1)
-  np.testing.assert_array_equal(np.asarray(inputs["masks"])[0],
-                                (mask >= 128).astype(np.float32))
-  np.testing.assert_allclose(np.asarray(inputs["images"])[0],
-                             pixels / 127.5 - 1.0, atol=1e-6)
+  np.testing.assert_array_equal(
+    np.asarray(inputs["masks"])[0], (mask >= 128).astype(np.float32)
+  )
+  np.testing.assert_allclose(
+    np.asarray(inputs["images"])[0], pixels / 127.5 - 1.0, atol=1e-6
+  )
 
   signature = completer.signatures[body["signature_name"]]
   feeds = _feeds_from_json(body, signature)
@@ -186,14 +204,24 @@ def test_columnar_request_runs_complete_options(completer, digit_files):
   images, masks = client.to_model_input(pixels, mask)
   request = client.grpc_request(images, masks, steps=3, restarts=1, seed=7)
   assert request.model_spec.signature_name == "complete_options"
-  again = signature(**{key: tf.constant(tf.make_ndarray(value))
-                       for key, value in request.inputs.items()})
-  np.testing.assert_allclose(out["blended"].numpy(), again["blended"].numpy(),
-                             atol=1e-6)
+  again = signature(
+    **{
+      key: tf.constant(tf.make_ndarray(value))
+      for key, value in request.inputs.items()
+    }
+  )
+  np.testing.assert_allclose(
+    out["blended"].numpy(), again["blended"].numpy(), atol=1e-6
+  )
 
   decoded = client.decode_rest_response(tf_serving_response(out, "inputs"))
-  assert sorted(decoded) == ["blended", "completed", "generated", "loss",
-                             "uncertainty"]
+  assert sorted(decoded) == [
+    "blended",
+    "completed",
+    "generated",
+    "loss",
+    "uncertainty",
+  ]
   blended = np.asarray(decoded["blended"], np.float32)
   assert blended.shape == (1, SIZE, SIZE, 1)
   known = np.broadcast_to(mask == 255, pixels.shape)[None]
@@ -202,9 +230,11 @@ def test_columnar_request_runs_complete_options(completer, digit_files):
 
 def test_client_defaults_are_the_served_defaults():
   defaults = SearchConfig()
-  assert (client.DEFAULT_STEPS, client.DEFAULT_RESTARTS,
-          client.DEFAULT_SEED) == (defaults.steps, defaults.restarts,
-                                   defaults.seed)
+  assert (
+    client.DEFAULT_STEPS,
+    client.DEFAULT_RESTARTS,
+    client.DEFAULT_SEED,
+  ) == (defaults.steps, defaults.restarts, defaults.seed)
 
 
 def test_sample_signature_over_columnar_rest(tiny_export):
@@ -223,34 +253,46 @@ def test_decode_rest_response_layouts_and_errors():
   png = b"\x89PNG\r\n\x1a\n"
   b64 = base64.b64encode(png).decode("ascii")
   assert client.decode_rest_response(
-      {"predictions": [{"b64": b64}]}, output_name="x_bytes") == {
-          "x_bytes": [png]}
+    {"predictions": [{"b64": b64}]}, output_name="x_bytes"
+  ) == {"x_bytes": [png]}
   assert client.decode_rest_response(
-      {"outputs": {"a_bytes": [{"b64": b64}], "loss": [0.5]}}) == {
-          "a_bytes": [png], "loss": [0.5]}
+    {"outputs": {"a_bytes": [{"b64": b64}], "loss": [0.5]}}
+  ) == {"a_bytes": [png], "loss": [0.5]}
   assert client.decode_rest_response('{"outputs": [1.0, 2.0]}') == {
-      "output": [1.0, 2.0]}
+    "output": [1.0, 2.0]
+  }
   with pytest.raises(client.ClientError, match="the server answered: bad"):
     client.decode_rest_response({"error": "bad"})
   with pytest.raises(client.ClientError, match="no 'predictions'"):
     client.decode_rest_response({"result": 1})
 
 
-@pytest.mark.parametrize("extra, message", [
-    (("--steps=5",), "--steps applies to --format=columnar or grpc "
-     "(complete_options), not --format=b64"),
+@pytest.mark.parametrize(
+  "extra, message",
+  [
+    (
+      ("--steps=5",),
+      "--steps applies to --format=columnar or grpc "
+      "(complete_options), not --format=b64",
+    ),
     (("--format=instances", "--seed=1"), "--seed applies to"),
     (("--format=columnar", "--steps=-1"), "--steps=-1 must be between 0 and"),
-    (("--format=columnar", "--restarts=0"),
-     "--restarts=0 must be between 1 and"),
+    (
+      ("--format=columnar", "--restarts=0"),
+      "--restarts=0 must be between 1 and",
+    ),
     (("--format=columnar", "--seed=-3"), "--seed=-3 must be between 0 and"),
-    (("--format=columnar", f"--steps={2**31}"),
-     f"--steps={2**31} must be between 0 and {2**31 - 1}"),
-])
+    (
+      ("--format=columnar", f"--steps={2**31}"),
+      f"--steps={2**31} must be between 0 and {2**31 - 1}",
+    ),
+  ],
+)
 def test_client_option_flags_fail_in_one_line(digit_files, extra, message):
   image_path, mask_path = digit_files[:2]
-  result = cli("export.client_main", f"--image={image_path}",
-               f"--mask={mask_path}", *extra)
+  result = cli(
+    "export.client_main", f"--image={image_path}", f"--mask={mask_path}", *extra
+  )
   assert result.returncode == 2, result.stderr[-2000:]
   lines = result.stderr.strip().splitlines()
   assert lines[-1].startswith("export.client: error: "), result.stderr
@@ -261,38 +303,54 @@ def test_client_option_flags_fail_in_one_line(digit_files, extra, message):
 def test_the_library_defines_no_flags():
   # README and docs/serving.md tell users `from export import client`: it
   # must not register --image, --seed, ... in their process.
-  code = ("import sys; from absl import flags; before = set(flags.FLAGS); "
-          "from export import client; "
-          "print(sorted(set(flags.FLAGS) - before))")
-  result = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                          text=True, timeout=120, cwd=REPO,
-                          env=subprocess_env())
+  code = (
+    "import sys; from absl import flags; before = set(flags.FLAGS); "
+    "from export import client; "
+    "print(sorted(set(flags.FLAGS) - before))"
+  )
+  result = subprocess.run(
+    [sys.executable, "-c", code],
+    capture_output=True,
+    text=True,
+    timeout=120,
+    cwd=REPO,
+    env=subprocess_env(),
+  )
   assert result.returncode == 0, result.stderr[-2000:]
   assert result.stdout.strip() == "[]"
 
 
 def test_program_prints_the_library_request(digit_files):
   image_path, mask_path = digit_files[:2]
-  result = cli("export.client_main", f"--image={image_path}",
-               f"--mask={mask_path}", "--format=b64")
+  result = cli(
+    "export.client_main",
+    f"--image={image_path}",
+    f"--mask={mask_path}",
+    "--format=b64",
+  )
   assert result.returncode == 0, result.stderr[-2000:]
   assert json.loads(result.stdout) == json.loads(
-      client.build_request(image_path, mask_path, "b64", 1))
+    client.build_request(image_path, mask_path, "b64", 1)
+  )
 
 
 def _manual_request_commands():
   """The `python -m export.client...` commands of README.md and docs/, each
   as its arguments (continuation lines joined, the redirection left out)."""
   commands = []
-  for path in [os.path.join(REPO, "README.md"),
-               *sorted(glob.glob(os.path.join(REPO, "docs", "*.md")))]:
+  for path in [
+    os.path.join(REPO, "README.md"),
+    *sorted(glob.glob(os.path.join(REPO, "docs", "*.md"))),
+  ]:
     with open(path, encoding="utf-8") as f:
       text = f.read().replace("\\\n", " ")
     # Code lines only: `^ +python -m`, up to a redirection.
     for match in re.finditer(
-        r"^ +python -m (export\.client(?:_main)?) ([^\n>]*)", text, re.M):
-      commands.append((os.path.basename(path), match.group(1),
-                       shlex.split(match.group(2))))
+      r"^ +python -m (export\.client(?:_main)?) ([^\n>]*)", text, re.M
+    ):
+      commands.append(
+        (os.path.basename(path), match.group(1), shlex.split(match.group(2)))
+      )
   return commands
 
 
@@ -304,9 +362,10 @@ def test_the_manual_request_commands_run(digit_files):
   commands = _manual_request_commands()
   assert commands, "no `python -m export.client_main` in README.md or docs/"
   for source, module, args in commands:
-    args = [arg.replace("digit.png", image_path).replace("mask.png",
-                                                         mask_path)
-            for arg in args]
+    args = [
+      arg.replace("digit.png", image_path).replace("mask.png", mask_path)
+      for arg in args
+    ]
     result = cli(module, *args)
     assert result.returncode == 0, (source, args, result.stderr[-2000:])
     assert json.loads(result.stdout)["signature_name"], (source, args)

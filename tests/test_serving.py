@@ -9,8 +9,8 @@ import pytest
 import tensorflow as tf
 from tensorflow_serving.apis import prediction_log_pb2
 
-from export.warmup import WARMUP_FILE
 from common import masks
+from export.warmup import WARMUP_FILE
 from inpainting import complete
 from inpainting.saved_models import load_exported_gan
 from inpainting.search_config import default_config
@@ -39,16 +39,21 @@ def _completer_path(export_dir):
 def _inputs(count=3, size=16):
   rng = np.random.default_rng(4)
   images = rng.uniform(-1, 1, (count, size, size, 1)).astype(np.float32)
-  return images, masks.make_masks(["center", "irregular", "random"], count,
-                                  size)
+  return images, masks.make_masks(
+    ["center", "irregular", "random"], count, size
+  )
 
 
 def _run_in_fresh_process(tmp_path, path, signature, feeds):
   inputs, out = str(tmp_path / "inputs.npz"), str(tmp_path / "out.npz")
   np.savez(inputs, **feeds)
   result = subprocess.run(
-      [sys.executable, "-c", SESSION_RUNNER, path, signature, out, inputs],
-      capture_output=True, text=True, env=subprocess_env(), timeout=300)
+    [sys.executable, "-c", SESSION_RUNNER, path, signature, out, inputs],
+    capture_output=True,
+    text=True,
+    env=subprocess_env(),
+    timeout=300,
+  )
   assert result.returncode == 0, result.stderr[-3000:]
   return dict(np.load(out))
 
@@ -58,13 +63,22 @@ def test_session_loader_matches_inpainting(tiny_export, tmp_path):
   export_dir = tiny_export[1]
   images, mask = _inputs()
   served = _run_in_fresh_process(
-      tmp_path, _completer_path(export_dir), "complete_options",
-      {"images": images, "masks": mask, "steps": np.int32(20),
-       "restarts": np.int32(2), "seed": np.int64(5)})
+    tmp_path,
+    _completer_path(export_dir),
+    "complete_options",
+    {
+      "images": images,
+      "masks": mask,
+      "steps": np.int32(20),
+      "restarts": np.int32(2),
+      "seed": np.int64(5),
+    },
+  )
   gan = load_exported_gan(export_dir)
   # The served defaults of an export without an encoder, as requested.
-  ours = complete.Completer(gan, default_config(False, steps=20, restarts=2,
-                                                seed=5))(images, mask)
+  ours = complete.Completer(
+    gan, default_config(False, steps=20, restarts=2, seed=5)
+  )(images, mask)
   np.testing.assert_allclose(served["generated"], ours.generated, atol=1e-4)
   np.testing.assert_allclose(served["blended"], ours.blended, atol=1e-4)
   np.testing.assert_allclose(served["loss"], ours.loss, rtol=1e-4)
@@ -74,8 +88,14 @@ def test_session_loader_matches_inpainting(tiny_export, tmp_path):
 
 def _saved_model_cli(*args):
   cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
-  return subprocess.run([cli, *args], capture_output=True, text=True,
-                        env=subprocess_env(), timeout=300, cwd=REPO)
+  return subprocess.run(
+    [cli, *args],
+    capture_output=True,
+    text=True,
+    env=subprocess_env(),
+    timeout=300,
+    cwd=REPO,
+  )
 
 
 @pytest.mark.slow
@@ -83,23 +103,37 @@ def test_saved_model_cli_show_run_and_scan(tiny_export, tmp_path):
   path = _completer_path(tiny_export[1])
   shown = _saved_model_cli("show", "--dir", path, "--all")
   assert shown.returncode == 0, shown.stderr[-2000:]
-  for text in ("signature_def['serving_default']",
-               "signature_def['complete_options']",
-               "signature_def['complete_png']",
-               "inputs['images']", "inputs['masks']", "inputs['steps']",
-               "inputs['image_png']", "outputs['blended']",
-               "outputs['blended_bytes']", "shape: unknown_rank",
-               "shape: (-1)"):
+  for text in (
+    "signature_def['serving_default']",
+    "signature_def['complete_options']",
+    "signature_def['complete_png']",
+    "inputs['images']",
+    "inputs['masks']",
+    "inputs['steps']",
+    "inputs['image_png']",
+    "outputs['blended']",
+    "outputs['blended_bytes']",
+    "shape: unknown_rank",
+    "shape: (-1)",
+  ):
     assert text in shown.stdout, text
 
   images, mask = _inputs(1)
   np.save(tmp_path / "images.npy", images)
   np.save(tmp_path / "masks.npy", mask)
   ran = _saved_model_cli(
-      "run", "--dir", path, "--tag_set", "serve",
-      "--signature_def", "serving_default", "--inputs",
-      f"images={tmp_path / 'images.npy'};masks={tmp_path / 'masks.npy'}",
-      "--outdir", str(tmp_path / "out"))
+    "run",
+    "--dir",
+    path,
+    "--tag_set",
+    "serve",
+    "--signature_def",
+    "serving_default",
+    "--inputs",
+    f"images={tmp_path / 'images.npy'};masks={tmp_path / 'masks.npy'}",
+    "--outdir",
+    str(tmp_path / "out"),
+  )
   assert ran.returncode == 0, ran.stderr[-2000:]
   blended = np.load(tmp_path / "out" / "blended.npy")
   assert blended.shape == images.shape
@@ -122,8 +156,9 @@ def test_png_signature_round_trips_real_png(completer):
   mask = np.full((16, 16, 1), 255, np.uint8)
   mask[4:12, 4:12] = 0
   out = completer.signatures["complete_png"](
-      image_png=tf.constant([tf.io.encode_png(pixels).numpy()]),
-      mask_png=tf.constant([tf.io.encode_png(mask).numpy()]))
+    image_png=tf.constant([tf.io.encode_png(pixels).numpy()]),
+    mask_png=tf.constant([tf.io.encode_png(mask).numpy()]),
+  )
   blended = tf.io.decode_png(out["blended_bytes"][0]).numpy()
   completed = tf.io.decode_png(out["completed_bytes"][0]).numpy()
   assert blended.shape == (16, 16, 1) and blended.dtype == np.uint8
@@ -144,13 +179,18 @@ def test_warmup_requests_run_through_their_signatures(completer, tiny_export):
     signature = request.model_spec.signature_name
     inputs = {k: tf.make_ndarray(v) for k, v in request.inputs.items()}
     outputs = completer.signatures[signature](**inputs)
-    assert all(np.all(np.isfinite(v.numpy())) for v in outputs.values()
-               if v.dtype.is_floating)
+    assert all(
+      np.all(np.isfinite(v.numpy()))
+      for v in outputs.values()
+      if v.dtype.is_floating
+    )
     seen.add(signature)
   assert seen == {"serving_default", "complete_options", "complete_png"}
 
 
-@pytest.mark.parametrize("images_shape, masks_shape, message", [
+@pytest.mark.parametrize(
+  "images_shape, masks_shape, message",
+  [
     ((16, 16, 1), (1, 16, 16, 1), "images must have rank 4"),
     ((1, 16, 16, 1), (16, 16), "masks must have rank 4"),
     ((1, 32, 32, 1), (1, 32, 32, 1), "images must be 16x16x1"),
@@ -158,30 +198,41 @@ def test_warmup_requests_run_through_their_signatures(completer, tiny_export):
     ((1, 16, 16, 1), (1, 8, 8, 1), "masks must match the images in batch"),
     ((2, 16, 16, 1), (1, 16, 16, 1), "masks must match the images in batch"),
     ((1, 16, 16, 1), (1, 16, 16, 3), "masks must have 1 channel"),
-])
-def test_bad_requests_fail_with_invalid_argument(completer, images_shape,
-                                                 masks_shape, message):
+  ],
+)
+def test_bad_requests_fail_with_invalid_argument(
+  completer, images_shape, masks_shape, message
+):
   with pytest.raises(tf.errors.InvalidArgumentError, match=message):
     completer.signatures["serving_default"](
-        images=tf.zeros(images_shape), masks=tf.ones(masks_shape))
+      images=tf.zeros(images_shape), masks=tf.ones(masks_shape)
+    )
 
 
 def _real_digit_pngs(tmp_path):
   """A held-out MNIST digit at the tiny model's 16x16, and a centre hole."""
-  from training.embedded_mnist import load_split  # pylint: disable=import-outside-toplevel
+  from training.embedded_mnist import load_split
+
   digit = load_split("heldout")[0][0]
-  small = tf.cast(tf.image.resize(digit.astype(np.float32), (16, 16),
-                                  antialias=True), tf.uint8)
+  small = tf.cast(
+    tf.image.resize(digit.astype(np.float32), (16, 16), antialias=True),
+    tf.uint8,
+  )
   mask = np.full((16, 16, 1), 255, np.uint8)
   mask[4:12, 4:12] = 0
-  return (tf.io.encode_png(small).numpy(), tf.io.encode_png(mask).numpy(),
-          small.numpy())
+  return (
+    tf.io.encode_png(small).numpy(),
+    tf.io.encode_png(mask).numpy(),
+    small.numpy(),
+  )
 
 
 def test_readme_requests_run_through_the_completer(completer, tmp_path):
-  import base64  # pylint: disable=import-outside-toplevel
-  import json  # pylint: disable=import-outside-toplevel
-  from export import client  # pylint: disable=import-outside-toplevel
+  import base64
+  import json
+
+  from export import client
+
   image_png, mask_png, pixels = _real_digit_pngs(tmp_path)
   mask_pixels = tf.io.decode_png(mask_png).numpy()
   known = np.broadcast_to(mask_pixels, pixels.shape) == 255
@@ -189,24 +240,33 @@ def test_readme_requests_run_through_the_completer(completer, tmp_path):
   # REST with PNG bytes, decoded the way TF Serving decodes {"b64": ...}.
   body = json.loads(json.dumps(client.rest_b64_request(image_png, mask_png)))
   instance = body["instances"][0]
-  out = completer.signatures[body["signature_name"]](**{
+  out = completer.signatures[body["signature_name"]](
+    **{
       key: tf.constant([base64.b64decode(value["b64"])])
-      for key, value in instance.items()})
+      for key, value in instance.items()
+    }
+  )
   blended = tf.io.decode_png(out["blended_bytes"][0]).numpy()
   np.testing.assert_array_equal(blended[known], pixels[known])
 
   # REST row format: one dict per instance, stacked per input.
   images, masks_ = client.to_model_input(pixels, mask_pixels)
   body = json.loads(json.dumps(client.rest_instances_request(images, masks_)))
-  feeds = {key: tf.constant([row[key] for row in body["instances"]],
-                            tf.float32) for key in ("images", "masks")}
+  feeds = {
+    key: tf.constant([row[key] for row in body["instances"]], tf.float32)
+    for key in ("images", "masks")
+  }
   rest = completer.signatures[body["signature_name"]](**feeds)
   assert rest["blended"].shape == (1, 16, 16, 1)
 
   # gRPC: the PredictRequest's tensors, through the signature it names.
   request = client.grpc_request(images, masks_)
-  grpc = completer.signatures[request.model_spec.signature_name](**{
+  grpc = completer.signatures[request.model_spec.signature_name](
+    **{
       key: tf.constant(tf.make_ndarray(value))
-      for key, value in request.inputs.items()})
-  np.testing.assert_allclose(grpc["blended"].numpy(), rest["blended"].numpy(),
-                             atol=1e-6)
+      for key, value in request.inputs.items()
+    }
+  )
+  np.testing.assert_allclose(
+    grpc["blended"].numpy(), rest["blended"].numpy(), atol=1e-6
+  )

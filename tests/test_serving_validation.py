@@ -11,10 +11,10 @@ import pytest
 import tensorflow as tf
 from tensorflow_serving.apis import prediction_log_pb2
 
-from export import versions
-from export.warmup import WARMUP_FILE
 from common import masks as masks_lib
 from common.errors import InputError
+from export import versions
+from export.warmup import WARMUP_FILE
 from inpainting.saved_models import load_exported_gan
 from inpainting.search import LatentSearch, SearchConfig
 from tests.conftest import cli, gray_png
@@ -37,8 +37,12 @@ def _call(completer, signature, images, masks, steps=0, restarts=1):
   if signature == "serving_default":
     return completer.signatures[signature](images=images, masks=masks)
   return completer.signatures[signature](
-      images=images, masks=masks, steps=np.int32(steps),
-      restarts=np.int32(restarts), seed=np.int64(0))
+    images=images,
+    masks=masks,
+    steps=np.int32(steps),
+    restarts=np.int32(restarts),
+    seed=np.int64(0),
+  )
 
 
 def test_pixels_within_the_tolerance_are_clipped(completer):
@@ -50,20 +54,29 @@ def test_pixels_within_the_tolerance_are_clipped(completer):
 
 def _png_call(completer, image_pngs, mask_pngs):
   return completer.signatures["complete_png"](
-      image_png=tf.constant(image_pngs, tf.string),
-      mask_png=tf.constant(mask_pngs, tf.string))
+    image_png=tf.constant(image_pngs, tf.string),
+    mask_png=tf.constant(mask_pngs, tf.string),
+  )
 
 
 def test_min_improvement_zero_never_stops_early(tiny_export):
   gan = load_exported_gan(tiny_export[1])
-  images = np.random.default_rng(0).uniform(
-      -1, 1, (2, SIZE, SIZE, 1)).astype(np.float32)
+  images = (
+    np.random.default_rng(0)
+    .uniform(-1, 1, (2, SIZE, SIZE, 1))
+    .astype(np.float32)
+  )
   masks = masks_lib.make_masks(["center"], 2, SIZE)
 
   def steps_run(min_improvement):
     # A step size this large makes the loss jump up and down.
-    config = SearchConfig(learning_rate=10.0, check_every=1, pool_size=0,
-                          restarts=1, min_improvement=min_improvement)
+    config = SearchConfig(
+      learning_rate=10.0,
+      check_every=1,
+      pool_size=0,
+      restarts=1,
+      min_improvement=min_improvement,
+    )
     search = LatentSearch(gan.generate, gan.discriminate, gan.z_dim, config)
     return search(images, masks, steps=40)["steps_run"].numpy().tolist()
 
@@ -72,7 +85,9 @@ def test_min_improvement_zero_never_stops_early(tiny_export):
   assert steps_run(0.0) == [40, 40]
 
 
-@pytest.mark.parametrize("field, value, message", [
+@pytest.mark.parametrize(
+  "field, value, message",
+  [
     ("steps", -1, "steps=-1 must be an integer >= 0"),
     ("steps", 2.5, "steps=2.5 must be an integer >= 0"),
     ("steps", True, "steps=True must be an integer >= 0"),
@@ -91,57 +106,93 @@ def test_min_improvement_zero_never_stops_early(tiny_export):
     ("beta1", 1.0, r"beta1=1.0 must be a finite number in \[0, 1\)"),
     ("beta2", -0.1, r"beta2=-0.1 must be a finite number in \[0, 1\)"),
     ("epsilon", 0, "epsilon=0 must be a finite number > 0"),
-    ("min_improvement", -0.5, "min_improvement=-0.5 must be a finite number "
-     ">= 0"),
+    (
+      "min_improvement",
+      -0.5,
+      "min_improvement=-0.5 must be a finite number >= 0",
+    ),
     ("min_improvement", math.nan, "min_improvement=nan must be a finite"),
-])
+  ],
+)
 def test_search_config_names_the_bad_field(field, value, message):
   with pytest.raises(InputError, match=f"^{message}"):
     SearchConfig(**{field: value})
 
 
 def test_search_config_accepts_its_edges():
-  SearchConfig(steps=1, restarts=1, pool_size=0, prior_weight=0.0,
-               beta1=0.0, beta2=0.0, window=1, check_every=1,
-               min_improvement=0.0, average_best=1, seed=0)
+  SearchConfig(
+    steps=1,
+    restarts=1,
+    pool_size=0,
+    prior_weight=0.0,
+    beta1=0.0,
+    beta2=0.0,
+    window=1,
+    check_every=1,
+    min_improvement=0.0,
+    average_best=1,
+    seed=0,
+  )
   SearchConfig(learning_rate=np.float32(0.1), steps=np.int64(3))
 
 
 @pytest.mark.slow
 def test_limits_come_from_the_export_flags(tiny_export, tmp_path):
   export_dir = tmp_path / "e"
-  result = cli("export.main", f"--workdir={tiny_export[0]}",
-               f"--export_dir={export_dir}", "--max_batch=2",
-               "--max_steps=1", "--max_restarts=1", "--max_png_bytes=200")
+  result = cli(
+    "export.main",
+    f"--workdir={tiny_export[0]}",
+    f"--export_dir={export_dir}",
+    "--max_batch=2",
+    "--max_steps=1",
+    "--max_restarts=1",
+    "--max_png_bytes=200",
+  )
   assert result.returncode == 0, result.stderr[-3000:]
   path = str(export_dir / "completer" / "1")
   marker = versions.read_marker(path)
-  assert marker["limits"] == {"max_batch": 2, "max_steps": 1,
-                              "max_restarts": 1, "max_png_bytes": 200}
+  assert marker["limits"] == {
+    "max_batch": 2,
+    "max_steps": 1,
+    "max_restarts": 1,
+    "max_png_bytes": 200,
+  }
   # The served defaults (300 steps, 2 restarts) were lowered to the limits.
-  assert (marker["search_defaults"]["steps"],
-          marker["search_defaults"]["restarts"]) == (1, 1)
+  assert (
+    marker["search_defaults"]["steps"],
+    marker["search_defaults"]["restarts"],
+  ) == (1, 1)
   served = tf.saved_model.load(path)
   # The warm-up requests fit the limits.
   for record in tf.data.TFRecordDataset(os.path.join(path, WARMUP_FILE)):
     request = prediction_log_pb2.PredictionLog.FromString(
-        record.numpy()).predict_log.request
-    served.signatures[request.model_spec.signature_name](**{
-        k: tf.make_ndarray(v) for k, v in request.inputs.items()})
+      record.numpy()
+    ).predict_log.request
+    served.signatures[request.model_spec.signature_name](
+      **{k: tf.make_ndarray(v) for k, v in request.inputs.items()}
+    )
   generator = tf.saved_model.load(str(export_dir / "generator" / "1"))
-  with pytest.raises(tf.errors.InvalidArgumentError,
-                     match="count=3 must be between 1 and 2 images"):
+  with pytest.raises(
+    tf.errors.InvalidArgumentError,
+    match="count=3 must be between 1 and 2 images",
+  ):
     generator.signatures["sample"](count=np.int32(3), seed=np.int64(0))
   images, masks = _good(3)
-  with pytest.raises(tf.errors.InvalidArgumentError,
-                     match="batch=3 must be between 1 and 2 images"):
+  with pytest.raises(
+    tf.errors.InvalidArgumentError,
+    match="batch=3 must be between 1 and 2 images",
+  ):
     _call(served, "serving_default", images, masks)
-  with pytest.raises(tf.errors.InvalidArgumentError,
-                     match="steps=2 must be between 0 and 1"):
+  with pytest.raises(
+    tf.errors.InvalidArgumentError, match="steps=2 must be between 0 and 1"
+  ):
     _call(served, "complete_options", images[:1], masks[:1], steps=2)
-  png = tf.io.encode_png(np.random.default_rng(0).integers(
-      0, 256, (SIZE, SIZE, 1), np.uint8)).numpy()
+  png = tf.io.encode_png(
+    np.random.default_rng(0).integers(0, 256, (SIZE, SIZE, 1), np.uint8)
+  ).numpy()
   assert len(png) > 200
-  with pytest.raises(tf.errors.InvalidArgumentError,
-                     match=r"image_png\[0\] is \d+ bytes; at most 200"):
+  with pytest.raises(
+    tf.errors.InvalidArgumentError,
+    match=r"image_png\[0\] is \d+ bytes; at most 200",
+  ):
     _png_call(served, [png], [gray_png(SIZE, SIZE)])

@@ -22,8 +22,9 @@ def test_read_run_config_absent_present_and_damaged(tmp_path):
   path.write_text(json.dumps({"model": {"z_dim": 8}, "seed": 3}))
   assert workdir_layout.read_run_config(str(tmp_path))["seed"] == 3
   path.write_text('{"model": ')
-  with pytest.raises(WorkdirError, match="config.json: unreadable, not "
-                     "valid JSON"):
+  with pytest.raises(
+    WorkdirError, match="config.json: unreadable, not valid JSON"
+  ):
     workdir_layout.read_run_config(str(tmp_path))
   path.write_text("[1, 2]")
   with pytest.raises(WorkdirError, match='has no "model" section'):
@@ -56,9 +57,16 @@ def test_claimed_dir_locks_and_a_failed_start_leaves_nothing(tmp_path):
   assert os.listdir(path) == []
 
 
-@pytest.mark.parametrize("step,every,last,due", [
-    (50, 50, 1500, True), (51, 50, 1500, False), (1500, 7, 1500, True),
-    (3, 2, 3, True), (1, 1, 9, True)])
+@pytest.mark.parametrize(
+  "step,every,last,due",
+  [
+    (50, 50, 1500, True),
+    (51, 50, 1500, False),
+    (1500, 7, 1500, True),
+    (3, 2, 3, True),
+    (1, 1, 9, True),
+  ],
+)
 def test_is_due(step, every, last, due):
   assert progress.is_due(step, every, last) == due
 

@@ -21,8 +21,8 @@ import os
 import re
 from typing import List, Optional, Tuple
 
-from absl import logging
 import tensorflow as tf
+from absl import logging
 
 from common.files import atomic_write
 from training.errors import StorageError, WorkdirError
@@ -36,6 +36,7 @@ _NAME = re.compile(rf"^{PREFIX}-(\d+)(\.index|\.data-\d+-of-\d+|_temp.*)$")
 @dataclasses.dataclass
 class Restored:
   """What `restore_newest` restored, and what it had to skip."""
+
   path: str  # the checkpoint prefix that restored
   step: int
   damaged: List[Tuple[str, str]]  # (prefix, reason), newest first
@@ -53,8 +54,11 @@ def _steps_on_disk(directory: str) -> List[int]:
 
 def _files_of(directory: str, step: int) -> List[str]:
   names = tf.io.gfile.listdir(directory)
-  return [os.path.join(directory, n.rstrip("/")) for n in names
-          if (m := _NAME.match(n.rstrip("/"))) and int(m.group(1)) == step]
+  return [
+    os.path.join(directory, n.rstrip("/"))
+    for n in names
+    if (m := _NAME.match(n.rstrip("/"))) and int(m.group(1)) == step
+  ]
 
 
 def _is_other_model(error: Exception) -> bool:
@@ -90,20 +94,22 @@ def restore_newest(restore_fn, directory: str) -> Optional[Restored]:
     path = os.path.join(directory, f"{PREFIX}-{step}")
     try:
       restored_step = restore_fn(path)
-    except Exception as e:  # pylint: disable=broad-except
+    except Exception as e:
       # Damage shows up as several error types: NotFoundError (no .index),
       # OpError (empty or garbled .index), IndexError (truncated .data).
       if _is_other_model(e):
         raise WorkdirError(
-            f"{path}: holds a model of other shapes than this config "
-            f"({' '.join(str(e).split())[:200]}); use a new --workdir") from e
+          f"{path}: holds a model of other shapes than this config "
+          f"({' '.join(str(e).split())[:200]}); use a new --workdir"
+        ) from e
       damaged.append((path, _reason(e)))
       continue
     return Restored(path, restored_step, damaged)
   if damaged:
     raise WorkdirError(
-        f"{directory}: none of the {len(damaged)} checkpoint(s) restores "
-        f"(newest {damaged[0][0]}: {damaged[0][1]}); nothing was changed")
+      f"{directory}: none of the {len(damaged)} checkpoint(s) restores "
+      f"(newest {damaged[0][0]}: {damaged[0][1]}); nothing was changed"
+    )
   return None
 
 
@@ -124,23 +130,39 @@ def repair(directory: str, restored: Restored):
       if tf.io.gfile.exists(target):
         target += f".{os.getpid()}"
       tf.io.gfile.rename(source, target)
-    logging.warning("Checkpoint %s is damaged (%s); resumed from %s (step %d)"
-                    " instead and moved the damaged files to %s", path,
-                    reason, restored.path, restored.step, aside)
-  intact = [os.path.join(directory, f"{PREFIX}-{s}")
-            for s in sorted(_steps_on_disk(directory))
-            if s <= restored.step and tf.io.gfile.exists(
-                os.path.join(directory, f"{PREFIX}-{s}.index"))]
+    logging.warning(
+      "Checkpoint %s is damaged (%s); resumed from %s (step %d)"
+      " instead and moved the damaged files to %s",
+      path,
+      reason,
+      restored.path,
+      restored.step,
+      aside,
+    )
+  intact = [
+    os.path.join(directory, f"{PREFIX}-{s}")
+    for s in sorted(_steps_on_disk(directory))
+    if s <= restored.step
+    and tf.io.gfile.exists(os.path.join(directory, f"{PREFIX}-{s}.index"))
+  ]
   names = [os.path.basename(p) for p in intact]
   state = tf.train.get_checkpoint_state(directory)
-  listed = ([os.path.basename(p) for p in state.all_model_checkpoint_paths]
-            if state else None)
-  if listed != names or os.path.basename(
-      state.model_checkpoint_path) != names[-1]:
+  listed = (
+    [os.path.basename(p) for p in state.all_model_checkpoint_paths]
+    if state
+    else None
+  )
+  if (
+    listed != names
+    or os.path.basename(state.model_checkpoint_path) != names[-1]
+  ):
     _write_state_file(directory, names)
-    logging.info("Rewrote %s: %d intact checkpoint(s), latest %s",
-                 os.path.join(directory, STATE_FILE), len(names),
-                 restored.path)
+    logging.info(
+      "Rewrote %s: %d intact checkpoint(s), latest %s",
+      os.path.join(directory, STATE_FILE),
+      len(names),
+      restored.path,
+    )
 
 
 def _write_state_file(directory: str, names: List[str]):
@@ -152,13 +174,17 @@ def _write_state_file(directory: str, names: List[str]):
 
 
 def is_out_of_space(error: BaseException) -> bool:
-  if isinstance(error, OSError) and error.errno in (errno.ENOSPC,
-                                                    errno.EDQUOT,
-                                                    errno.EFBIG):
+  if isinstance(error, OSError) and error.errno in (
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.EFBIG,
+  ):
     return True
   return isinstance(error, tf.errors.OpError) and (
-      "No space left" in error.message or "quota" in error.message.lower()
-      or "File too large" in error.message)
+    "No space left" in error.message
+    or "quota" in error.message.lower()
+    or "File too large" in error.message
+  )
 
 
 @contextlib.contextmanager
@@ -171,9 +197,11 @@ def out_of_space_as_errors(workdir: str):
     if isinstance(e, StorageError) or not is_out_of_space(e):
       raise
     where = getattr(e, "filename", None) or workdir
-    raise StorageError(f"{where}: no space left on the device; the last "
-                       "checkpoint is intact, free some space and rerun the "
-                       "same command to resume") from e
+    raise StorageError(
+      f"{where}: no space left on the device; the last "
+      "checkpoint is intact, free some space and rerun the "
+      "same command to resume"
+    ) from e
 
 
 def save(manager: tf.train.CheckpointManager, step: int) -> str:
@@ -189,22 +217,23 @@ def save(manager: tf.train.CheckpointManager, step: int) -> str:
   except (tf.errors.OpError, OSError) as e:
     directory = manager.directory
     state = tf.train.get_checkpoint_state(directory)
-    committed = {os.path.basename(p) for p in
-                 (state.all_model_checkpoint_paths if state else [])}
+    committed = {
+      os.path.basename(p)
+      for p in (state.all_model_checkpoint_paths if state else [])
+    }
     if f"{PREFIX}-{step}" not in committed:
       for path in _files_of(directory, step):
         if tf.io.gfile.isdir(path):
           tf.io.gfile.rmtree(path)
         else:
           tf.io.gfile.remove(path)
-    what = ("no space left on the device" if is_out_of_space(e)
-            else _reason(e))
+    what = "no space left on the device" if is_out_of_space(e) else _reason(e)
     raise StorageError(
-        f"{os.path.join(directory, PREFIX)}-{step}: checkpoint not saved: "
-        f"{what}; the partial files were removed, rerun the same command "
-        "to resume from the last checkpoint") from e
+      f"{os.path.join(directory, PREFIX)}-{step}: checkpoint not saved: "
+      f"{what}; the partial files were removed, rerun the same command "
+      "to resume from the last checkpoint"
+    ) from e
   # TensorFlow's own note of a save ("Sharding callback duration") is hidden
   # by tf_env; this is the user's one line per checkpoint.
   logging.info("Saved checkpoint %s", path)
   return path
-

@@ -33,98 +33,128 @@ class TrainConfig:
   The defaults are the mnist32 preset's. Each field's help
   (`metadata["help"]`) documents it and is its --config.FIELD help.
   """
+
   model: ModelConfig = MNIST32
   dataset: str = field(
-      "embedded:mnist", "`embedded:mnist`, `tfds:NAME[:SPLIT]` or "
-      "`folder:PATH`.")
+    "embedded:mnist", "`embedded:mnist`, `tfds:NAME[:SPLIT]` or `folder:PATH`."
+  )
   tfds_data_dir: Optional[str] = field(
-      None, "Where prepared TFDS data sets live (None: TFDS default).")
+    None, "Where prepared TFDS data sets live (None: TFDS default)."
+  )
   batch_size: int = field(64, "Images per step (global batch).")
-  max_steps: int = field(
-      1500, "Training stops when this many steps are done.")
+  max_steps: int = field(1500, "Training stops when this many steps are done.")
   learning_rate: float = field(
-      2e-4, "Adam's step size for each network (DCGAN section 4: 2e-4).")
+    2e-4, "Adam's step size for each network (DCGAN section 4: 2e-4)."
+  )
   beta1: float = field(
-      0.5, "Adam's first-moment decay for each network; DCGAN section 4 "
-      "uses 0.5 (the default 0.9 \"resulted in training oscillation and "
-      "instability\").")
+    0.5,
+    "Adam's first-moment decay for each network; DCGAN section 4 "
+    'uses 0.5 (the default 0.9 "resulted in training oscillation and '
+    'instability").',
+  )
   seed: int = field(0, "Seeds weights, z draws and data order.")
-  log_every: int = field(
-      50, "Steps between log lines and scalar summaries.")
+  log_every: int = field(50, "Steps between log lines and scalar summaries.")
   sample_every: int = field(
-      250, "Steps between sample grids (TensorBoard image and PNG).")
+    250, "Steps between sample grids (TensorBoard image and PNG)."
+  )
   checkpoint_every: int = field(500, "Steps between checkpoints.")
   keep_checkpoints: int = field(3, "How many recent checkpoints to keep.")
   shuffle_buffer: int = field(10_000, "tf.data shuffle buffer, in images.")
-  num_samples: int = field(
-      64, "Images in the sample grid, a square number.")
+  num_samples: int = field(64, "Images in the sample grid, a square number.")
   frechet_every: int = field(
-      500, "Steps between Fréchet distances of 1,000 samples to the "
-      "embedded training digits (training/frechet.py); 0 = never. Only for "
-      "embedded:mnist, whose labels train the feature classifier.")
+    500,
+    "Steps between Fréchet distances of 1,000 samples to the "
+    "embedded training digits (training/frechet.py); 0 = never. Only for "
+    "embedded:mnist, whose labels train the feature classifier.",
+  )
   deterministic: bool = field(
-      False, "Turn on TensorFlow op determinism (same seed, same results; "
-      "slower on GPU).")
+    False,
+    "Turn on TensorFlow op determinism (same seed, same results; "
+    "slower on GPU).",
+  )
   mixed_precision: str = field(
-      "auto", "Keras dtype policy: `float32`, `mixed_float16` (loss "
-      "scaling), `mixed_bfloat16`, or `auto` (mixed_float16 on GPU, "
-      "mixed_bfloat16 on TPU, float32 on CPU). Variables stay float32 "
-      "either way, so checkpoints move freely between policies.")
+    "auto",
+    "Keras dtype policy: `float32`, `mixed_float16` (loss "
+    "scaling), `mixed_bfloat16`, or `auto` (mixed_float16 on GPU, "
+    "mixed_bfloat16 on TPU, float32 on CPU). Variables stay float32 "
+    "either way, so checkpoints move freely between policies.",
+  )
   strategy: str = field(
-      "auto", "tf.distribute strategy: `default` (one device), `mirrored` "
-      "(all local GPUs, else all logical CPUs), `multi_worker` (TF_CONFIG), "
-      "`tpu` (address in `tpu`), or `auto` (tpu if `tpu` is set, "
-      "multi_worker if TF_CONFIG names several tasks, mirrored if several "
-      "GPUs, else default).")
+    "auto",
+    "tf.distribute strategy: `default` (one device), `mirrored` "
+    "(all local GPUs, else all logical CPUs), `multi_worker` (TF_CONFIG), "
+    "`tpu` (address in `tpu`), or `auto` (tpu if `tpu` is set, "
+    "multi_worker if TF_CONFIG names several tasks, mirrored if several "
+    "GPUs, else default).",
+  )
   tpu: Optional[str] = field(
-      None, "TPU name or grpc:// address for strategy tpu/auto.")
+    None, "TPU name or grpc:// address for strategy tpu/auto."
+  )
   collective_timeout_s: float = field(
-      600.0, "Seconds a cross-worker collective may wait before it fails, "
-      "so a dead peer ends a multi-worker job instead of hanging it.")
+    600.0,
+    "Seconds a cross-worker collective may wait before it fails, "
+    "so a dead peer ends a multi-worker job instead of hanging it.",
+  )
   ema_decay: float = field(
-      0.995, "Decay of the exponential moving average of the generator's "
-      "weights (and batch-norm statistics), updated after every step with "
-      "the warm-up min(decay, (1 + step) / (10 + step)). The average is "
-      "what samples, the Fréchet distance and dcgan-export use "
-      "(dcgan-export --raw_generator: the last weights). 0 keeps the last "
-      "weights.")
+    0.995,
+    "Decay of the exponential moving average of the generator's "
+    "weights (and batch-norm statistics), updated after every step with "
+    "the warm-up min(decay, (1 + step) / (10 + step)). The average is "
+    "what samples, the Fréchet distance and dcgan-export use "
+    "(dcgan-export --raw_generator: the last weights). 0 keeps the last "
+    "weights.",
+  )
   encoder_steps: int = field(
-      500, "Steps of the mask-aware encoder (models/encoder.py), trained "
-      "after the GAN's max_steps against the EMA generator, which it learns "
-      "to invert from partial images; 0 = no encoder. A run trained further "
-      "(a raised max_steps) fine-tunes the encoder for encoder_steps more "
-      "steps against the new generator.")
+    500,
+    "Steps of the mask-aware encoder (models/encoder.py), trained "
+    "after the GAN's max_steps against the EMA generator, which it learns "
+    "to invert from partial images; 0 = no encoder. A run trained further "
+    "(a raised max_steps) fine-tunes the encoder for encoder_steps more "
+    "steps against the new generator.",
+  )
   encoder_learning_rate: float = field(
-      1e-3, "Adam's step size for the encoder.")
+    1e-3, "Adam's step size for the encoder."
+  )
 
   def __post_init__(self):
     checks.one_of("mixed_precision", self.mixed_precision, PRECISION_POLICIES)
     checks.one_of("strategy", self.strategy, STRATEGIES)
     if self.strategy == "tpu" and not self.tpu:
       raise ConfigError("strategy='tpu' needs a TPU name or address (--tpu)")
-    for name in ("collective_timeout_s", "learning_rate",
-                 "encoder_learning_rate"):
+    for name in (
+      "collective_timeout_s",
+      "learning_rate",
+      "encoder_learning_rate",
+    ):
       checks.positive_number(name, getattr(self, name))
     # keras.utils.set_random_seed and NumPy take seeds in [0, 2**32).
     checks.integer("seed", self.seed, 0, 2**32 - 1)
     checks.integer("frechet_every", self.frechet_every, low=0)
     checks.integer("encoder_steps", self.encoder_steps, low=0)
-    for name in ("batch_size", "max_steps", "log_every", "sample_every",
-                 "checkpoint_every", "keep_checkpoints", "shuffle_buffer",
-                 "num_samples"):
+    for name in (
+      "batch_size",
+      "max_steps",
+      "log_every",
+      "sample_every",
+      "checkpoint_every",
+      "keep_checkpoints",
+      "shuffle_buffer",
+      "num_samples",
+    ):
       checks.positive_int(name, getattr(self, name))
     for name in ("beta1", "ema_decay"):
       checks.fraction(name, getattr(self, name))
     # The sample grid is square.
-    if math.isqrt(self.num_samples)**2 != self.num_samples:
+    if math.isqrt(self.num_samples) ** 2 != self.num_samples:
       raise ConfigError(f"num_samples={self.num_samples!r} must be a square")
 
   def replace(self, **overrides) -> "TrainConfig":
     """Returns a copy; `image_size`, `channels`, ... go to the model config."""
     model_fields = {f.name for f in dataclasses.fields(ModelConfig)}
     model_overrides = {k: v for k, v in overrides.items() if k in model_fields}
-    train_overrides = {k: v for k, v in overrides.items()
-                       if k not in model_fields}
+    train_overrides = {
+      k: v for k, v in overrides.items() if k not in model_fields
+    }
     unknown = set(train_overrides) - {f.name for f in dataclasses.fields(self)}
     if unknown:
       raise ConfigError(f"unknown config fields: {', '.join(sorted(unknown))}")
@@ -147,8 +177,9 @@ class TrainConfig:
 DEFAULT_PRESET = "mnist32"
 # The files of training/configs/, read only when asked for: they import this
 # module.
-PRESET_NAMES = tuple(sorted(
-    m.name for m in pkgutil.iter_modules(configs.__path__)))
+PRESET_NAMES = tuple(
+  sorted(m.name for m in pkgutil.iter_modules(configs.__path__))
+)
 
 
 class _Presets(collections.abc.Mapping):
@@ -173,7 +204,8 @@ def get_config(name: str, **overrides) -> TrainConfig:
   """Returns preset `name` with `overrides` applied (None values ignored)."""
   if name not in PRESETS:
     raise ConfigError(
-        f"unknown preset {name!r}; choose one of {', '.join(PRESET_NAMES)}")
+      f"unknown preset {name!r}; choose one of {', '.join(PRESET_NAMES)}"
+    )
   overrides = {k: v for k, v in overrides.items() if v is not None}
   return PRESETS[name].replace(**overrides)
 
@@ -189,8 +221,9 @@ def load_config(spec: str) -> TrainConfig:
     return PRESETS[spec]
   if not spec.endswith(".py"):
     raise ConfigError(
-        f"unknown preset {spec!r}; choose one of {', '.join(PRESET_NAMES)}, "
-        "or a path to a .py config file")
+      f"unknown preset {spec!r}; choose one of {', '.join(PRESET_NAMES)}, "
+      "or a path to a .py config file"
+    )
   made = config_flags.load_config_file(spec)
   if isinstance(made, dict):
     try:
@@ -198,6 +231,8 @@ def load_config(spec: str) -> TrainConfig:
     except UserError as e:
       raise ConfigError(f"--config={spec}: {e}") from e
   if not isinstance(made, TrainConfig):
-    raise ConfigError(f"--config={spec}: get_config() returned "
-                      f"{type(made).__name__}, not a TrainConfig or a dict")
+    raise ConfigError(
+      f"--config={spec}: get_config() returned "
+      f"{type(made).__name__}, not a TrainConfig or a dict"
+    )
   return made

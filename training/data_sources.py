@@ -30,12 +30,15 @@ def parse_dataset_spec(spec: str) -> DatasetSpec:
   kind, sep, rest = spec.partition(":")
   if not sep or not rest:
     raise DataError(
-        f"--dataset={spec!r}: expected embedded:mnist, tfds:NAME[:SPLIT] or "
-        "folder:PATH")
+      f"--dataset={spec!r}: expected embedded:mnist, tfds:NAME[:SPLIT] or "
+      "folder:PATH"
+    )
   if kind == "embedded":
     if rest not in EMBEDDED_NAMES:
-      raise DataError(f"--dataset={spec!r}: unknown embedded data set "
-                      f"{rest!r}; available: {', '.join(EMBEDDED_NAMES)}")
+      raise DataError(
+        f"--dataset={spec!r}: unknown embedded data set "
+        f"{rest!r}; available: {', '.join(EMBEDDED_NAMES)}"
+      )
     return DatasetSpec(kind="embedded", name=rest)
   if kind == "tfds":
     name, _, split = rest.partition(":")
@@ -43,8 +46,10 @@ def parse_dataset_spec(spec: str) -> DatasetSpec:
   if kind == "folder":
     path = rest if files.is_url(rest) else os.path.expanduser(rest)
     return DatasetSpec(kind="folder", path=path)
-  raise DataError(f"--dataset={spec!r}: unknown source {kind!r}; expected "
-                  "embedded, tfds or folder")
+  raise DataError(
+    f"--dataset={spec!r}: unknown source {kind!r}; expected "
+    "embedded, tfds or folder"
+  )
 
 
 def find_image_files(root: str) -> Tuple[List[str], int]:
@@ -66,8 +71,9 @@ def find_image_files(root: str) -> Tuple[List[str], int]:
         else:
           others += 1
   except OSError as e:
-    raise DataError(f"--dataset=folder:{root}: cannot list it "
-                    f"({e.strerror or e})") from None
+    raise DataError(
+      f"--dataset=folder:{root}: cannot list it ({e.strerror or e})"
+    ) from None
   if not images:
     raise DataError(f"--dataset=folder:{root}: no PNG or JPEG files found")
   return sorted(images), others

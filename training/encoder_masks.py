@@ -14,15 +14,30 @@ from common import masks as masks_lib
 # so that the encoder does not learn one hole only. "none" (nothing missing)
 # teaches it to invert whole images too.
 FAMILY_SPECS = {
-    "center": ["center:0.25", "center:0.35", "center:0.5", "center:0.6",
-               "center:0.75"],
-    "random": ["random:0.5", "random:0.7", "random:0.8", "random:0.9",
-               "random:0.95"],
-    "half": ["half:left", "half:right", "half:top", "half:bottom"],
-    "grid": ["grid"],
-    "irregular": ["irregular:1", "irregular:2", "irregular:4",
-                  "irregular:6", "irregular:8"],
-    "none": [],
+  "center": [
+    "center:0.25",
+    "center:0.35",
+    "center:0.5",
+    "center:0.6",
+    "center:0.75",
+  ],
+  "random": [
+    "random:0.5",
+    "random:0.7",
+    "random:0.8",
+    "random:0.9",
+    "random:0.95",
+  ],
+  "half": ["half:left", "half:right", "half:top", "half:bottom"],
+  "grid": ["grid"],
+  "irregular": [
+    "irregular:1",
+    "irregular:2",
+    "irregular:4",
+    "irregular:6",
+    "irregular:8",
+  ],
+  "none": [],
 }
 # Bank entries per family at 32x32: enough distinct random and irregular
 # masks that the encoder cannot memorize them (the training step also flips
@@ -34,8 +49,9 @@ PER_FAMILY = 256
 BANK_SEED = 7919
 
 
-def mask_bank(size: int, per_family: int = 0,
-              seed: int = BANK_SEED) -> np.ndarray:
+def mask_bank(
+  size: int, per_family: int = 0, seed: int = BANK_SEED
+) -> np.ndarray:
   """float32 [6 * per_family, size, size, 1], 1 = known (per_family 0: the
   size's default)."""
   per_family = per_family or max(16, PER_FAMILY * 32 * 32 // (size * size))
@@ -44,6 +60,7 @@ def mask_bank(size: int, per_family: int = 0,
     if not specs:  # "none": every pixel known
       parts.append(np.ones((per_family, size, size, 1), np.float32))
       continue
-    parts.append(masks_lib.make_masks(specs, per_family, size,
-                                      seed=seed + index))
+    parts.append(
+      masks_lib.make_masks(specs, per_family, size, seed=seed + index)
+    )
   return np.concatenate(parts)

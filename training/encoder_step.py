@@ -39,8 +39,9 @@ def pixel_loss(reconstructed, images, masks):
     [B].
   """
   error = tf.square(reconstructed - images)
-  return (tf.reduce_mean(error, axis=[1, 2, 3]) +
-          tf.reduce_mean(error * (1.0 - masks), axis=[1, 2, 3]))
+  return tf.reduce_mean(error, axis=[1, 2, 3]) + tf.reduce_mean(
+    error * (1.0 - masks), axis=[1, 2, 3]
+  )
 
 
 def latent_loss(z_hat, z):
@@ -61,8 +62,9 @@ class EncoderStep:
     strategy: The tf.distribute strategy whose scope holds the variables.
   """
 
-  def __init__(self, encoder, generator, optimizer, rng, step, masks, *,
-               strategy=None):
+  def __init__(
+    self, encoder, generator, optimizer, rng, step, masks, *, strategy=None
+  ):
     self.encoder = encoder
     self.generator = generator
     self.optimizer = optimizer
@@ -80,20 +82,24 @@ class EncoderStep:
   def _distributed_step(self, real_images):
     per_replica = self.strategy.run(self._replica_step, args=(real_images,))
     self.step.assign_add(1)
-    return {name: self.strategy.reduce(tf.distribute.ReduceOp.SUM, value,
-                                       axis=None)
-            for name, value in per_replica.items()}
+    return {
+      name: self.strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None)
+      for name, value in per_replica.items()
+    }
 
   def _draw_masks(self, count):
     """`count` masks from the bank, each flipped at random (4x the shapes)."""
-    index = self.rng.uniform([count], 0, tf.shape(self.masks)[0],
-                             dtype=tf.int32)
+    index = self.rng.uniform(
+      [count], 0, tf.shape(self.masks)[0], dtype=tf.int32
+    )
     masks = tf.gather(self.masks, index)
     flips = self.rng.uniform([count, 2], 0, 2, dtype=tf.int32)
-    masks = tf.where(flips[:, 0, None, None, None] > 0,
-                     tf.reverse(masks, [2]), masks)
-    return tf.where(flips[:, 1, None, None, None] > 0,
-                    tf.reverse(masks, [1]), masks)
+    masks = tf.where(
+      flips[:, 0, None, None, None] > 0, tf.reverse(masks, [2]), masks
+    )
+    return tf.where(
+      flips[:, 1, None, None, None] > 0, tf.reverse(masks, [1]), masks
+    )
 
   def _replica_step(self, real_images):
     real_images = tf.cast(real_images, tf.float32)
@@ -119,9 +125,9 @@ class EncoderStep:
     replicas = tf.cast(self.strategy.num_replicas_in_sync, tf.float32)
     global_half = tf.cast(batch, tf.float32) * replicas
     return {
-        "e_loss": loss,
-        "e_latent_loss": latent_mean,
-        "e_pixel_loss": pixel_mean,
-        "e_pixel_loss_generated": tf.reduce_sum(pixels[:batch]) / global_half,
-        "e_pixel_loss_real": tf.reduce_sum(pixels[batch:]) / global_half,
+      "e_loss": loss,
+      "e_latent_loss": latent_mean,
+      "e_pixel_loss": pixel_mean,
+      "e_pixel_loss_generated": tf.reduce_sum(pixels[:batch]) / global_half,
+      "e_pixel_loss_real": tf.reduce_sum(pixels[batch:]) / global_half,
     }

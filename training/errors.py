@@ -19,5 +19,11 @@ class PeerLostError(UserError, RuntimeError):
   """A multi-worker job lost a peer (dead, unreachable or timed out)."""
 
 
-__all__ = ["ConfigError", "DataError", "WorkdirError", "StorageError",
-           "NonFiniteLossError", "PeerLostError"]
+__all__ = [
+  "ConfigError",
+  "DataError",
+  "WorkdirError",
+  "StorageError",
+  "NonFiniteLossError",
+  "PeerLostError",
+]

@@ -9,10 +9,10 @@ size, not with published FIDs.
 
 from typing import Optional
 
-from absl import logging
 import keras
 import numpy as np
 import tensorflow as tf
+from absl import logging
 
 from training import input_pipeline
 
@@ -53,8 +53,12 @@ def frechet_distance_from_stats(mu1, cov1, mu2, cov2) -> float:
   cov1 = np.atleast_2d(np.asarray(cov1, np.float64))
   cov2 = np.atleast_2d(np.asarray(cov2, np.float64))
   diff = mu1 - mu2
-  distance = (diff @ diff + np.trace(cov1) + np.trace(cov2) -
-              2.0 * trace_sqrt_product(cov1, cov2))
+  distance = (
+    diff @ diff
+    + np.trace(cov1)
+    + np.trace(cov2)
+    - 2.0 * trace_sqrt_product(cov1, cov2)
+  )
   # Round-off can leave identical statistics a hair below zero.
   return float(max(distance, 0.0))
 
@@ -65,21 +69,25 @@ def statistics(features):
 
 
 def frechet_distance(features_a, features_b) -> float:
-  return frechet_distance_from_stats(*statistics(features_a),
-                                     *statistics(features_b))
+  return frechet_distance_from_stats(
+    *statistics(features_a), *statistics(features_b)
+  )
 
 
 def build_classifier(image_size: int, channels: int, seed: int = 0):
   """(classifier, feature extractor) sharing layers; features = penultimate."""
   init = keras.initializers.GlorotUniform(seed=seed)
   inputs = keras.Input((image_size, image_size, channels))
-  x = keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu",
-                          kernel_initializer=init)(inputs)
-  x = keras.layers.Conv2D(64, 3, strides=2, padding="same", activation="relu",
-                          kernel_initializer=init)(x)
+  x = keras.layers.Conv2D(
+    32, 3, strides=2, padding="same", activation="relu", kernel_initializer=init
+  )(inputs)
+  x = keras.layers.Conv2D(
+    64, 3, strides=2, padding="same", activation="relu", kernel_initializer=init
+  )(x)
   x = keras.layers.Flatten()(x)
-  features = keras.layers.Dense(FEATURE_DIM, activation="relu",
-                                kernel_initializer=init)(x)
+  features = keras.layers.Dense(
+    FEATURE_DIM, activation="relu", kernel_initializer=init
+  )(x)
   logits = keras.layers.Dense(10, kernel_initializer=init)(features)
   return keras.Model(inputs, logits), keras.Model(inputs, features)
 
@@ -97,23 +105,27 @@ class FrechetScorer:
     size, channels = images.shape[1], images.shape[3]
     self.classifier, self.features = build_classifier(size, channels, seed)
     self.classifier.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"])
-    history = self.classifier.fit(images, labels, batch_size=128,
-                                  epochs=epochs, verbose=0, shuffle=True)
+      optimizer=keras.optimizers.Adam(1e-3),
+      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+      metrics=["accuracy"],
+    )
+    history = self.classifier.fit(
+      images, labels, batch_size=128, epochs=epochs, verbose=0, shuffle=True
+    )
     self.accuracy = float(history.history["accuracy"][-1])
     self.reference = statistics(self.features.predict(images, verbose=0))
 
   def score_images(self, images) -> float:
     return frechet_distance_from_stats(
-        *statistics(self.features.predict(images, verbose=0)),
-        *self.reference)
+      *statistics(self.features.predict(images, verbose=0)), *self.reference
+    )
 
-  def score_generator(self, generate, z_dim: int, count: int = 1000,
-                      seed: int = 0) -> float:
-    z = tf.random.stateless_uniform((count, z_dim), seed=(seed, 7),
-                                    minval=-1.0, maxval=1.0)
+  def score_generator(
+    self, generate, z_dim: int, count: int = 1000, seed: int = 0
+  ) -> float:
+    z = tf.random.stateless_uniform(
+      (count, z_dim), seed=(seed, 7), minval=-1.0, maxval=1.0
+    )
     return self.score_images(np.asarray(generate(z)))
 
 
@@ -123,11 +135,16 @@ def scorer_for(config) -> Optional["FrechetScorer"]:
   if not config.frechet_every:
     return None
   if config.dataset != "embedded:mnist":
-    logging.info("Fréchet distance needs labelled digits (embedded:mnist); "
-                 "not computed for %s", config.dataset)
+    logging.info(
+      "Fréchet distance needs labelled digits (embedded:mnist); "
+      "not computed for %s",
+      config.dataset,
+    )
     return None
   images, labels = input_pipeline.embedded_images(config.model)
   scorer = FrechetScorer(images.numpy(), labels, seed=config.seed)
-  logging.info("Fréchet feature classifier: %.1f%% training accuracy",
-               100 * scorer.accuracy)
+  logging.info(
+    "Fréchet feature classifier: %.1f%% training accuracy",
+    100 * scorer.accuracy,
+  )
   return scorer

@@ -11,9 +11,11 @@ from training import ema, precision
 def discriminator_loss(real_logits, fake_logits):
   """-log D(x) - log(1 - D(G(z))) per example, shape [batch]."""
   real = tf.nn.sigmoid_cross_entropy_with_logits(
-      labels=tf.ones_like(real_logits), logits=real_logits)
+    labels=tf.ones_like(real_logits), logits=real_logits
+  )
   fake = tf.nn.sigmoid_cross_entropy_with_logits(
-      labels=tf.zeros_like(fake_logits), logits=fake_logits)
+    labels=tf.zeros_like(fake_logits), logits=fake_logits
+  )
   return tf.reshape(real + fake, [-1])
 
 
@@ -23,16 +25,22 @@ def generator_loss(fake_logits):
   Gives strong gradients early, when D rejects G's samples with confidence
   and log(1 - D(G(z))) would saturate.
   """
-  return tf.reshape(tf.nn.sigmoid_cross_entropy_with_logits(
-      labels=tf.ones_like(fake_logits), logits=fake_logits), [-1])
+  return tf.reshape(
+    tf.nn.sigmoid_cross_entropy_with_logits(
+      labels=tf.ones_like(fake_logits), logits=fake_logits
+    ),
+    [-1],
+  )
 
 
-def make_optimizer(learning_rate: float, beta1: float, variables,
-                   policy: str = "float32"):
+def make_optimizer(
+  learning_rate: float, beta1: float, variables, policy: str = "float32"
+):
   """Adam (loss-scaled under mixed_float16), built on `variables` so that a
   checkpoint restores its slots at once."""
   optimizer = precision.wrap_optimizer(
-      keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta1), policy)
+    keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta1), policy
+  )
   optimizer.build(variables)
   return optimizer
 
@@ -61,8 +69,19 @@ class GanStep:
       and its decay, updated after every step (None: no average).
   """
 
-  def __init__(self, generator, discriminator, g_optimizer, d_optimizer, rng,
-               step, *, strategy=None, ema_generator=None, ema_decay=0.0):
+  def __init__(
+    self,
+    generator,
+    discriminator,
+    g_optimizer,
+    d_optimizer,
+    rng,
+    step,
+    *,
+    strategy=None,
+    ema_generator=None,
+    ema_decay=0.0,
+  ):
     self.generator = generator
     self.discriminator = discriminator
     self.g_optimizer = g_optimizer
@@ -89,16 +108,21 @@ class GanStep:
   def _distributed_step(self, real_images):
     per_replica = self.strategy.run(self._replica_step, args=(real_images,))
     if self.ema_generator is not None:
-      ema.update(self.ema_generator, self.generator, self.ema_decay,
-                 self.step)
+      ema.update(self.ema_generator, self.generator, self.ema_decay, self.step)
     self.step.assign_add(1)
     # Losses are already divided by the global batch: their replica sum is
     # the global mean. Every other metric is a per-replica mean.
     summed = ("d_loss", "g_loss")
-    return {name: self.strategy.reduce(
-        tf.distribute.ReduceOp.SUM if name in summed else
-        tf.distribute.ReduceOp.MEAN, value, axis=None)
-            for name, value in per_replica.items()}
+    return {
+      name: self.strategy.reduce(
+        tf.distribute.ReduceOp.SUM
+        if name in summed
+        else tf.distribute.ReduceOp.MEAN,
+        value,
+        axis=None,
+      )
+      for name, value in per_replica.items()
+    }
 
   def _replica_step(self, real_images):
     batch_size = tf.shape(real_images)[0]
@@ -110,7 +134,8 @@ class GanStep:
       real_logits = self.discriminator(real_images, training=True)
       fake_logits = self.discriminator(fake_images, training=True)
       d_loss = tf.nn.compute_average_loss(
-          discriminator_loss(real_logits, fake_logits))
+        discriminator_loss(real_logits, fake_logits)
+      )
       g_loss = tf.nn.compute_average_loss(generator_loss(fake_logits))
       d_scaled, g_scaled = d_loss, g_loss
       if self.loss_scaled:
@@ -126,29 +151,33 @@ class GanStep:
     self.g_optimizer.apply_gradients(zip(g_grads, g_vars))
     replicas = tf.cast(self.strategy.num_replicas_in_sync, tf.float32)
     metrics = {
-        "d_loss": d_loss,
-        "g_loss": g_loss,
-        "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
-        "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
-        # Norm of this replica's gradient of the global-mean loss, times
-        # the replica count: the exact gradient norm on one replica, and on
-        # several an estimate from this replica's slice of the batch.
-        "g_grad_norm": tf.linalg.global_norm(g_grads) * replicas / g_scale,
-        "d_grad_norm": tf.linalg.global_norm(d_grads) * replicas / d_scale,
-        "g_weight_norm": tf.linalg.global_norm(
-            [tf.convert_to_tensor(v) for v in g_vars]),
-        "d_weight_norm": tf.linalg.global_norm(
-            [tf.convert_to_tensor(v) for v in d_vars]),
+      "d_loss": d_loss,
+      "g_loss": g_loss,
+      "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
+      "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
+      # Norm of this replica's gradient of the global-mean loss, times
+      # the replica count: the exact gradient norm on one replica, and on
+      # several an estimate from this replica's slice of the batch.
+      "g_grad_norm": tf.linalg.global_norm(g_grads) * replicas / g_scale,
+      "d_grad_norm": tf.linalg.global_norm(d_grads) * replicas / d_scale,
+      "g_weight_norm": tf.linalg.global_norm(
+        [tf.convert_to_tensor(v) for v in g_vars]
+      ),
+      "d_weight_norm": tf.linalg.global_norm(
+        [tf.convert_to_tensor(v) for v in d_vars]
+      ),
     }
     if self.loss_scaled:
       # A skipped step halves the scale, so a smaller scale after the update
       # means the update was skipped.
       metrics.update(
-          d_loss_scale=d_scale, g_loss_scale=g_scale,
-          d_step_skipped=tf.cast(
-              precision.current_loss_scale(self.d_optimizer) < d_scale,
-              tf.float32),
-          g_step_skipped=tf.cast(
-              precision.current_loss_scale(self.g_optimizer) < g_scale,
-              tf.float32))
+        d_loss_scale=d_scale,
+        g_loss_scale=g_scale,
+        d_step_skipped=tf.cast(
+          precision.current_loss_scale(self.d_optimizer) < d_scale, tf.float32
+        ),
+        g_step_skipped=tf.cast(
+          precision.current_loss_scale(self.g_optimizer) < g_scale, tf.float32
+        ),
+      )
     return metrics

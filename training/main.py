@@ -20,56 +20,46 @@ resume).
 
 from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
-import json
+# isort: split
 
 from absl import flags
-from absl import logging
 
-from common import cli
-from common import config_flags
-from common.errors import ConfigError
+from common import cli, config_flags
 from training import config as config_lib
 from training import preflight
 
 _PRESET = config_lib.DEFAULT_PRESET
 _CONFIG = flags.DEFINE_string(
-    "config", _PRESET,
-    f"A preset ({', '.join(config_lib.PRESET_NAMES)}) or a path to a .py "
-    "file whose get_config() returns a TrainConfig or a dict of overrides of "
-    f"{_PRESET}. --config.FIELD=VALUE overrides one field "
-    "(--config.model.z_dim=64). The defaults shown for the field flags are "
-    f"{_PRESET}'s; a field not given keeps the chosen preset's value.")
+  "config",
+  _PRESET,
+  f"A preset ({', '.join(config_lib.PRESET_NAMES)}) or a path to a .py "
+  "file whose get_config() returns a TrainConfig or a dict of overrides of "
+  f"{_PRESET}. --config.FIELD=VALUE overrides one field "
+  "(--config.model.z_dim=64). The defaults shown for the field flags are "
+  f"{_PRESET}'s; a field not given keeps the chosen preset's value.",
+)
 _WORKDIR = flags.DEFINE_string(
-    "workdir", None,
-    "Required. Checkpoints, TensorBoard events, config.json, samples.")
+  "workdir",
+  None,
+  "Required. Checkpoints, TensorBoard events, config.json, samples.",
+)
 
-# --config.PATH for every field, and the short flags that scripts and the
-# README use: --NAME sets the field whose path ends in NAME (--image_size:
-# model.image_size).
-ALIASES = ("dataset", "tfds_data_dir", "batch_size", "max_steps",
-           "learning_rate", "seed", "checkpoint_every", "sample_every",
-           "log_every", "deterministic", "mixed_precision", "strategy", "tpu",
-           "collective_timeout_s", "model.image_size", "model.channels")
 _FIELDS = config_flags.define_flags(
-    config_lib.PRESETS[_PRESET],
-    config_flags.flag_names(config_lib.TrainConfig, aliases=ALIASES),
-    note=f"Default: the --config preset's ({_PRESET}'s below).")
+  config_lib.PRESETS[_PRESET],
+  config_flags.flag_names(config_lib.TrainConfig, aliases=preflight.ALIASES),
+  note=f"Default: the --config preset's ({_PRESET}'s below).",
+)
 
 PROG = "dcgan-train"
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise ConfigError(f"unexpected arguments: {' '.join(argv[1:])}")
-  config = preflight.resolve_config(_CONFIG.value, _FIELDS, _WORKDIR.value)
-  # One line, so `grep 'Config:'` over many runs' logs lines them up.
-  logging.info("Config (--config=%s): %s", _CONFIG.value,
-               json.dumps(config.to_dict(), sort_keys=True))
-  from training import train as train_lib  # pylint: disable=import-outside-toplevel
-  result = train_lib.train(config, _WORKDIR.value)
-  logging.info("Done at step %d%s; samples in %s/samples", result.step,
-               f" and encoder step {result.encoder_step}"
-               if result.encoder_step else "", _WORKDIR.value)
+  config = preflight.resolve_config(
+    argv, _CONFIG.value, _FIELDS, _WORKDIR.value
+  )
+  from training import train as train_lib
+
+  train_lib.train(config, _WORKDIR.value)
 
 
 def run():

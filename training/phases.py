@@ -9,8 +9,8 @@ import collections
 import dataclasses
 from typing import Callable, Dict, Sequence
 
-from absl import logging
 import tensorflow as tf
+from absl import logging
 
 from training import summaries
 from training.config import TrainConfig
@@ -32,6 +32,7 @@ class Phase:
     log: Writes the log line and summaries: (step, metrics, rate, eta).
     periodic: Work other than logs and checkpoints, after each step.
   """
+
   step: Callable[[tf.Tensor], Dict[str, tf.Tensor]]
   position: Callable[[], int]
   total: int
@@ -46,8 +47,11 @@ class Phase:
 def fixed_z(config: TrainConfig):
   """The same z for every sample grid of a run, resumed or not."""
   return tf.random.stateless_uniform(
-      (config.num_samples, config.model.z_dim), seed=(config.seed, 1),
-      minval=-1.0, maxval=1.0)
+    (config.num_samples, config.model.z_dim),
+    seed=(config.seed, 1),
+    minval=-1.0,
+    maxval=1.0,
+  )
 
 
 def gan_phase(trainer, scorer) -> Phase:
@@ -68,18 +72,23 @@ def gan_phase(trainer, scorer) -> Phase:
 
   def log(step, metrics, images_per_sec, eta):
     logging.info(
-        "step %d/%d  d_loss %.3f  g_loss %.3f  D(x) %.2f  D(G(z)) %.2f"
-        "  %.0f img/s  ETA %s", step, config.max_steps,
-        metrics["d_loss"], metrics["g_loss"], metrics["d_real"],
-        metrics["d_fake"], images_per_sec, eta)
+      "step %d/%d  d_loss %.3f  g_loss %.3f  D(x) %.2f  D(G(z)) %.2f"
+      "  %.0f img/s  ETA %s",
+      step,
+      config.max_steps,
+      metrics["d_loss"],
+      metrics["g_loss"],
+      metrics["d_real"],
+      metrics["d_fake"],
+      images_per_sec,
+      eta,
+    )
     if state.has_loss_scale:
-      metrics.update(d_skipped_steps=skipped["d"],
-                     g_skipped_steps=skipped["g"])
+      metrics.update(d_skipped_steps=skipped["d"], g_skipped_steps=skipped["g"])
     summaries.write_scalars(step, metrics, images_per_sec)
 
   def periodic(step):
-    if trainer.is_chief and is_due(step, config.sample_every,
-                                config.max_steps):
+    if trainer.is_chief and is_due(step, config.sample_every, config.max_steps):
       # The moving average: what export serves.
       samples = state.ema_generator(sample_z, training=False)
       path = summaries.write_samples(trainer.workdir, step, samples)
@@ -88,22 +97,39 @@ def gan_phase(trainer, scorer) -> Phase:
       _score(trainer, scorer, step)
 
   return Phase(
-      step=state.make_step(trainer.strategy),
-      position=lambda: int(state.step.numpy()), total=config.max_steps,
-      losses=("d_loss", "g_loss"), images_per_step=config.batch_size,
-      where=str, tally=count_skipped, log=log, periodic=periodic)
+    step=state.make_step(trainer.strategy),
+    position=lambda: int(state.step.numpy()),
+    total=config.max_steps,
+    losses=("d_loss", "g_loss"),
+    images_per_step=config.batch_size,
+    where=str,
+    tally=count_skipped,
+    log=log,
+    periodic=periodic,
+  )
+
 
 def _score(trainer, scorer, step):
   """Fréchet distances of the EMA generator and of the last weights."""
   distances = {
-      name: scorer.score_generator(
-          lambda z, g=generator: g(z, training=False),
-          trainer.config.model.z_dim, seed=trainer.config.seed)
-      for name, generator in (("ema", trainer.state.ema_generator),
-                              ("raw", trainer.state.generator))}
+    name: scorer.score_generator(
+      lambda z, g=generator: g(z, training=False),
+      trainer.config.model.z_dim,
+      seed=trainer.config.seed,
+    )
+    for name, generator in (
+      ("ema", trainer.state.ema_generator),
+      ("raw", trainer.state.generator),
+    )
+  }
   summaries.write_frechet(step, distances["ema"], distances["raw"])
-  logging.info("step %d  Fréchet distance %.3f (EMA generator), %.3f "
-               "(last weights)", step, distances["ema"], distances["raw"])
+  logging.info(
+    "step %d  Fréchet distance %.3f (EMA generator), %.3f (last weights)",
+    step,
+    distances["ema"],
+    distances["raw"],
+  )
+
 
 def encoder_phase(trainer) -> Phase:
   """The encoder's steps against the EMA generator; starts a new encoder
@@ -117,10 +143,14 @@ def encoder_phase(trainer) -> Phase:
     # weights, for encoder_steps steps against this generator; the
     # counter keeps growing, so checkpoint numbers do too.
     logging.info(
-        "Training the encoder for %d steps against the EMA generator of "
-        "step %d%s", config.encoder_steps, generator_step,
-        f" (it was trained against step {trained_against}'s)"
-        if trained_against >= 0 else "")
+      "Training the encoder for %d steps against the EMA generator of "
+      "step %d%s",
+      config.encoder_steps,
+      generator_step,
+      f" (it was trained against step {trained_against}'s)"
+      if trained_against >= 0
+      else "",
+    )
     state.encoder_phase_start.assign(state.encoder_step)
     # The generator stays this step's for the whole phase (export checks).
     state.encoder_generator_step.assign(generator_step)
@@ -129,22 +159,35 @@ def encoder_phase(trainer) -> Phase:
 
   def log(step, metrics, images_per_sec, eta):
     logging.info(
-        "encoder step %d/%d  loss %.4f  pixel: real %.4f, G(z) %.4f  "
-        "z %.4f  %.0f img/s  ETA %s", step, config.encoder_steps,
-        metrics["e_loss"], metrics["e_pixel_loss_real"],
-        metrics["e_pixel_loss_generated"], metrics["e_latent_loss"],
-        images_per_sec, eta)
+      "encoder step %d/%d  loss %.4f  pixel: real %.4f, G(z) %.4f  "
+      "z %.4f  %.0f img/s  ETA %s",
+      step,
+      config.encoder_steps,
+      metrics["e_loss"],
+      metrics["e_pixel_loss_real"],
+      metrics["e_pixel_loss_generated"],
+      metrics["e_latent_loss"],
+      images_per_sec,
+      eta,
+    )
     summaries.write_scalars(state.progress, metrics)
 
   def where(step):
-    return (f"{generator_step + phase_start + step} "
-            f"(encoder step {phase_start + step})")
+    return (
+      f"{generator_step + phase_start + step} "
+      f"(encoder step {phase_start + step})"
+    )
 
   return Phase(
-      step=state.make_encoder_step(trainer.strategy),
-      # state.encoder_phase_steps, with the phase's start read once.
-      position=lambda: int(state.encoder_step.numpy()) - phase_start,
-      total=config.encoder_steps, losses=("e_loss",),
-      # Each step encodes a batch of G(z) and a batch of real images.
-      images_per_step=2 * config.batch_size, where=where,
-      tally=lambda metrics: None, log=log, periodic=lambda step: None)
+    step=state.make_encoder_step(trainer.strategy),
+    # state.encoder_phase_steps, with the phase's start read once.
+    position=lambda: int(state.encoder_step.numpy()) - phase_start,
+    total=config.encoder_steps,
+    losses=("e_loss",),
+    # Each step encodes a batch of G(z) and a batch of real images.
+    images_per_step=2 * config.batch_size,
+    where=where,
+    tally=lambda metrics: None,
+    log=log,
+    periodic=lambda step: None,
+  )

@@ -57,5 +57,7 @@ def loss_scale_variables(optimizer):
   Checkpointed beside (not inside) the inner optimizer, so a checkpoint
   written under float32 restores under mixed_float16 and the other way round.
   """
-  return {"scale": optimizer.dynamic_scale.value,
-          "good_steps": optimizer.step_counter.value}
+  return {
+    "scale": optimizer.dynamic_scale.value,
+    "good_steps": optimizer.step_counter.value,
+  }

@@ -1,5 +1,4 @@
-"""Progress of a training phase: images/s, ETA, and when periodic work is due.
-"""
+"""Progress of a training phase: images/s, ETA, when periodic work is due."""
 
 import time
 from typing import Tuple

@@ -7,8 +7,8 @@ checkpoint that restores and saves without leftovers.
 
 from typing import Optional
 
-from absl import logging
 import tensorflow as tf
+from absl import logging
 
 from models.checkpoint_parts import saved_parts
 from models.networks import build_encoder, build_generator, build_networks
@@ -40,31 +40,52 @@ class TrainState:
 
   # Parts that checkpoints written before they existed lack; such a
   # checkpoint still restores (see restore_into).
-  OPTIONAL_PARTS = ("ema_generator", "encoder", "e_optimizer", "encoder_step",
-                    "encoder_generator_step", "encoder_phase_start")
+  OPTIONAL_PARTS = (
+    "ema_generator",
+    "encoder",
+    "e_optimizer",
+    "encoder_step",
+    "encoder_generator_step",
+    "encoder_phase_start",
+  )
 
-  def __init__(self, config: TrainConfig, policy: str = "float32",
-               sync_batch_norm: bool = False):
+  def __init__(
+    self,
+    config: TrainConfig,
+    policy: str = "float32",
+    sync_batch_norm: bool = False,
+  ):
     self.generator, self.discriminator = build_networks(
-        config.model, sync_batch_norm=sync_batch_norm, dtype_policy=policy)
-    self.ema_generator = build_generator(config.model, "ema_generator",
-                                         dtype_policy=policy)
+      config.model, sync_batch_norm=sync_batch_norm, dtype_policy=policy
+    )
+    self.ema_generator = build_generator(
+      config.model, "ema_generator", dtype_policy=policy
+    )
     ema.copy_weights(self.generator, self.ema_generator)
-    self.g_optimizer = make_optimizer(config.learning_rate, config.beta1,
-                                      self.generator.trainable_variables,
-                                      policy)
-    self.d_optimizer = make_optimizer(config.learning_rate, config.beta1,
-                                      self.discriminator.trainable_variables,
-                                      policy)
+    self.g_optimizer = make_optimizer(
+      config.learning_rate,
+      config.beta1,
+      self.generator.trainable_variables,
+      policy,
+    )
+    self.d_optimizer = make_optimizer(
+      config.learning_rate,
+      config.beta1,
+      self.discriminator.trainable_variables,
+      policy,
+    )
     # Only runs that train one hold an encoder (a run resumed with
     # encoder_steps raised starts it afresh: it is an optional part).
     self.encoder = self.e_optimizer = None
     if config.encoder_steps:
       self.encoder = build_encoder(config.model, dtype_policy=policy)
       # Adam's usual beta1 (0.9): the encoder is no adversarial game.
-      self.e_optimizer = make_optimizer(config.encoder_learning_rate, 0.9,
-                                        self.encoder.trainable_variables,
-                                        policy)
+      self.e_optimizer = make_optimizer(
+        config.encoder_learning_rate,
+        0.9,
+        self.encoder.trainable_variables,
+        policy,
+      )
     self.step = self._counter("step", 0)
     self.encoder_step = self._counter("encoder_step", 0)
     self.encoder_generator_step = self._counter("encoder_generator_step", -1)
@@ -72,30 +93,43 @@ class TrainState:
     self.z_rng = tf.random.Generator.from_seed(config.seed)
     self.ema_decay = config.ema_decay
     self.parts = dict(
-        generator=self.generator, discriminator=self.discriminator,
-        g_optimizer=precision.inner_optimizer(self.g_optimizer),
-        d_optimizer=precision.inner_optimizer(self.d_optimizer),
-        step=self.step, z_rng=self.z_rng, ema_generator=self.ema_generator,
-        encoder_step=self.encoder_step,
-        encoder_generator_step=self.encoder_generator_step,
-        encoder_phase_start=self.encoder_phase_start)
+      generator=self.generator,
+      discriminator=self.discriminator,
+      g_optimizer=precision.inner_optimizer(self.g_optimizer),
+      d_optimizer=precision.inner_optimizer(self.d_optimizer),
+      step=self.step,
+      z_rng=self.z_rng,
+      ema_generator=self.ema_generator,
+      encoder_step=self.encoder_step,
+      encoder_generator_step=self.encoder_generator_step,
+      encoder_phase_start=self.encoder_phase_start,
+    )
     optimizers = {"g": self.g_optimizer, "d": self.d_optimizer}
     if self.encoder is not None:
       self.parts.update(
-          encoder=self.encoder,
-          e_optimizer=precision.inner_optimizer(self.e_optimizer))
+        encoder=self.encoder,
+        e_optimizer=precision.inner_optimizer(self.e_optimizer),
+      )
       optimizers["e"] = self.e_optimizer
     self.has_loss_scale = precision.uses_loss_scaling(policy)
     if self.has_loss_scale:
-      self.parts["loss_scale"] = tf.train.Checkpoint(**{
+      self.parts["loss_scale"] = tf.train.Checkpoint(
+        **{
           name: tf.train.Checkpoint(**precision.loss_scale_variables(opt))
-          for name, opt in optimizers.items()})
+          for name, opt in optimizers.items()
+        }
+      )
     self.checkpoint = tf.train.Checkpoint(**self.parts)
 
   @staticmethod
   def _counter(name, initial):
-    return tf.Variable(initial, dtype=tf.int64, trainable=False, name=name,
-                       aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+    return tf.Variable(
+      initial,
+      dtype=tf.int64,
+      trainable=False,
+      name=name,
+      aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
+    )
 
   @property
   def encoder_phase_steps(self) -> int:
@@ -103,8 +137,9 @@ class TrainState:
     when the encoder was trained against an earlier one (or never)."""
     if int(self.encoder_generator_step.numpy()) != int(self.step.numpy()):
       return 0
-    return (int(self.encoder_step.numpy()) -
-            int(self.encoder_phase_start.numpy()))
+    return int(self.encoder_step.numpy()) - int(
+      self.encoder_phase_start.numpy()
+    )
 
   @property
   def progress(self) -> int:
@@ -112,30 +147,43 @@ class TrainState:
     return int(self.step.numpy()) + int(self.encoder_step.numpy())
 
   def describe_progress(self) -> str:
-    """"step N" or "step N, encoder step M": checkpoint numbers add them."""
+    """ "step N" or "step N, encoder step M": checkpoint numbers add them."""
     encoder_step = int(self.encoder_step.numpy())
     return f"step {int(self.step.numpy())}" + (
-        f", encoder step {encoder_step}" if encoder_step else "")
+      f", encoder step {encoder_step}" if encoder_step else ""
+    )
 
   def make_step(self, strategy=None) -> GanStep:
     """The compiled training step on these networks and optimizers."""
-    return GanStep(self.generator, self.discriminator, self.g_optimizer,
-                   self.d_optimizer, self.z_rng, self.step, strategy=strategy,
-                   ema_generator=self.ema_generator, ema_decay=self.ema_decay)
+    return GanStep(
+      self.generator,
+      self.discriminator,
+      self.g_optimizer,
+      self.d_optimizer,
+      self.z_rng,
+      self.step,
+      strategy=strategy,
+      ema_generator=self.ema_generator,
+      ema_decay=self.ema_decay,
+    )
 
   def make_encoder_step(self, strategy=None) -> EncoderStep:
     """The compiled encoder step, against the EMA generator."""
     return EncoderStep(
-        self.encoder, self.ema_generator, self.e_optimizer, self.z_rng,
-        self.encoder_step,
-        encoder_masks.mask_bank(self.generator.image_size), strategy=strategy)
+      self.encoder,
+      self.ema_generator,
+      self.e_optimizer,
+      self.z_rng,
+      self.encoder_step,
+      encoder_masks.mask_bank(self.generator.image_size),
+      strategy=strategy,
+    )
 
 
-def checkpoint_manager(state: TrainState, directory: str,
-                       max_to_keep: int = 3):
+def checkpoint_manager(state: TrainState, directory: str, max_to_keep: int = 3):
   return tf.train.CheckpointManager(
-      state.checkpoint, directory, max_to_keep=max_to_keep,
-      checkpoint_name="ckpt")
+    state.checkpoint, directory, max_to_keep=max_to_keep, checkpoint_name="ckpt"
+  )
 
 
 def restore_into(state: TrainState, path: str) -> int:
@@ -148,8 +196,11 @@ def restore_into(state: TrainState, path: str) -> int:
   # Optional parts (loss scale; the EMA generator and the encoder, which
   # older checkpoints lack) restore only if saved; the rest must match.
   optional = set(TrainState.OPTIONAL_PARTS) | {"loss_scale"}
-  parts = {name: part for name, part in state.parts.items()
-           if name not in optional or name in saved}
+  parts = {
+    name: part
+    for name, part in state.parts.items()
+    if name not in optional or name in saved
+  }
   status = tf.train.Checkpoint(**parts).restore(path)
   status.assert_existing_objects_matched().expect_partial()
   if "ema_generator" not in saved:
@@ -158,8 +209,9 @@ def restore_into(state: TrainState, path: str) -> int:
   return state.progress
 
 
-def restore_state(state: TrainState,
-                  directory: str) -> Optional[checkpoints.Restored]:
+def restore_state(
+  state: TrainState, directory: str
+) -> Optional[checkpoints.Restored]:
   """Restores the newest checkpoint in `directory` that loads, if any
   (`checkpoints.restore_newest`), and logs what it resumed.
 
@@ -168,8 +220,10 @@ def restore_state(state: TrainState,
       model.
   """
   restored = checkpoints.restore_newest(
-      lambda path: restore_into(state, path), directory)
+    lambda path: restore_into(state, path), directory
+  )
   if restored:
-    logging.info("Resumed from %s (%s)", restored.path,
-                 state.describe_progress())
+    logging.info(
+      "Resumed from %s (%s)", restored.path, state.describe_progress()
+    )
   return restored

@@ -65,6 +65,8 @@ class SigintAsSigterm(StopSignal):
       super()._handle(signum, frame)
       return
     self.forwarded = True
-    logging.info("SIGINT received: stopping all workers as for SIGTERM "
-                 "(checkpoint at one step, exit 42)")
+    logging.info(
+      "SIGINT received: stopping all workers as for SIGTERM "
+      "(checkpoint at one step, exit 42)"
+    )
     os.kill(os.getpid(), signal.SIGTERM)

@@ -6,8 +6,7 @@ import numpy as np
 import tensorflow as tf
 from tensorboard.plugins.hparams import api as hparams_api
 
-from common import pixels
-from common import image_files, workdir_layout
+from common import image_files, pixels, workdir_layout
 
 SAMPLES_DIR = workdir_layout.SAMPLES_DIR
 
@@ -17,12 +16,13 @@ def image_grid(images) -> np.ndarray:
   images = np.asarray(images, dtype=np.float32)
   count, height, width, channels = images.shape
   side = int(np.ceil(np.sqrt(count)))
-  grid = np.zeros((side * (height + 1) + 1, side * (width + 1) + 1, channels),
-                  np.uint8)
+  grid = np.zeros(
+    (side * (height + 1) + 1, side * (width + 1) + 1, channels), np.uint8
+  )
   for i, image in enumerate(pixels.to_uint8(images).numpy()):
     row, col = divmod(i, side)
     top, left = 1 + row * (height + 1), 1 + col * (width + 1)
-    grid[top:top + height, left:left + width] = image
+    grid[top : top + height, left : left + width] = image
   return grid
 
 
@@ -43,46 +43,43 @@ def write_samples(workdir: str, step: int, images):
 
 # What each scalar means, shown under its chart in TensorBoard.
 SCALAR_DESCRIPTIONS = {
-    "d_loss": "Discriminator loss: binary cross-entropy on a real and a "
-              "generated batch (log 4 = 1.386 when D cannot tell them apart).",
-    "g_loss": "Generator loss: -log D(G(z)), the non-saturating loss.",
-    "d_real": "D(x): the discriminator's mean probability that a real image "
-              "is real (0 to 1).",
-    "d_fake": "D(G(z)): the discriminator's mean probability that a "
-              "generated image is real (0 to 1); near 0.5 D is fooled half "
-              "the time.",
-    "g_grad_norm": "Global L2 norm of the generator's gradients (unscaled).",
-    "d_grad_norm": "Global L2 norm of the discriminator's gradients "
-                   "(unscaled).",
-    "g_weight_norm": "Global L2 norm of the generator's trainable weights.",
-    "d_weight_norm": "Global L2 norm of the discriminator's trainable "
-                     "weights.",
-    "d_loss_scale": "Mixed precision: the discriminator's dynamic loss "
-                    "scale.",
-    "g_loss_scale": "Mixed precision: the generator's dynamic loss scale.",
-    "d_skipped_steps": "Mixed precision: discriminator steps skipped since "
-                       "the last log line for overflowing gradients.",
-    "g_skipped_steps": "Mixed precision: generator steps skipped since the "
-                       "last log line for overflowing gradients.",
-    "e_loss": "Encoder loss: pixel loss + latent loss (training/"
-              "encoder_step.py).",
-    "e_pixel_loss": "Encoder: mean squared error of G(E(x * m, m)) against "
-                    "x over whole images, plus again over the hole; "
-                    "generated and real images.",
-    "e_pixel_loss_real": "Encoder: the pixel loss on real training images.",
-    "e_pixel_loss_generated": "Encoder: the pixel loss on G(z).",
-    "e_latent_loss": "Encoder: mean squared error between E(G(z) * m, m) "
-                     "and z.",
-    "images_per_sec": "Training throughput: images per second (global "
-                      "batch), averaged since the last log line.",
+  "d_loss": "Discriminator loss: binary cross-entropy on a real and a "
+  "generated batch (log 4 = 1.386 when D cannot tell them apart).",
+  "g_loss": "Generator loss: -log D(G(z)), the non-saturating loss.",
+  "d_real": "D(x): the discriminator's mean probability that a real image "
+  "is real (0 to 1).",
+  "d_fake": "D(G(z)): the discriminator's mean probability that a "
+  "generated image is real (0 to 1); near 0.5 D is fooled half "
+  "the time.",
+  "g_grad_norm": "Global L2 norm of the generator's gradients (unscaled).",
+  "d_grad_norm": "Global L2 norm of the discriminator's gradients (unscaled).",
+  "g_weight_norm": "Global L2 norm of the generator's trainable weights.",
+  "d_weight_norm": "Global L2 norm of the discriminator's trainable weights.",
+  "d_loss_scale": "Mixed precision: the discriminator's dynamic loss scale.",
+  "g_loss_scale": "Mixed precision: the generator's dynamic loss scale.",
+  "d_skipped_steps": "Mixed precision: discriminator steps skipped since "
+  "the last log line for overflowing gradients.",
+  "g_skipped_steps": "Mixed precision: generator steps skipped since the "
+  "last log line for overflowing gradients.",
+  "e_loss": "Encoder loss: pixel loss + latent loss (training/"
+  "encoder_step.py).",
+  "e_pixel_loss": "Encoder: mean squared error of G(E(x * m, m)) against "
+  "x over whole images, plus again over the hole; "
+  "generated and real images.",
+  "e_pixel_loss_real": "Encoder: the pixel loss on real training images.",
+  "e_pixel_loss_generated": "Encoder: the pixel loss on G(z).",
+  "e_latent_loss": "Encoder: mean squared error between E(G(z) * m, m) and z.",
+  "images_per_sec": "Training throughput: images per second (global "
+  "batch), averaged since the last log line.",
 }
 FRECHET_TAG = "quality/frechet_distance"
 FRECHET_RAW_TAG = "quality/frechet_distance_last_weights"
 FRECHET_DESCRIPTION = (
-    "Fréchet distance between 1,000 generated digits and the training "
-    "digits, on a small digit classifier's features; lower is better. "
-    "Comparable between runs of this code at one image size, not with "
-    "published FIDs.")
+  "Fréchet distance between 1,000 generated digits and the training "
+  "digits, on a small digit classifier's features; lower is better. "
+  "Comparable between runs of this code at one image size, not with "
+  "published FIDs."
+)
 
 
 def write_scalars(step: int, metrics, images_per_sec=None):
@@ -98,23 +95,38 @@ def write_scalars(step: int, metrics, images_per_sec=None):
       group = "losses"
     else:  # d_real, d_fake: mean D(x) and D(G(z)).
       group = "discriminator"
-    tf.summary.scalar(f"{group}/{name}", value, step=step,
-                      description=SCALAR_DESCRIPTIONS.get(name))
+    tf.summary.scalar(
+      f"{group}/{name}",
+      value,
+      step=step,
+      description=SCALAR_DESCRIPTIONS.get(name),
+    )
   if images_per_sec is not None:
-    tf.summary.scalar("perf/images_per_sec", images_per_sec, step=step,
-                      description=SCALAR_DESCRIPTIONS["images_per_sec"])
+    tf.summary.scalar(
+      "perf/images_per_sec",
+      images_per_sec,
+      step=step,
+      description=SCALAR_DESCRIPTIONS["images_per_sec"],
+    )
 
 
 def write_frechet(step: int, distance: float, raw_distance=None):
   """The EMA generator's distance (`distance`, what export serves) and,
   when given, that of the last weights."""
-  tf.summary.scalar(FRECHET_TAG, distance, step=step,
-                    description=FRECHET_DESCRIPTION + " The generator's "
-                    "moving average (what dcgan-export exports).")
+  tf.summary.scalar(
+    FRECHET_TAG,
+    distance,
+    step=step,
+    description=FRECHET_DESCRIPTION + " The generator's "
+    "moving average (what dcgan-export exports).",
+  )
   if raw_distance is not None:
-    tf.summary.scalar(FRECHET_RAW_TAG, raw_distance, step=step,
-                      description=FRECHET_DESCRIPTION + " The generator's "
-                      "last weights.")
+    tf.summary.scalar(
+      FRECHET_RAW_TAG,
+      raw_distance,
+      step=step,
+      description=FRECHET_DESCRIPTION + " The generator's last weights.",
+    )
 
 
 def flat_hparams(config_dict, prefix=""):
@@ -133,18 +145,28 @@ def flat_hparams(config_dict, prefix=""):
 # The knobs people tune, as TrainConfig.to_dict() names them; operational
 # flags (log_every, checkpoint_every, workdir, strategy...) would only make
 # the HParams table wider without separating runs by quality.
-TUNED_HPARAMS = ("learning_rate", "batch_size", "beta1", "model.z_dim",
-                 "model.gf", "model.df", "model.image_size", "model.channels",
-                 "dataset", "ema_decay", "encoder_steps")
+TUNED_HPARAMS = (
+  "learning_rate",
+  "batch_size",
+  "beta1",
+  "model.z_dim",
+  "model.gf",
+  "model.df",
+  "model.image_size",
+  "model.channels",
+  "dataset",
+  "ema_decay",
+  "encoder_steps",
+)
 # Metric columns of the HParams tab, the Fréchet distance first: it is the
 # one that says which run generates better images.
 HPARAMS_METRICS = (
-    (FRECHET_TAG, "Fréchet distance"),
-    ("losses/d_loss", "D loss"),
-    ("losses/g_loss", "G loss"),
-    ("discriminator/d_real", "D(x)"),
-    ("discriminator/d_fake", "D(G(z))"),
-    ("perf/images_per_sec", "images/s"),
+  (FRECHET_TAG, "Fréchet distance"),
+  ("losses/d_loss", "D loss"),
+  ("losses/g_loss", "G loss"),
+  ("discriminator/d_real", "D(x)"),
+  ("discriminator/d_fake", "D(G(z))"),
+  ("perf/images_per_sec", "images/s"),
 )
 
 
@@ -162,7 +184,10 @@ def write_hparams(config_dict):
   """
   values = tuned_hparams(config_dict)
   hparams_api.hparams_config(
-      hparams=[hparams_api.HParam(name) for name in values],
-      metrics=[hparams_api.Metric(tag, display_name=name)
-               for tag, name in HPARAMS_METRICS])
+    hparams=[hparams_api.HParam(name) for name in values],
+    metrics=[
+      hparams_api.Metric(tag, display_name=name)
+      for tag, name in HPARAMS_METRICS
+    ],
+  )
   hparams_api.hparams(values)

@@ -20,32 +20,47 @@ def check_tf_config(required: bool = True):
   raw = os.environ.get("TF_CONFIG")
   if not raw:
     if required:
-      raise ConfigError("--strategy=multi_worker needs the TF_CONFIG "
-                        "environment variable (cluster and task)")
+      raise ConfigError(
+        "--strategy=multi_worker needs the TF_CONFIG "
+        "environment variable (cluster and task)"
+      )
     return
   try:
     config = json.loads(raw)
   except json.JSONDecodeError as e:
     raise ConfigError(f"TF_CONFIG is not valid JSON: {e}") from e
-  if not isinstance(config, dict) or "cluster" not in config or (
-      "task" not in config):
+  if (
+    not isinstance(config, dict)
+    or "cluster" not in config
+    or ("task" not in config)
+  ):
     raise ConfigError("TF_CONFIG must have 'cluster' and 'task' entries")
   cluster, task = config["cluster"], config["task"]
-  if not isinstance(cluster, dict) or not all(
+  if (
+    not isinstance(cluster, dict)
+    or not all(
       isinstance(v, list) and v and all(isinstance(a, str) for a in v)
-      for v in cluster.values()) or not cluster:
-    raise ConfigError("TF_CONFIG 'cluster' must map job names to non-empty "
-                      "lists of 'host:port' addresses")
+      for v in cluster.values()
+    )
+    or not cluster
+  ):
+    raise ConfigError(
+      "TF_CONFIG 'cluster' must map job names to non-empty "
+      "lists of 'host:port' addresses"
+    )
   task_type = task.get("type") if isinstance(task, dict) else None
   if task_type not in cluster:
-    raise ConfigError(f"TF_CONFIG 'task' type {task_type!r} is not a job "
-                      f"of the cluster ({', '.join(cluster)})")
+    raise ConfigError(
+      f"TF_CONFIG 'task' type {task_type!r} is not a job "
+      f"of the cluster ({', '.join(cluster)})"
+    )
   index = task.get("index", 0)
-  if not isinstance(index, int) or not 0 <= index < len(
-      cluster[task["type"]]):
-    raise ConfigError(f"TF_CONFIG 'task' index {index!r} is not in [0, "
-                      f"{len(cluster[task['type']])}) for job "
-                      f"{task['type']!r}")
+  if not isinstance(index, int) or not 0 <= index < len(cluster[task["type"]]):
+    raise ConfigError(
+      f"TF_CONFIG 'task' index {index!r} is not in [0, "
+      f"{len(cluster[task['type']])}) for job "
+      f"{task['type']!r}"
+    )
 
 
 def cluster_task_count() -> int:

@@ -13,13 +13,20 @@ import math
 import os
 from typing import Dict, Optional
 
-from absl import logging
 import keras
 import tensorflow as tf
+from absl import logging
 
 from common import workdir_layout
-from training import checkpoints, distribution, frechet, input_pipeline
-from training import phases, precision, summaries
+from training import (
+  checkpoints,
+  distribution,
+  frechet,
+  input_pipeline,
+  phases,
+  precision,
+  summaries,
+)
 from training import workdir as workdir_lib
 from training.config import TrainConfig
 from training.errors import NonFiniteLossError, PeerLostError
@@ -44,7 +51,14 @@ def train(config: TrainConfig, workdir: str) -> TrainResult:
     A TrainResult. Raises NonFiniteLossError (nothing of that step is
     checkpointed), DataError, WorkdirError, ConfigError or PeerLostError.
   """
-  return Trainer(config, workdir).run()
+  result = Trainer(config, workdir).run()
+  logging.info(
+    "Done at step %d%s; samples in %s/samples",
+    result.step,
+    f" and encoder step {result.encoder_step}" if result.encoder_step else "",
+    workdir,
+  )
+  return result
 
 
 class Trainer:
@@ -61,22 +75,32 @@ class Trainer:
   def __init__(self, config: TrainConfig, workdir: str):
     self.config = config
     self.workdir = workdir
-    self.strategy_name = distribution.resolve_strategy_name(config.strategy,
-                                                            config.tpu)
+    self.strategy_name = distribution.resolve_strategy_name(
+      config.strategy, config.tpu
+    )
     self.strategy = distribution.make_strategy(
-        self.strategy_name, config.tpu, config.collective_timeout_s)
+      self.strategy_name, config.tpu, config.collective_timeout_s
+    )
     distribution.check_divisible(config.batch_size, self.strategy)
-    self.policy = precision.resolve_policy(config.mixed_precision,
-                                           self.strategy)
+    self.policy = precision.resolve_policy(
+      config.mixed_precision, self.strategy
+    )
     self.multi_worker = distribution.is_multi_worker(self.strategy)
     self.is_chief = distribution.is_chief(self.strategy)
     # Non-chief workers write what the chief writes, then throw it away.
-    self.write_dir = workdir if self.is_chief else distribution.scratch_dir(
-        workdir, self.strategy)
-    logging.info("Strategy %s (%s) with %d replica(s), dtype policy %s%s",
-                 self.strategy_name, type(self.strategy).__name__,
-                 self.strategy.num_replicas_in_sync, self.policy,
-                 "" if self.is_chief else f"; scratch dir {self.write_dir}")
+    self.write_dir = (
+      workdir
+      if self.is_chief
+      else distribution.scratch_dir(workdir, self.strategy)
+    )
+    logging.info(
+      "Strategy %s (%s) with %d replica(s), dtype policy %s%s",
+      self.strategy_name,
+      type(self.strategy).__name__,
+      self.strategy.num_replicas_in_sync,
+      self.policy,
+      "" if self.is_chief else f"; scratch dir {self.write_dir}",
+    )
 
     workdir_lib.check_workdir(config, workdir)
     # In a multi-worker job the chief holds the workdir's lock.
@@ -94,8 +118,10 @@ class Trainer:
       tf.config.experimental.enable_op_determinism()
     with self.strategy.scope():
       self.state = TrainState(
-          config, self.policy,
-          sync_batch_norm=self.strategy.num_replicas_in_sync > 1)
+        config,
+        self.policy,
+        sync_batch_norm=self.strategy.num_replicas_in_sync > 1,
+      )
     # Every worker restores from the chief's checkpoints (the workdir must
     # be on a file system all workers share).
     chief_checkpoints = workdir_layout.checkpoint_dir(self.workdir)
@@ -104,8 +130,10 @@ class Trainer:
       checkpoints.repair(chief_checkpoints, restored)
     # Built after the repair, so its retention list holds intact ones only.
     self.manager = checkpoint_manager(
-        self.state, workdir_layout.checkpoint_dir(self.write_dir),
-        config.keep_checkpoints)
+      self.state,
+      workdir_layout.checkpoint_dir(self.write_dir),
+      config.keep_checkpoints,
+    )
 
   def run(self) -> TrainResult:
     """Trains to max_steps, then the encoder to encoder_steps; releases the
@@ -114,14 +142,18 @@ class Trainer:
     config, state = self.config, self.state
     try:
       if self._done():
-        logging.info("Step %d already reached --max_steps=%d%s; nothing to "
-                     "do", int(state.step.numpy()), config.max_steps,
-                     f" and the encoder its {config.encoder_steps} steps"
-                     if config.encoder_steps else "")
+        logging.info(
+          "Step %d already reached --max_steps=%d%s; nothing to do",
+          int(state.step.numpy()),
+          config.max_steps,
+          f" and the encoder its {config.encoder_steps} steps"
+          if config.encoder_steps
+          else "",
+        )
         return self._result({}, None)
       source = input_pipeline.image_source(
-          config.dataset, config.model, config.tfds_data_dir,
-          seed=config.seed)
+        config.dataset, config.model, config.tfds_data_dir, seed=config.seed
+      )
       # The run really starts here: a run that failed before (bad data
       # set, another model's workdir) has written nothing that blocks the
       # next one.
@@ -142,29 +174,43 @@ class Trainer:
     return self._gan_done() and self._encoder_done()
 
   def _result(self, metrics, stopped_by) -> TrainResult:
-    return TrainResult(int(self.state.step.numpy()), metrics,
-                       self._latest_checkpoint(), stopped_by,
-                       int(self.state.encoder_step.numpy()))
+    return TrainResult(
+      int(self.state.step.numpy()),
+      metrics,
+      self._latest_checkpoint(),
+      stopped_by,
+      int(self.state.encoder_step.numpy()),
+    )
 
   def _run(self, source) -> TrainResult:
     config = self.config
     start = self.state.progress
     logging.info("Training on %s", source.description)
     batches = self.strategy.distribute_datasets_from_function(
-        lambda context: input_pipeline.training_batches(
-            source, context.get_per_replica_batch_size(config.batch_size),
-            seed=input_pipeline.data_seed(config.seed, start),
-            shuffle_buffer=config.shuffle_buffer,
-            num_shards=context.num_input_pipelines,
-            shard_index=context.input_pipeline_id))
+      lambda context: input_pipeline.training_batches(
+        source,
+        context.get_per_replica_batch_size(config.batch_size),
+        seed=input_pipeline.data_seed(config.seed, start),
+        shuffle_buffer=config.shuffle_buffer,
+        num_shards=context.num_input_pipelines,
+        shard_index=context.input_pipeline_id,
+      )
+    )
 
     # The Fréchet scorer trains a classifier first: only the GAN phase
     # scores, so a run resumed in its encoder phase builds none.
-    scorer = (frechet.scorer_for(config)
-              if self.is_chief and not self._gan_done() else None)
-    writer = (tf.summary.create_file_writer(
-        os.path.join(self.workdir, workdir_layout.SUMMARY_DIR))
-              if self.is_chief else tf.summary.create_noop_writer())
+    scorer = (
+      frechet.scorer_for(config)
+      if self.is_chief and not self._gan_done()
+      else None
+    )
+    writer = (
+      tf.summary.create_file_writer(
+        os.path.join(self.workdir, workdir_layout.SUMMARY_DIR)
+      )
+      if self.is_chief
+      else tf.summary.create_noop_writer()
+    )
     try:
       with writer.as_default(), _peer_failures_as_errors(self.multi_worker):
         if start == 0:
@@ -178,7 +224,8 @@ class Trainer:
 
   def _latest_checkpoint(self):
     return tf.train.latest_checkpoint(
-        workdir_layout.checkpoint_dir(self.workdir))
+      workdir_layout.checkpoint_dir(self.workdir)
+    )
 
   def _preemption_handler(self):
     """Multi-worker: a SIGTERM to any worker makes all of them checkpoint at
@@ -187,8 +234,10 @@ class Trainer:
       return None
     with self.strategy.scope():
       return tf.distribute.experimental.PreemptionCheckpointHandler(
-          self.strategy.cluster_resolver, self.state.checkpoint,
-          checkpoint_dir=workdir_layout.checkpoint_dir(self.workdir))
+        self.strategy.cluster_resolver,
+        self.state.checkpoint,
+        checkpoint_dir=workdir_layout.checkpoint_dir(self.workdir),
+      )
 
   def _loop(self, batches, scorer) -> TrainResult:
     """The GAN's steps, then the encoder's, from one stream of batches."""
@@ -200,17 +249,22 @@ class Trainer:
     metrics = {}
     with stop_signals as stop:
       if not self._gan_done():
-        metrics = self._run_phase(phases.gan_phase(self, scorer), batches,
-                                  preemption, stop)
+        metrics = self._run_phase(
+          phases.gan_phase(self, scorer), batches, preemption, stop
+        )
       if self._gan_done() and not stop.received and not self._encoder_done():
-        metrics = self._run_phase(phases.encoder_phase(self), batches, preemption,
-                                  stop)
+        metrics = self._run_phase(
+          phases.encoder_phase(self), batches, preemption, stop
+        )
     if self.state.progress != self._last_saved:
       checkpoints.save(self.manager, self.state.progress)
     if stop.received:
       # checkpoints.save has announced the checkpoint itself.
-      logging.info("%s received: stopped at %s", stop.received,
-                   self.state.describe_progress())
+      logging.info(
+        "%s received: stopped at %s",
+        stop.received,
+        self.state.describe_progress(),
+      )
     return self._result(metrics, stop.received)
 
   def _run_phase(self, phase: phases.Phase, batches, preemption, stop):
@@ -227,8 +281,9 @@ class Trainer:
       if is_due(step, self.config.log_every, phase.total):
         phase.log(step, metrics, *window.report(phase.total - step))
       phase.periodic(step)
-      self._checkpoint_if_due(preemption,
-                              step % self.config.checkpoint_every == 0)
+      self._checkpoint_if_due(
+        preemption, step % self.config.checkpoint_every == 0
+      )
       if step >= phase.total or stop.received:
         break
     return metrics
@@ -253,8 +308,10 @@ class Trainer:
       return
     values = " ".join(f"{name}={metrics[name]}" for name in names)
     raise NonFiniteLossError(
-        f"non-finite loss at step {where}: {values}; last good checkpoint: "
-        f"{self._latest_checkpoint() or 'none'}")
+      f"non-finite loss at step {where}: {values}; last good checkpoint: "
+      f"{self._latest_checkpoint() or 'none'}"
+    )
+
 
 @contextlib.contextmanager
 def _peer_failures_as_errors(multi_worker: bool):
@@ -264,12 +321,17 @@ def _peer_failures_as_errors(multi_worker: bool):
     return
   try:
     yield
-  except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
-          tf.errors.CancelledError, tf.errors.AbortedError) as e:
+  except (
+    tf.errors.UnavailableError,
+    tf.errors.DeadlineExceededError,
+    tf.errors.CancelledError,
+    tf.errors.AbortedError,
+  ) as e:
     detail = " ".join(e.message.split())
     # TF's message: "...Collective ops is aborted by: <the cause>
     # Additional GRPC error information ...".
     cause = detail.split("aborted by:")[-1].split(" Additional GRPC")[0]
     cause = cause.strip()[:200]
-    raise PeerLostError(f"lost a peer worker ({type(e).__name__}): "
-                        f"{cause}") from e
+    raise PeerLostError(
+      f"lost a peer worker ({type(e).__name__}): {cause}"
+    ) from e

@@ -13,13 +13,19 @@ from training.config import TrainConfig
 from training.errors import WorkdirError
 from training.workdir_lock import WorkdirLock
 
-
 # What a resumed run may not change (besides the model): its data and the
 # optimization it has been doing. Everything else may change on resume:
 # max_steps and encoder_steps (train further), logging and checkpoint
 # intervals, and where and how it runs (strategy, precision, tfds_data_dir).
-RUN_DEFINING_FIELDS = ("dataset", "batch_size", "learning_rate", "beta1",
-                       "seed", "ema_decay", "encoder_learning_rate")
+RUN_DEFINING_FIELDS = (
+  "dataset",
+  "batch_size",
+  "learning_rate",
+  "beta1",
+  "seed",
+  "ema_decay",
+  "encoder_learning_rate",
+)
 
 
 def check_workdir(config: TrainConfig, workdir: str):
@@ -42,20 +48,25 @@ def check_workdir(config: TrainConfig, workdir: str):
   saved_model = {**config.model.to_dict(), **saved_model}
   if saved_model != config.model.to_dict():
     raise WorkdirError(
-        f"{path}: the run in this workdir has model {saved_model}, "
-        f"not {config.model.to_dict()}; use a new --workdir")
+      f"{path}: the run in this workdir has model {saved_model}, "
+      f"not {config.model.to_dict()}; use a new --workdir"
+    )
   # A resumed run must keep what it trains on and how: a rerun that forgot
   # --dataset would otherwise go on training on the default digits.
   current = config.to_dict()
-  changed = [name for name in RUN_DEFINING_FIELDS
-             if name in saved and saved[name] != current[name]]
+  changed = [
+    name
+    for name in RUN_DEFINING_FIELDS
+    if name in saved and saved[name] != current[name]
+  ]
   if changed:
     raise WorkdirError(
-        f"{path}: the run in this workdir has "
-        + ", ".join(f"{name}={saved[name]!r}" for name in changed)
-        + ", not " + ", ".join(f"{name}={current[name]!r}"
-                               for name in changed)
-        + "; pass its values to resume it, or use a new --workdir")
+      f"{path}: the run in this workdir has "
+      + ", ".join(f"{name}={saved[name]!r}" for name in changed)
+      + ", not "
+      + ", ".join(f"{name}={current[name]!r}" for name in changed)
+      + "; pass its values to resume it, or use a new --workdir"
+    )
 
 
 def write_config(config: TrainConfig, workdir: str):

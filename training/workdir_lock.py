@@ -51,17 +51,21 @@ class WorkdirLock:
       alive = holder.is_alive() if holder else False
       if alive:
         raise WorkdirError(
-            f"{os.path.dirname(self.path)} is in use by another trainer "
-            f"({holder.describe()}, lock {self.path}); wait for it to end or "
-            "use another --workdir")
+          f"{os.path.dirname(self.path)} is in use by another trainer "
+          f"({holder.describe()}, lock {self.path}); wait for it to end or "
+          "use another --workdir"
+        )
       if alive is None:
         raise WorkdirError(
-            f"{os.path.dirname(self.path)} is locked by a trainer on another "
-            f"host ({holder.describe()}); if that job is gone, delete "
-            f"{self.path}")
+          f"{os.path.dirname(self.path)} is locked by a trainer on another "
+          f"host ({holder.describe()}); if that job is gone, delete "
+          f"{self.path}"
+        )
       self._take_over_stale(holder)
-    raise WorkdirError(f"{self.path}: could not take the workdir lock "
-                       "(another process keeps replacing it)")
+    raise WorkdirError(
+      f"{self.path}: could not take the workdir lock "
+      "(another process keeps replacing it)"
+    )
 
   def _try_create(self) -> bool:
     if files.is_url(self.path):
@@ -99,9 +103,11 @@ class WorkdirLock:
     except FileNotFoundError:
       return
     files.remove(aside)
-    logging.warning("Took over %s from %s, which is no longer running",
-                    self.path, holder.describe() if holder else
-                    "an unreadable lock")
+    logging.warning(
+      "Took over %s from %s, which is no longer running",
+      self.path,
+      holder.describe() if holder else "an unreadable lock",
+    )
 
   def release(self):
     if not self.held:

@@ -7,8 +7,14 @@ from training import config
 
 def get_config() -> config.TrainConfig:
   # No Fréchet distance: its feature classifier knows digits, not faces.
-  return config.TrainConfig(model=CELEBA64, dataset="tfds:celeb_a",
-                            batch_size=128, max_steps=50_000,
-                            log_every=100, sample_every=1000,
-                            checkpoint_every=2000, frechet_every=0,
-                            encoder_steps=5000)
+  return config.TrainConfig(
+    model=CELEBA64,
+    dataset="tfds:celeb_a",
+    batch_size=128,
+    max_steps=50_000,
+    log_every=100,
+    sample_every=1000,
+    checkpoint_every=2000,
+    frechet_every=0,
+    encoder_steps=5000,
+  )

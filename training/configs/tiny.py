@@ -7,6 +7,18 @@ from training.configs import mnist32
 def get_config() -> config.TrainConfig:
   # No encoder phase: tests that want one set encoder_steps.
   return mnist32.get_config().replace(
-      image_size=16, z_dim=8, gf=4, df=4, ef=4, encoder_steps=0,
-      batch_size=8, max_steps=4, log_every=1, sample_every=2,
-      checkpoint_every=2, num_samples=4, shuffle_buffer=64, frechet_every=0)
+    image_size=16,
+    z_dim=8,
+    gf=4,
+    df=4,
+    ef=4,
+    encoder_steps=0,
+    batch_size=8,
+    max_steps=4,
+    log_every=1,
+    sample_every=2,
+    checkpoint_every=2,
+    num_samples=4,
+    shuffle_buffer=64,
+    frechet_every=0,
+  )

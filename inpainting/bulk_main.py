@@ -29,52 +29,23 @@ from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
 from absl import flags
 
-from common import cli, config_flags
-from inpainting import commands
-from inpainting.search_config import SearchConfig
+from common import cli
+from inpainting import commands, completion_flags
 
-_MODEL_DIR = flags.DEFINE_string("model_dir", None, "Export dir (required).")
-_VERSION = flags.DEFINE_integer("version", None, "Model version (latest).")
-_IMAGES = flags.DEFINE_string(
-  "images", None, "Image file, folder or glob, or tfrecord:GLOB."
+_FLAGS = completion_flags.define(
+  images_help="Image file, folder or glob, or tfrecord:GLOB.",
+  mask_help="Mask spec(s) as dcgan-complete's, or dir:FOLDER.",
+  out_help="Output directory: new, empty, or an earlier run's.",
 )
-_MASK = flags.DEFINE_list(
-  "mask", ["center"], "Mask spec(s) as dcgan-complete's, or dir:FOLDER."
-)
-_OUT = flags.DEFINE_string(
-  "out", None, "Output directory: new, empty, or an earlier run's."
-)
-_SEARCH = config_flags.define_flags(
-  SearchConfig(), {name: name for name in commands.SEARCH_FLAGS}
-)
-_BATCH_SIZE = flags.DEFINE_integer("batch_size", 64, "Images per call.")
 _WORKERS = flags.DEFINE_integer(
   "workers", 1, "DirectRunner worker processes (one model each)."
-)
-_FULL_RESOLUTION = flags.DEFINE_bool(
-  "full_resolution", False, "Also write full_resolution/NAME.png."
 )
 
 PROG = "dcgan-complete-bulk"
 
 
 def main(argv):
-  _SEARCH.apply(SearchConfig())  # refuses a bad value before TensorFlow
-  commands.complete_bulk(
-    argv,
-    _SEARCH.overrides(),
-    prog=PROG,
-    **config_flags.values(
-      _MODEL_DIR,
-      _VERSION,
-      _IMAGES,
-      _MASK,
-      _OUT,
-      _BATCH_SIZE,
-      _WORKERS,
-      _FULL_RESOLUTION,
-    ),
-  )
+  commands.complete_bulk(argv, _FLAGS.options(), _WORKERS.value, PROG)
 
 
 def run():

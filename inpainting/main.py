@@ -26,54 +26,23 @@ from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
 from absl import flags
 
-from common import cli, config_flags
-from inpainting import commands
-from inpainting.search_config import SearchConfig
+from common import cli
+from inpainting import commands, completion_flags
 
-_MODEL_DIR = flags.DEFINE_string(
-  "model_dir", None, "Export dir holding generator/ and discriminator/."
+_FLAGS = completion_flags.define(
+  images_help="Image file, folder or glob.",
+  mask_help="Mask spec(s), see above.",
+  out_help="Output directory; must be new or empty.",
 )
-_VERSION = flags.DEFINE_integer("version", None, "Model version (latest).")
-_IMAGES = flags.DEFINE_string("images", None, "Image file, folder or glob.")
-_MASK = flags.DEFINE_list("mask", ["center"], "Mask spec(s), see above.")
-_OUT = flags.DEFINE_string(
-  "out", None, "Output directory; must be new or empty."
-)
-# --steps, --restarts, ...: SearchConfig's fields, defaults and help.
-_SEARCH = config_flags.define_flags(
-  SearchConfig(), {name: name for name in commands.SEARCH_FLAGS}
-)
-_BATCH_SIZE = flags.DEFINE_integer("batch_size", 64, "Images per call.")
 _METRICS = flags.DEFINE_bool(
   "metrics", True, "Score against the input (when its hole is intact)."
-)
-_FULL_RESOLUTION = flags.DEFINE_bool(
-  "full_resolution",
-  False,
-  "Also write full_resolution/NAME.png: each "
-  "input at its own size, only the hole replaced by the blended "
-  "completion (upsampled).",
 )
 
 PROG = "dcgan-complete"
 
 
 def main(argv):
-  _SEARCH.apply(SearchConfig())  # refuses a bad value before TensorFlow
-  commands.complete(
-    argv,
-    _SEARCH.overrides(),
-    **config_flags.values(
-      _MODEL_DIR,
-      _VERSION,
-      _IMAGES,
-      _MASK,
-      _OUT,
-      _BATCH_SIZE,
-      _METRICS,
-      _FULL_RESOLUTION,
-    ),
-  )
+  commands.complete(argv, _FLAGS.options(), _METRICS.value)
 
 
 def run():

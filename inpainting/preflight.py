@@ -5,65 +5,54 @@ once, not after the multi-second TensorFlow import.
 """
 
 import importlib.util
-from typing import List, Optional, Sequence
+from typing import Dict, List, Sequence
 
 from common import files, masks
 from common.errors import InputError
 from inpainting import image_io
+from inpainting.completion_flags import CompletionOptions
 
 
-def check_inputs(
-  argv: Sequence[str],
-  model_dir: Optional[str],
-  images: Optional[str],
-  mask_specs: Sequence[str],
-  out: Optional[str],
-  batch_size: int,
-  version: Optional[int],
-) -> None:
+def _check_flags(options: CompletionOptions, counts: Dict[str, int]) -> None:
+  """The flags both completion commands share: required paths, counts of at
+  least 1 (`counts`: {flag: value}), the version and the model dir."""
+  for name in ("model_dir", "images", "out"):
+    if not getattr(options, name):
+      raise InputError(f"--{name} is required")
+  for name, value in counts.items():
+    if value < 1:
+      raise InputError(f"--{name}={value} must be an integer >= 1")
+  if options.version is not None and options.version < 1:
+    raise InputError(f"--version={options.version} must be an integer >= 1")
+  # files: a URL (gs://...) is checked on its own file system.
+  model_dir = options.model_dir
+  if not files.isdir(model_dir):
+    exists = files.exists(model_dir)
+    problem = "not a directory" if exists else "no such directory"
+    raise InputError(f"--model_dir={model_dir}: {problem}")
+
+
+def check_inputs(argv: Sequence[str], options: CompletionOptions) -> None:
   """Refuses what would fail later: arguments, missing flags, bad numbers,
   paths.
 
   Args:
     argv: absl's remaining arguments; the program's name alone.
-    model_dir, images, mask_specs, out, batch_size, version: The flags of
-      the same names (`mask_specs` is --mask).
+    options: dcgan-complete's flags.
 
   Raises:
     InputError: naming the flag or file.
   """
   if len(argv) > 1:
     raise InputError(f"unexpected arguments: {' '.join(argv[1:])}")
-  for name, value in (
-    ("model_dir", model_dir),
-    ("images", images),
-    ("out", out),
-  ):
-    if not value:
-      raise InputError(f"--{name} is required")
-  if batch_size < 1:
-    raise InputError(f"--batch_size={batch_size} must be an integer >= 1")
-  if version is not None and version < 1:
-    raise InputError(f"--version={version} must be an integer >= 1")
-  # files: a URL (gs://...) is checked on its own file system.
-  if not files.isdir(model_dir):
-    problem = (
-      "not a directory" if files.exists(model_dir) else "no such directory"
-    )
-    raise InputError(f"--model_dir={model_dir}: {problem}")
-  masks.parse_specs(mask_specs)
-  image_io.check_out_dir(out, image_io.find_image_files(images))
+  _check_flags(options, {"batch_size": options.batch_size})
+  masks.parse_specs(options.mask)
+  found = image_io.find_image_files(options.images)
+  image_io.check_out_dir(options.out, found)
 
 
 def check_bulk_inputs(
-  argv: Sequence[str],
-  model_dir: Optional[str],
-  images: Optional[str],
-  mask_specs: Sequence[str],
-  out: Optional[str],
-  batch_size: int,
-  version: Optional[int],
-  workers: int,
+  argv: Sequence[str], options: CompletionOptions, workers: int
 ) -> List[str]:
   """`check_inputs` for dcgan-complete-bulk; returns Beam's own flags (the
   arguments after `--`).
@@ -84,23 +73,8 @@ def check_bulk_inputs(
       "apache-beam is not installed: pip install "
       "'dcgan-completion[beam]' (or '.[beam]' in a checkout)"
     )
-  for name, value in (
-    ("model_dir", model_dir),
-    ("images", images),
-    ("out", out),
-  ):
-    if not value:
-      raise InputError(f"--{name} is required")
-  for name, value in (("batch_size", batch_size), ("workers", workers)):
-    if value < 1:
-      raise InputError(f"--{name}={value} must be an integer >= 1")
-  if version is not None and version < 1:
-    raise InputError(f"--version={version} must be an integer >= 1")
-  if not files.isdir(model_dir):
-    problem = (
-      "not a directory" if files.exists(model_dir) else "no such directory"
-    )
-    raise InputError(f"--model_dir={model_dir}: {problem}")
+  _check_flags(options, {"batch_size": options.batch_size, "workers": workers})
+  mask_specs, images = options.mask, options.images
   if mask_specs and mask_specs[0].startswith(bulk_job.MASK_DIR_PREFIX):
     folder = mask_specs[0][len(bulk_job.MASK_DIR_PREFIX) :]
     if len(mask_specs) > 1 or not files.isdir(folder):
@@ -117,5 +91,5 @@ def check_bulk_inputs(
       raise InputError(f"--images={images}: no TFRecord files found")
   else:
     image_set = image_io.find_image_files(images)
-  bulk_job.check_out_dir(out, image_set)
+  bulk_job.check_out_dir(options.out, image_set)
   return beam_args

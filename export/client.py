@@ -231,6 +231,28 @@ def check_options(steps, restarts, seed):
       raise ClientError(f"--{name}={value} must be between {low} and {high}")
 
 
+def check_program_flags(
+  argv, image, mask, channels, size, request_format, options
+) -> None:
+  """ClientError naming the first flag (or argument) of `python -m
+  export.client_main` that cannot be used; `options`: the search options
+  the user gave ({name: value})."""
+  if len(argv) > 1:
+    raise ClientError(f"unexpected arguments: {' '.join(argv[1:])}")
+  if not image or not mask:
+    raise ClientError("--image and --mask are required")
+  if channels not in (1, 3):
+    raise ClientError(f"--channels={channels} must be 1 or 3")
+  if size is not None and size < 1:
+    raise ClientError(f"--size={size} must be >= 1")
+  if options and request_format not in ("columnar", "grpc"):
+    # Silently dropping them would run a search the user did not ask for.
+    raise ClientError(
+      f"--{next(iter(options))} applies to --format=columnar or grpc "
+      f"(complete_options), not --format={request_format}"
+    )
+
+
 def build_request(
   image_path,
   mask_path,

@@ -43,27 +43,14 @@ _SERVING_BASE = flags.DEFINE_string(
   "/models",
   "Path at which TensorFlow Serving sees --export_dir (models.config).",
 )
-# The served completer's limits per request (export/completer.py
-# ServingLimits), checked by export.preflight.
-_MAX_BATCH = flags.DEFINE_integer(
-  "max_batch", 64, "Served completer: most images (or PNGs) per request."
-)
-_MAX_STEPS = flags.DEFINE_integer(
-  "max_steps", 2000, "Served completer: largest `steps` of a request."
-)
-_MAX_RESTARTS = flags.DEFINE_integer(
-  "max_restarts", 16, "Served completer: largest `restarts` of a request."
-)
-_MAX_PNG_BYTES = flags.DEFINE_integer(
-  "max_png_bytes", 1 << 20, "Served completer: largest PNG, in bytes."
-)
-_LIMIT_FLAGS = (_MAX_BATCH, _MAX_STEPS, _MAX_RESTARTS, _MAX_PNG_BYTES)
+# Bounds are checked by export.preflight: absl's own error is several lines.
+_LIMITS = [flags.DEFINE_integer(*flag) for flag in preflight.LIMIT_FLAGS]
 
 PROG = "dcgan-export"
 
 
 def main(argv):
-  limits = {flag.name: flag.value for flag in _LIMIT_FLAGS}
+  limits = {flag.name: flag.value for flag in _LIMITS}
   preflight.check_arguments(
     argv, _WORKDIR.value, _EXPORT_DIR.value, _VERSION.value, limits
   )

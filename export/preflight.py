@@ -11,6 +11,14 @@ from common import files
 from common.errors import ConfigError
 
 _INT32_MAX = 2**31 - 1
+# The served completer's limits per request (export/request_checks.py
+# ServingLimits): (flag, default, help); dcgan-export defines a flag each.
+LIMIT_FLAGS = (
+  ("max_batch", 64, "Served completer: most images (or PNGs) per request."),
+  ("max_steps", 2000, "Served completer: largest `steps` of a request."),
+  ("max_restarts", 16, "Served completer: largest `restarts` of a request."),
+  ("max_png_bytes", 1 << 20, "Served completer: largest PNG, in bytes."),
+)
 
 
 def check_arguments(

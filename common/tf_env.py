@@ -201,4 +201,17 @@ def _configure():
   logging.getLogger("tensorflow").addFilter(record_filter)
 
 
+def grow_gpu_memory() -> None:
+  """Lets TensorFlow take GPU memory as it needs it, not all of it at once:
+  several processes of one job (a launcher that checks the export, Beam's
+  workers) then share a GPU. Call before TensorFlow touches the GPU."""
+  import tensorflow as tf
+
+  for gpu in tf.config.list_physical_devices("GPU"):
+    try:
+      tf.config.experimental.set_memory_growth(gpu, True)
+    except RuntimeError:  # already initialised: nothing left to change
+      pass
+
+
 _configure()

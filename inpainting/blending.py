@@ -40,8 +40,9 @@ def poisson_blend(
     images: float32 [B, H, W, C], the known pixels.
     generated: float32 [B, H, W, C], G(z*).
     masks: float32 [B, H, W, 1], 1 = known.
-    max_iterations, tolerance: CG stops when every image's residual norm
-      per pixel is below tolerance, or after max_iterations.
+    max_iterations, tolerance: CG stops for an image once its residual
+      norm per pixel is below tolerance (so its result does not depend on
+      its batch), and for all after max_iterations.
 
   Returns:
     float32 [B, H, W, C]: the known pixels of `images`, blended G(z*) inside.
@@ -74,7 +75,10 @@ def poisson_blend(
 
   def iterate(i, x, r, p, rr):
     ap = apply_a(p)
-    alpha = tf.math.divide_no_nan(rr, _per_image_dot(p, ap))
+    # An image that has converged stops moving, so its result does not
+    # depend on how long the other images of its batch take.
+    active = tf.cast(rr > threshold, tf.float32)
+    alpha = active * tf.math.divide_no_nan(rr, _per_image_dot(p, ap))
     x = x + alpha * p
     r = r - alpha * ap
     rr_new = _per_image_dot(r, r)

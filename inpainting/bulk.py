@@ -3,7 +3,9 @@
 The same completion as `dcgan-complete` (`complete.Completer` on the loaded
 SavedModels, an image's random draws keyed by its name), run by Beam on any
 runner: the DirectRunner here, Dataflow, Flink or Spark through Beam's own
-flags. Each worker process loads the export once (`DoFn.setup`).
+flags. Each instance of the completing DoFn loads the export once
+(`DoFn.setup`): one per worker process on the DirectRunner; Dataflow may
+run one per worker thread.
 
 Under --out, per image NAME (the input's relative path, as dcgan-complete
 names it): blended/, completed/, uncertainty/ (and full_resolution/)
@@ -32,7 +34,7 @@ from apache_beam.metrics import Metrics
 
 from common import files, image_files, pixels
 from common import masks as masks_lib
-from common.errors import InputError, UserError
+from common.errors import InputError
 from inpainting import image_io
 from inpainting.bulk_job import (
   FAILED_DIR,
@@ -45,21 +47,42 @@ from inpainting.bulk_job import (
 
 
 def _tfrecord_element(record: bytes) -> Dict:
-  """A tf.train.Example with image/encoded (and image/filename) -> element.
+  """A TFRecord record -> an element named by its tf.train.Example's
+  image/filename, else by the record's hash; a record that is no such
+  Example is named by its hash and fails in the DoFn (failed.jsonl)."""
+  name, data = None, None
+  try:
+    example = _parse_example(record)
+    feature = example.features.feature
+    data = feature["image/encoded"].bytes_list.value[0]
+    filename = feature["image/filename"].bytes_list.value
+    if filename:
+      name = os.path.splitext(filename[0].decode("utf-8"))[0]
+  except (ValueError, IndexError, UnicodeDecodeError):
+    pass
+  return {
+    "index": None,
+    "path": None,
+    "name": name or hashlib.sha1(record).hexdigest()[:16],
+    "data": data,
+  }
 
-  Without a file name the image is named by its content's hash."""
+
+def _parse_example(record: bytes):
   import tensorflow as tf
 
-  example = tf.train.Example.FromString(record)
-  feature = example.features.feature
-  data = feature["image/encoded"].bytes_list.value[0]
-  filename = feature["image/filename"].bytes_list.value
-  name = (
-    os.path.splitext(filename[0].decode("utf-8"))[0]
-    if filename
-    else hashlib.sha1(data).hexdigest()[:16]
-  )
-  return {"index": None, "path": None, "name": name, "data": data}
+  try:
+    return tf.train.Example.FromString(record)
+  except Exception as e:  # protobuf's DecodeError
+    raise ValueError(str(e)) from None
+
+
+def _check_name(name: str) -> None:
+  """An output name stays inside --out (a TFRecord's image/filename is
+  the user's data: "../x" or "/x" would not)."""
+  parts = name.split("/")
+  if not name or name.startswith("/") or ".." in parts or "" in parts:
+    raise InputError(f"{name!r}: not a usable output name")
 
 
 def read_inputs(pipeline, images: str, input_list: Optional[str]):
@@ -100,7 +123,10 @@ class CompleteBatch(beam.DoFn):
     self.batch_ms = Metrics.distribution("dcgan_bulk", "batch_ms")
 
   def setup(self):
+    from common import tf_env as env
     from inpainting import complete, saved_models
+
+    env.grow_gpu_memory()
     from inpainting.search_config import default_config
 
     self.gan = saved_models.load_exported_gan(
@@ -118,6 +144,12 @@ class CompleteBatch(beam.DoFn):
   def _prepare(self, element):
     """(image, mask, original pixels) of one element; InputError if bad."""
     label = element["path"] or element["name"]
+    _check_name(element["name"])
+    if element["path"] is None and element["data"] is None:
+      raise InputError(
+        f"{label}: a TFRecord record that is no tf.train.Example with "
+        "image/encoded"
+      )
     try:
       data = (
         element["data"]
@@ -133,10 +165,14 @@ class CompleteBatch(beam.DoFn):
       self.gan.image_size,
       self.gan.channels,
     ).numpy()
-    original = _decode(data, label, 0).numpy()
-    return image, self._mask(element, original.shape[:2]), original
+    # The file at its own size only where it is needed: big photos would
+    # otherwise sit in memory for the whole batch.
+    original = None
+    if self.job.full_resolution or self.specs is None:
+      original = _decode(data, label, 0).numpy()
+    return image, self._mask(element, original), original
 
-  def _mask(self, element, image_shape) -> np.ndarray:
+  def _mask(self, element, original) -> np.ndarray:
     size, name = self.gan.image_size, element["name"]
     if self.specs is None:
       folder = self.job.mask_specs[0][len(MASK_DIR_PREFIX) :]
@@ -144,6 +180,7 @@ class CompleteBatch(beam.DoFn):
       if not files.exists(path):
         raise InputError(f"{path}: no mask file for {name}")
       shape = tuple(image_files.read_pixels(path, 1).shape[:2])
+      image_shape = original.shape[:2]
       if shape != tuple(image_shape):
         raise InputError(
           f"{path}: the mask is {shape[1]}x{shape[0]} "
@@ -168,7 +205,7 @@ class CompleteBatch(beam.DoFn):
     for element in batch:
       try:
         ready.append((element, *self._prepare(element)))
-      except UserError as e:
+      except Exception as e:  # one image's file, mask or name: dead letter
         yield self._failure(element, e)
     groups = [ready] if ready else []
     while groups:
@@ -188,6 +225,8 @@ class CompleteBatch(beam.DoFn):
     result = self.completer(np.stack(images), np.stack(masks), keys)
     seconds = (time.perf_counter() - started) / len(group)
     for i, element in enumerate(elements):
+      if files.exists(done_path(self.job.out, element["name"])):
+        continue  # recorded before a later image of its group failed
       outputs = self._write(element["name"], result, i, masks[i], originals[i])
       record = {
         "input": element["path"] or element["name"],

@@ -28,6 +28,8 @@ FAILED_DIR = ".failed"
 INPUTS_FILE = "inputs.jsonl"
 MANIFEST_FILE = "manifest.jsonl"
 FAILED_FILE = "failed.jsonl"
+# The settings of the first run into --out; a rerun must match them.
+JOB_FILE = "job.json"
 TFRECORD_PREFIX = "tfrecord:"
 MASK_DIR_PREFIX = "dir:"
 # What --out may hold besides our outputs for a rerun into it.
@@ -36,6 +38,7 @@ OWN_ENTRIES = set(OUTPUT_KINDS) | {
   DONE_DIR,
   FAILED_DIR,
   INPUTS_FILE,
+  JOB_FILE,
   MANIFEST_FILE,
   FAILED_FILE,
 }
@@ -88,6 +91,8 @@ def check_out_dir(out: str, image_set: Optional[image_io.ImageSet]):
   if not entries:
     image_io.check_out_dir(out, image_set)  # new or empty
     return
+  # A launcher killed while writing leaves a temporary file of its own.
+  entries = {e for e in entries if not e.startswith(files.TEMP_PREFIX)}
   strangers = sorted(entries - OWN_ENTRIES)
   if DONE_DIR not in entries or strangers:
     raise InputError(
@@ -100,6 +105,38 @@ def check_out_dir(out: str, image_set: Optional[image_io.ImageSet]):
       f"--out={out}: is inside {image_set.base}, the folder "
       f"--images={image_set.pattern} reads; give a directory "
       "outside it"
+    )
+
+
+def check_settings(job: BulkJob, images: str) -> None:
+  """Records the first run's settings in OUT/job.json and refuses a rerun
+  with others: one --out never mixes two models or two searches.
+
+  Raises:
+    InputError: naming what differs and the earlier value.
+  """
+  settings = {
+    "images": images,
+    "model_dir": job.model_dir,
+    "version": job.version,
+    "mask": list(job.mask_specs),
+    "search": dict(sorted(job.search.items())),
+    "full_resolution": job.full_resolution,
+  }
+  path = os.path.join(job.out, JOB_FILE)
+  if not files.exists(path):
+    files.atomic_write(path, json.dumps(settings, indent=2) + "\n")
+    return
+  earlier = json.loads(files.read(path))
+  changed = [k for k in settings if earlier.get(k) != settings[k]]
+  if changed:
+    raise InputError(
+      f"--out={job.out}: an earlier run into it had "
+      + ", ".join(f"{k}={earlier.get(k)!r}" for k in changed)
+      + ", not "
+      + ", ".join(f"{k}={settings[k]!r}" for k in changed)
+      + "; rerun it with those flags (--version pins the model), or give "
+      "another --out"
     )
 
 
@@ -262,6 +299,7 @@ def run_bulk(
   remove_dead_writers_files(job.out)
   try:
     files.makedirs(os.path.join(job.out, DONE_DIR))
+    check_settings(job, images)
     input_list = list_inputs(image_set, job.out) if image_set else None
   except OSError as e:
     raise InputError(

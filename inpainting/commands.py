@@ -65,7 +65,12 @@ def complete_bulk(
     InputError: nothing could be completed (failed.jsonl says why).
   """
   beam_args = preflight.check_bulk_inputs(argv, options, workers)
+  from common import tf_env
   from inpainting import bulk_job, saved_models
+
+  # The launcher loads the export only to check it: on a GPU host it must
+  # not take the memory the workers need.
+  tf_env.grow_gpu_memory()
 
   gan = saved_models.load_exported_gan(options.model_dir, options.version)
   job = bulk_job.BulkJob(

@@ -103,10 +103,15 @@ def test_bad_images_go_to_failed_jsonl_and_the_rest_match_dcgan_complete(
   for name in names:  # the same relative names, without the bad files
     os.makedirs(os.path.dirname(good / name), exist_ok=True)
     os.link(tmp_path / "in" / (name + ".png"), good / (name + ".png"))
-  _reference(tiny_export[1], str(good), str(tmp_path / "ref"))
+  # Random holes differ per image, so batches of 4 here and of 18 there
+  # also check that an image's blend does not wait on its batch.
+  random = "--mask=random:0.5"
+  _reference(
+    tiny_export[1], str(good), str(tmp_path / "ref"), masks=("random:0.5",)
+  )
   out = tmp_path / "out"
 
-  result = _bulk(tiny_export[1], tmp_path / "in", out, "--workers=2")
+  result = _bulk(tiny_export[1], tmp_path / "in", out, "--workers=2", random)
   assert result.returncode == 0, result.stderr[-3000:]
   assert "18 images completed" in result.stdout
   _same_outputs(str(out), str(tmp_path / "ref"), names)
@@ -118,9 +123,13 @@ def test_bad_images_go_to_failed_jsonl_and_the_rest_match_dcgan_complete(
   assert all(r["steps_run"] == 3 and len(r["outputs"]) == 3 for r in manifest)
 
   before = _snapshot(out)
-  again = _bulk(tiny_export[1], tmp_path / "in", out)
+  again = _bulk(tiny_export[1], tmp_path / "in", out, random)
   assert again.returncode == 0, again.stderr[-3000:]
   assert _snapshot(out) == before  # nothing new, nothing rewritten
+  other = _bulk(tiny_export[1], tmp_path / "in", out, random, "--seed=3")
+  assert other.returncode == 2
+  assert "an earlier run into it had search=" in other.stderr
+  assert _snapshot(out) == before
 
 
 @pytest.mark.slow
@@ -192,10 +201,13 @@ def test_tfrecord_input_matches_the_files(tiny_export, tmp_path):
           features=tf.train.Features(feature=feature)
         ).SerializeToString()
       )
+    writer.write(b"not an Example")
   out = tmp_path / "out"
   result = _bulk(tiny_export[1], f"tfrecord:{record_file}", out)
   assert result.returncode == 0, result.stderr[-3000:]
   _same_outputs(str(out), str(tmp_path / "ref"), names)
+  (failure,) = _lines(out / "failed.jsonl")
+  assert "no tf.train.Example with image/encoded" in failure["reason"]
 
 
 @pytest.mark.slow

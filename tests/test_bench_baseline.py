@@ -1,4 +1,4 @@
-"""bench/train_throughput.py: its keras.io baseline and its FLOP count."""
+"""bench/train_throughput.py: its keras.io baseline; bench/flops.py: FLOPs."""
 
 import dataclasses
 
@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from bench import keras_io_gan
-from bench.train_throughput import graph_flops
+from bench.flops import graph_flops
 from models.config import ModelConfig
 from models.networks import build_networks
 

@@ -26,3 +26,8 @@ def mnist32_run(root, train_steps):
 def mnist32_export(root, train_steps):
   """The export dir of `mnist32_run`."""
   return mnist32_run(root, train_steps)[1]
+
+
+def export_or_train(model_dir, root, train_steps):
+  """`model_dir` if given, else the export of `mnist32_run` in root."""
+  return model_dir or mnist32_export(root, train_steps)

@@ -123,8 +123,8 @@ def frechet_line(gan):
 def main(argv):
   del argv
   with tempfile.TemporaryDirectory() as root:
-    export_dir = _MODEL_DIR.value or common.mnist32_export(
-      root, _TRAIN_STEPS.value
+    export_dir = common.export_or_train(
+      _MODEL_DIR.value, root, _TRAIN_STEPS.value
     )
     gan = load_exported_gan(export_dir)
     images = load_images(gan)

@@ -131,8 +131,8 @@ def per_iteration_loop(gan, images, masks, config, steps):
 def main(argv):
   del argv
   with tempfile.TemporaryDirectory() as root:
-    export_dir = _MODEL_DIR.value or common.mnist32_export(
-      root, _TRAIN_STEPS.value
+    export_dir = common.export_or_train(
+      _MODEL_DIR.value, root, _TRAIN_STEPS.value
     )
     gan = load_exported_gan(export_dir)
     images = heldout_batch(_BATCH.value, gan.image_size)

@@ -256,18 +256,11 @@ def test_second_trainer_on_a_workdir_is_refused_and_a_dead_lock_taken_over(
 
 
 def test_malformed_tf_config_is_an_error(tmp_path):
-  result = subprocess.run(
-    [
-      sys.executable,
-      "-m",
-      "training.main",
-      "--config=tiny",
-      f"--workdir={tmp_path / 'run'}",
-    ],
-    capture_output=True,
-    text=True,
+  result = cli(
+    "training.main",
+    "--config=tiny",
+    f"--workdir={tmp_path / 'run'}",
     timeout=120,
-    cwd=REPO,
     env=subprocess_env(TF_CONFIG='{"cluster": {"worker": "h:1"}}'),
   )
   assert result.returncode == 2
@@ -285,20 +278,13 @@ def test_peer_that_never_starts_ends_the_job_within_the_timeout(tmp_path):
     )
   )
   started = time.monotonic()
-  result = subprocess.run(
-    [
-      sys.executable,
-      "-m",
-      "training.main",
-      "--config=tiny",
-      f"--workdir={tmp_path / 'run'}",
-      "--strategy=multi_worker",
-      "--collective_timeout_s=12",
-    ],
-    capture_output=True,
-    text=True,
+  result = cli(
+    "training.main",
+    "--config=tiny",
+    f"--workdir={tmp_path / 'run'}",
+    "--strategy=multi_worker",
+    "--collective_timeout_s=12",
     timeout=120,
-    cwd=REPO,
     env=env,
   )
   # The watchdog ends the blocked trainer after its line, with the status of

@@ -18,6 +18,11 @@ from inpainting.search_config import YEH_PRIOR_WEIGHT, default_config
 from tests.conftest import cli, subprocess_env, write_image
 
 
+def _search(gan, config: SearchConfig) -> LatentSearch:
+  """A LatentSearch over the export's generator and discriminator."""
+  return LatentSearch(gan.generate, gan.discriminate, gan.z_dim, config)
+
+
 def _images(count=4, size=16):
   rng = np.random.default_rng(0)
   return rng.uniform(-1, 1, (count, size, size, 1)).astype(np.float32)
@@ -55,11 +60,8 @@ def test_search_lowers_the_loss_and_keeps_z_in_range(tiny_export):
   gan = load_exported_gan(tiny_export[1])
   images = _images()
   mask = masks.make_masks(["center", "half", "irregular", "random"], 4, 16)
-  search = LatentSearch(
-    gan.generate,
-    gan.discriminate,
-    gan.z_dim,
-    SearchConfig(pool_size=0, restarts=2, learning_rate=0.05),
+  search = _search(
+    gan, SearchConfig(pool_size=0, restarts=2, learning_rate=0.05)
   )
   start = search(images, mask, steps=0)
   found = search(images, mask, steps=40)
@@ -86,11 +88,8 @@ def test_prior_weight_zero_never_runs_the_discriminator(tiny_export):
   without = LatentSearch(gan.generate, no_discriminator, gan.z_dim, config)
   found = tf.function(without)(images, mask, steps=3)
   # The same search as with D's loss run and weighed next to nothing.
-  reference = LatentSearch(
-    gan.generate,
-    gan.discriminate,
-    gan.z_dim,
-    SearchConfig(pool_size=4, restarts=2, prior_weight=1e-30),
+  reference = _search(
+    gan, SearchConfig(pool_size=4, restarts=2, prior_weight=1e-30)
   )
   np.testing.assert_allclose(
     found["z"].numpy(),
@@ -99,12 +98,9 @@ def test_prior_weight_zero_never_runs_the_discriminator(tiny_export):
     atol=1e-6,
   )
   # With a prior, D's loss joins the total.
-  prior = LatentSearch(
-    gan.generate,
-    gan.discriminate,
-    gan.z_dim,
-    SearchConfig(pool_size=4, restarts=2, prior_weight=0.5),
-  )(images, mask, steps=0)
+  prior = _search(gan, SearchConfig(pool_size=4, restarts=2, prior_weight=0.5))(
+    images, mask, steps=0
+  )
   assert np.all(
     np.abs(prior["loss"].numpy() - prior["contextual_loss"].numpy()) > 0
   )
@@ -119,9 +115,7 @@ def test_default_prior_weight_depends_on_the_encoder():
 def test_restarts_keep_the_best(tiny_export):
   gan = load_exported_gan(tiny_export[1])
   images, mask = _images(2), masks.make_masks(["center"], 2, 16)
-  search = LatentSearch(
-    gan.generate, gan.discriminate, gan.z_dim, SearchConfig(pool_size=0)
-  )
+  search = _search(gan, SearchConfig(pool_size=0))
   one = search(images, mask, steps=0, restarts=1)["loss"].numpy()
   many = search(images, mask, steps=0, restarts=8)["loss"].numpy()
   # The first of the 8 restarts is the single restart's z (same seed).
@@ -132,13 +126,8 @@ def test_average_best_is_the_mean_of_the_lowest_loss_restarts(tiny_export):
   gan = load_exported_gan(tiny_export[1])
   images, mask = _images(2), masks.make_masks(["center"], 2, 16)
   config = SearchConfig(pool_size=0, restarts=4)
-  sharp = LatentSearch(gan.generate, gan.discriminate, gan.z_dim, config)
-  blurred = LatentSearch(
-    gan.generate,
-    gan.discriminate,
-    gan.z_dim,
-    SearchConfig(pool_size=0, restarts=4, average_best=3),
-  )
+  sharp = _search(gan, config)
+  blurred = _search(gan, SearchConfig(pool_size=0, restarts=4, average_best=3))
   best = sharp(images, mask, steps=0)
   mean = blurred(images, mask, steps=0)
   # Same z and loss of the best; "generated" is the mean of the 3 best.
@@ -165,18 +154,8 @@ def test_pool_start_is_never_worse_than_random_start(tiny_export):
   mask = masks.make_masks(["center", "random", "half"], 6, 16)
   weights = losses.importance_weights(mask)
   for seed in range(3):
-    random = LatentSearch(
-      gan.generate,
-      gan.discriminate,
-      gan.z_dim,
-      SearchConfig(pool_size=0, restarts=2),
-    )
-    pooled = LatentSearch(
-      gan.generate,
-      gan.discriminate,
-      gan.z_dim,
-      SearchConfig(pool_size=64, restarts=2),
-    )
+    random = _search(gan, SearchConfig(pool_size=0, restarts=2))
+    pooled = _search(gan, SearchConfig(pool_size=64, restarts=2))
     for_random = random.starting_points(images, mask, weights, 2, seed)
     for_pool = pooled.starting_points(images, mask, weights, 2, seed)
 
@@ -291,15 +270,8 @@ def test_completion_never_imports_models_or_training(tiny_export, tmp_path):
 def test_early_stopping_stops_at_a_check(tiny_export):
   gan = load_exported_gan(tiny_export[1])
   images, mask = _images(2), masks.make_masks(["center"], 2, 16)
-  impatient = LatentSearch(
-    gan.generate,
-    gan.discriminate,
-    gan.z_dim,
-    SearchConfig(min_improvement=1.0, check_every=10),
-  )
-  patient = LatentSearch(
-    gan.generate, gan.discriminate, gan.z_dim, SearchConfig(min_improvement=0.0)
-  )
+  impatient = _search(gan, SearchConfig(min_improvement=1.0, check_every=10))
+  patient = _search(gan, SearchConfig(min_improvement=0.0))
   # The first check (after step 10) finds less than 100 % improvement.
   stopped = impatient(images, mask, steps=200)["z"].numpy()
   np.testing.assert_allclose(

@@ -96,3 +96,11 @@ def one_of(name: str, value, choices: Sequence) -> None:
     " or ".join(shown) if len(choices) == 2 else f"one of {', '.join(shown)}"
   )
   raise ConfigError(f"{name}={value!r} must be {wanted}")
+
+
+def mismatch(names: Sequence[str], earlier: dict, given: dict) -> str:
+  """`a=1, b=2, not a=3, b=4`: what the settings `names` were in an earlier
+  run's record and what this run gives, for the message that refuses it."""
+  before = ", ".join(f"{name}={earlier.get(name)!r}" for name in names)
+  now = ", ".join(f"{name}={given[name]!r}" for name in names)
+  return f"{before}, not {now}"

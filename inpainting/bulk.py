@@ -50,15 +50,17 @@ def _tfrecord_element(record: bytes) -> Dict:
   """A TFRecord record -> an element named by its tf.train.Example's
   image/filename, else by the record's hash; a record that is no such
   Example is named by its hash and fails in the DoFn (failed.jsonl)."""
+  import tensorflow as tf
+  from google.protobuf.message import DecodeError
+
   name, data = None, None
   try:
-    example = _parse_example(record)
-    feature = example.features.feature
+    feature = tf.train.Example.FromString(record).features.feature
     data = feature["image/encoded"].bytes_list.value[0]
     filename = feature["image/filename"].bytes_list.value
     if filename:
       name = os.path.splitext(filename[0].decode("utf-8"))[0]
-  except (ValueError, IndexError, UnicodeDecodeError):
+  except (DecodeError, IndexError, UnicodeDecodeError):
     pass
   return {
     "index": None,
@@ -66,15 +68,6 @@ def _tfrecord_element(record: bytes) -> Dict:
     "name": name or hashlib.sha1(record).hexdigest()[:16],
     "data": data,
   }
-
-
-def _parse_example(record: bytes):
-  import tensorflow as tf
-
-  try:
-    return tf.train.Example.FromString(record)
-  except Exception as e:  # protobuf's DecodeError
-    raise ValueError(str(e)) from None
 
 
 def _check_name(name: str) -> None:
@@ -201,7 +194,7 @@ class CompleteBatch(beam.DoFn):
 
   def process(self, batch: List[Dict]) -> Iterator:
     started = time.perf_counter()
-    ready = []
+    ready, recorded = [], set()
     for element in batch:
       try:
         ready.append((element, *self._prepare(element)))
@@ -211,7 +204,7 @@ class CompleteBatch(beam.DoFn):
     while groups:
       group = groups.pop()
       try:
-        yield from self._complete(group, started)
+        yield from self._complete(group, started, recorded)
       except Exception as e:
         if len(group) == 1:  # One image the export refuses: dead letter.
           yield self._failure(group[0][0], e)
@@ -219,28 +212,31 @@ class CompleteBatch(beam.DoFn):
           groups += [[item] for item in group]
     self.batch_ms.update(int(1000 * (time.perf_counter() - started)))
 
-  def _complete(self, group, started: float) -> Iterator[Dict]:
+  def _complete(self, group, started: float, recorded: set) -> Iterator[Dict]:
+    """Completes a group and writes each image's files and record;
+    `recorded` (names) grows as records are written, so a group retried
+    after a later image failed skips the ones already done."""
     elements, images, masks, originals = zip(*group)
     keys = [self.image_key(e["name"]) for e in elements]
     result = self.completer(np.stack(images), np.stack(masks), keys)
     seconds = (time.perf_counter() - started) / len(group)
     for i, element in enumerate(elements):
-      if files.exists(done_path(self.job.out, element["name"])):
-        continue  # recorded before a later image of its group failed
-      outputs = self._write(element["name"], result, i, masks[i], originals[i])
+      name = element["name"]
+      if name in recorded:
+        continue
+      outputs = self._write(name, result, i, masks[i], originals[i])
       record = {
-        "input": element["path"] or element["name"],
-        "name": element["name"],
+        "input": element["path"] or name,
+        "name": name,
         "outputs": outputs,
         "loss": float(result.loss[i]),
         "steps_run": int(self.completer.config.steps),
         "seconds": round(seconds, 4),
       }
-      files.makedirs(os.path.dirname(done_path(self.job.out, element["name"])))
-      files.atomic_write(
-        done_path(self.job.out, element["name"]),
-        json.dumps(record, sort_keys=True),
-      )
+      path = done_path(self.job.out, name)
+      files.makedirs(os.path.dirname(path))
+      files.atomic_write(path, json.dumps(record, sort_keys=True))
+      recorded.add(name)
       self.completed.inc()
       yield record
 

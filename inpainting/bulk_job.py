@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Dict, List, Optional, Sequence
 
-from common import files, owners
+from common import config_checks, files, owners
 from common.errors import InputError
 from inpainting import image_io
 
@@ -132,11 +132,8 @@ def check_settings(job: BulkJob, images: str) -> None:
   if changed:
     raise InputError(
       f"--out={job.out}: an earlier run into it had "
-      + ", ".join(f"{k}={earlier.get(k)!r}" for k in changed)
-      + ", not "
-      + ", ".join(f"{k}={settings[k]!r}" for k in changed)
-      + "; rerun it with those flags (--version pins the model), or give "
-      "another --out"
+      f"{config_checks.mismatch(changed, earlier, settings)}; rerun it with "
+      "those flags (--version pins the model), or give another --out"
     )
 
 

@@ -9,7 +9,7 @@ from typing import Dict, List, Sequence
 
 from common import files, masks
 from common.errors import InputError
-from inpainting import image_io
+from inpainting import bulk_job, image_io
 from inpainting.completion_flags import CompletionOptions
 
 
@@ -60,8 +60,6 @@ def check_bulk_inputs(
   Raises:
     InputError: naming the flag or file.
   """
-  from inpainting import bulk_job
-
   beam_args = list(argv[1:])
   stray = [a for a in beam_args if not a.startswith("--")]
   if stray:

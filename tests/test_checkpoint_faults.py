@@ -317,20 +317,24 @@ ls -R "$WORKDIR/run" > "$LOGS/resumed.ls"
 """
 
 
+# A shell command in a user and mount namespace of its own, where it may
+# mount a tmpfs without root.
+IN_MOUNT_NAMESPACE = (
+  "unshare",
+  "--user",
+  "--map-root-user",
+  "--mount",
+  "sh",
+  "-c",
+)
+
+
 @pytest.mark.slow
 def test_disk_full_names_the_path_leaves_no_partial_files_and_resumes(tmp_path):
   if not shutil.which("unshare"):
     pytest.skip("needs unshare(1) to mount a small tmpfs")
   probe = subprocess.run(
-    [
-      "unshare",
-      "--user",
-      "--map-root-user",
-      "--mount",
-      "sh",
-      "-c",
-      f"mount -t tmpfs tmpfs {tmp_path}",
-    ],
+    [*IN_MOUNT_NAMESPACE, f"mount -t tmpfs tmpfs {tmp_path}"],
     capture_output=True,
     text=True,
     timeout=30,
@@ -346,15 +350,7 @@ def test_disk_full_names_the_path_leaves_no_partial_files_and_resumes(tmp_path):
     WORKDIR=str(workdir), LOGS=str(logs), PYTHON=sys.executable
   )
   subprocess.run(
-    [
-      "unshare",
-      "--user",
-      "--map-root-user",
-      "--mount",
-      "sh",
-      "-c",
-      DISK_FULL_SCRIPT,
-    ],
+    [*IN_MOUNT_NAMESPACE, DISK_FULL_SCRIPT],
     env=env,
     cwd=REPO,
     timeout=600,

@@ -7,7 +7,7 @@ refuses a workdir before TensorFlow loads.
 
 from typing import List
 
-from common import files
+from common import config_checks, files
 from common.workdir_layout import config_path, read_run_config
 from training.config import TrainConfig
 from training.errors import WorkdirError
@@ -62,10 +62,8 @@ def check_workdir(config: TrainConfig, workdir: str):
   if changed:
     raise WorkdirError(
       f"{path}: the run in this workdir has "
-      + ", ".join(f"{name}={saved[name]!r}" for name in changed)
-      + ", not "
-      + ", ".join(f"{name}={current[name]!r}" for name in changed)
-      + "; pass its values to resume it, or use a new --workdir"
+      f"{config_checks.mismatch(changed, saved, current)}; pass its values "
+      "to resume it, or use a new --workdir"
     )
 
 

@@ -1,6 +1,8 @@
 """Shared set-up of the benchmarks: a trained mnist32 export, held-out data."""
 
+import contextlib
 import os
+import tempfile
 
 from absl import logging
 
@@ -31,3 +33,13 @@ def mnist32_export(root, train_steps):
 def export_or_train(model_dir, root, train_steps):
   """`model_dir` if given, else the export of `mnist32_run` in root."""
   return model_dir or mnist32_export(root, train_steps)
+
+
+@contextlib.contextmanager
+def exported_gan(model_dir, train_steps):
+  """Yields the reloaded export of `model_dir`, or of an mnist32 trained for
+  `train_steps` in a temporary folder (removed on exit)."""
+  from inpainting.saved_models import load_exported_gan
+
+  with tempfile.TemporaryDirectory() as root:
+    yield load_exported_gan(export_or_train(model_dir, root, train_steps))

@@ -18,7 +18,6 @@ our hole-PSNR lead over the best classical method; "frechet_generator"
 
 import json
 import os
-import tempfile
 
 from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
@@ -28,10 +27,10 @@ import numpy as np
 from absl import app, flags
 
 from bench import common
+from common import config_flags
 from common import masks as masks_lib
 from inpainting import complete, evaluation
-from inpainting.saved_models import load_exported_gan
-from inpainting.search_config import default_config
+from inpainting.search_config import SearchConfig, default_config
 
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "Export dir (optional).")
 _TRAIN_STEPS = flags.DEFINE_integer(
@@ -48,17 +47,11 @@ _MASKS = flags.DEFINE_list(
   ["center", "half:left", "random:0.8", "irregular:4", "grid"],
   "Mask specs; each gets a row.",
 )
-_STEPS = flags.DEFINE_integer(
-  "steps", None, "Search steps (default: SearchConfig's)."
-)
-_RESTARTS = flags.DEFINE_integer(
-  "restarts", None, "Search restarts (default: SearchConfig's)."
-)
-_AVERAGE_BEST = flags.DEFINE_integer(
-  "average_best",
-  None,
-  "Average G(z) over this many best restarts (1: the "
-  "best alone, sharp; more: closer to the posterior mean PSNR rewards).",
+# Search flags from SearchConfig's fields, as dcgan-complete's.
+_SEARCH = config_flags.define_flags(
+  SearchConfig(),
+  {name: name for name in ("steps", "restarts", "average_best")},
+  note="Default: the export's (default_config).",
 )
 _OUT = flags.DEFINE_string("out", "bench_out", "Where the PNG chart goes.")
 
@@ -122,22 +115,9 @@ def frechet_line(gan):
 
 def main(argv):
   del argv
-  with tempfile.TemporaryDirectory() as root:
-    export_dir = common.export_or_train(
-      _MODEL_DIR.value, root, _TRAIN_STEPS.value
-    )
-    gan = load_exported_gan(export_dir)
+  with common.exported_gan(_MODEL_DIR.value, _TRAIN_STEPS.value) as gan:
     images = load_images(gan)
-    overrides = {
-      name: flag.value
-      for name, flag in (
-        ("steps", _STEPS),
-        ("restarts", _RESTARTS),
-        ("average_best", _AVERAGE_BEST),
-      )
-      if flag.value is not None
-    }
-    config = default_config(gan.encode is not None, **overrides)
+    config = default_config(gan.encode is not None, **_SEARCH.overrides())
     completer = complete.Completer(gan, config)
     results = {}
     print(

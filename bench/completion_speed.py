@@ -18,7 +18,6 @@ rescored, untimed, with it. The last line is a JSON object.
 
 import dataclasses
 import json
-import tempfile
 import time
 
 from common import tf_env  # noqa: F401  (must precede TensorFlow)
@@ -34,7 +33,6 @@ from common import masks as masks_lib
 from common import pixels
 from inpainting import losses
 from inpainting import search as search_lib
-from inpainting.saved_models import load_exported_gan
 from inpainting.search_config import YEH_PRIOR_WEIGHT, default_config
 
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "Export dir (optional).")
@@ -130,11 +128,7 @@ def per_iteration_loop(gan, images, masks, config, steps):
 
 def main(argv):
   del argv
-  with tempfile.TemporaryDirectory() as root:
-    export_dir = common.export_or_train(
-      _MODEL_DIR.value, root, _TRAIN_STEPS.value
-    )
-    gan = load_exported_gan(export_dir)
+  with common.exported_gan(_MODEL_DIR.value, _TRAIN_STEPS.value) as gan:
     images = heldout_batch(_BATCH.value, gan.image_size)
     masks = masks_lib.make_masks([_MASK.value], len(images), gan.image_size)
     base = default_config(gan.encode is not None, seed=0)

@@ -3,12 +3,10 @@
 import keras
 
 from models import layers
-from models.config import ModelConfig
-from models.small_map_conv import SmallMapConv2D
 
 
 @keras.saving.register_keras_serializable(package="dcgan")
-class Discriminator(keras.Model):
+class Discriminator(layers.Network):
   """Scores images with 5x5 stride-2 convolutions and LeakyReLU(0.2).
 
   image -> conv(df) -> conv(2*df) + BN -> ... -> 4x4 -> flatten -> 1 logit.
@@ -34,13 +32,12 @@ class Discriminator(keras.Model):
     self, image_size=64, channels=3, df=64, sync_batch_norm=False, **kwargs
   ):
     super().__init__(**kwargs)
-    self.model_config = ModelConfig(
-      image_size=image_size, channels=channels, df=df
+    self.keep_arguments(
+      image_size=image_size,
+      channels=channels,
+      df=df,
+      sync_batch_norm=sync_batch_norm,
     )
-    self.image_size = image_size
-    self.channels = channels
-    self.df = df
-    self.sync_batch_norm = sync_batch_norm
 
     init = layers.dcgan_initializer()
     # Each layer is its own attribute: tf.train.Checkpoint does not see
@@ -48,19 +45,8 @@ class Discriminator(keras.Model):
     # statistics would silently be left out of checkpoints.
     self.num_convs = self.model_config.num_upsamplings
     for i in range(self.num_convs):
-      setattr(
-        self,
-        f"conv{i}",
-        SmallMapConv2D(
-          df * 2**i,
-          5,
-          strides=2,
-          padding="same",
-          use_bias=(i == 0),
-          kernel_initializer=init,
-          name=f"conv{i}",
-        ),
-      )
+      conv = layers.strided_conv(df * 2**i, f"conv{i}", init, use_bias=i == 0)
+      setattr(self, f"conv{i}", conv)
       if i > 0:
         setattr(
           self, f"conv{i}_bn", layers.batch_norm(f"conv{i}_bn", sync_batch_norm)
@@ -78,13 +64,3 @@ class Discriminator(keras.Model):
       )
       x = keras.ops.leaky_relu(x, negative_slope=0.2)
     return self.to_logit(self.flatten(x))
-
-  def get_config(self):
-    config = super().get_config()
-    config.update(
-      image_size=self.image_size,
-      channels=self.channels,
-      df=self.df,
-      sync_batch_norm=self.sync_batch_norm,
-    )
-    return config

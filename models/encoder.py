@@ -11,12 +11,10 @@ search then refines its guess.
 import keras
 
 from models import layers
-from models.config import ModelConfig
-from models.small_map_conv import SmallMapConv2D
 
 
 @keras.saving.register_keras_serializable(package="dcgan")
-class Encoder(keras.Model):
+class Encoder(layers.Network):
   """Maps a partly known image and its mask to z in (-1, 1): e((images, masks)).
 
   [image * mask, mask] -> 5x5 stride-2 convolutions with LeakyReLU(0.2)
@@ -43,28 +41,15 @@ class Encoder(keras.Model):
 
   def __init__(self, image_size=64, channels=3, z_dim=100, ef=64, **kwargs):
     super().__init__(**kwargs)
-    self.model_config = ModelConfig(
+    self.keep_arguments(
       image_size=image_size, channels=channels, z_dim=z_dim, ef=ef
     )
-    self.image_size = image_size
-    self.channels = channels
-    self.z_dim = z_dim
-    self.ef = ef
     init = layers.dcgan_initializer()
     # Own attributes, not a list: see Generator (checkpoint tracking).
     self.num_convs = self.model_config.num_upsamplings
     for i in range(self.num_convs):
       setattr(
-        self,
-        f"conv{i}",
-        SmallMapConv2D(
-          ef * 2**i,
-          5,
-          strides=2,
-          padding="same",
-          kernel_initializer=init,
-          name=f"conv{i}",
-        ),
+        self, f"conv{i}", layers.strided_conv(ef * 2**i, f"conv{i}", init)
       )
     self.flatten = keras.layers.Flatten()
     self.to_z = keras.layers.Dense(
@@ -80,13 +65,3 @@ class Encoder(keras.Model):
     for i in range(self.num_convs):
       x = keras.ops.leaky_relu(getattr(self, f"conv{i}")(x), negative_slope=0.2)
     return keras.ops.tanh(self.to_z(self.flatten(x)))
-
-  def get_config(self):
-    config = super().get_config()
-    config.update(
-      image_size=self.image_size,
-      channels=self.channels,
-      z_dim=self.z_dim,
-      ef=self.ef,
-    )
-    return config

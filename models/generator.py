@@ -3,12 +3,11 @@
 import keras
 
 from models import layers
-from models.config import ModelConfig
 from models.small_map_conv import SmallMapConv2DTranspose
 
 
 @keras.saving.register_keras_serializable(package="dcgan")
-class Generator(keras.Model):
+class Generator(layers.Network):
   """Maps z ~ U(-1, 1) to an image through fractionally-strided convolutions.
 
   Dense -> 4x4x(8*gf) -> [5x5 stride-2 transposed conv, batch norm, ReLU] ...
@@ -42,14 +41,13 @@ class Generator(keras.Model):
     **kwargs,
   ):
     super().__init__(**kwargs)
-    self.model_config = ModelConfig(
-      image_size=image_size, channels=channels, z_dim=z_dim, gf=gf
+    self.keep_arguments(
+      image_size=image_size,
+      channels=channels,
+      z_dim=z_dim,
+      gf=gf,
+      sync_batch_norm=sync_batch_norm,
     )
-    self.image_size = image_size
-    self.channels = channels
-    self.z_dim = z_dim
-    self.gf = gf
-    self.sync_batch_norm = sync_batch_norm
 
     init = layers.dcgan_initializer()
     top_width = 8 * gf
@@ -107,14 +105,3 @@ class Generator(keras.Model):
       (getattr(self, f"deconv{i}"), getattr(self, f"deconv{i}_bn"))
       for i in range(self.num_deconvs)
     ]
-
-  def get_config(self):
-    config = super().get_config()
-    config.update(
-      image_size=self.image_size,
-      channels=self.channels,
-      z_dim=self.z_dim,
-      gf=self.gf,
-      sync_batch_norm=self.sync_batch_norm,
-    )
-    return config

@@ -53,53 +53,62 @@ def build_generator(
   dtype_policy: Optional[str] = None,
 ) -> Generator:
   """One generator, built (the EMA copy is a second one)."""
-  with global_dtype_policy(dtype_policy):
-    generator = Generator(
-      image_size=config.image_size,
-      channels=config.channels,
-      z_dim=config.z_dim,
-      gf=config.gf,
-      sync_batch_norm=sync_batch_norm,
-      name=name,
-    )
-    generator(keras.ops.zeros((batch_size, config.z_dim)))
-  return generator
+  z = keras.ops.zeros((batch_size, config.z_dim))
+  return _built(
+    Generator,
+    config,
+    dtype_policy,
+    z,
+    z_dim=config.z_dim,
+    gf=config.gf,
+    sync_batch_norm=sync_batch_norm,
+    name=name,
+  )
 
 
 def build_encoder(
   config: ModelConfig, batch_size: int = 1, dtype_policy: Optional[str] = None
 ) -> Encoder:
   """The mask-aware encoder of `config`, built."""
-  with global_dtype_policy(dtype_policy):
-    encoder = Encoder(
-      image_size=config.image_size,
-      channels=config.channels,
-      z_dim=config.z_dim,
-      ef=config.ef,
-      name="encoder",
-    )
-    shape = (batch_size, config.image_size, config.image_size)
-    encoder(
-      (
-        keras.ops.zeros(shape + (config.channels,)),
-        keras.ops.ones(shape + (1,)),
-      )
-    )
-  return encoder
+  images = _zero_images(config, batch_size)
+  masks = keras.ops.ones(images.shape[:3] + (1,))
+  return _built(
+    Encoder,
+    config,
+    dtype_policy,
+    (images, masks),
+    z_dim=config.z_dim,
+    ef=config.ef,
+    name="encoder",
+  )
 
 
 def _build(config, batch_size, sync_batch_norm):
   generator = build_generator(config, "generator", sync_batch_norm, batch_size)
-  discriminator = Discriminator(
-    image_size=config.image_size,
-    channels=config.channels,
+  discriminator = _built(
+    Discriminator,
+    config,
+    None,  # build_networks has set the policy already
+    _zero_images(config, batch_size),
     df=config.df,
     sync_batch_norm=sync_batch_norm,
     name="discriminator",
   )
-  discriminator(
-    keras.ops.zeros(
-      (batch_size, config.image_size, config.image_size, config.channels)
-    )
-  )
   return generator, discriminator
+
+
+def _built(network_class, config, dtype_policy, sample_input, **arguments):
+  """network_class(config's image shape, **arguments), called once so its
+  variables exist, under `dtype_policy`."""
+  with global_dtype_policy(dtype_policy):
+    network = network_class(
+      image_size=config.image_size, channels=config.channels, **arguments
+    )
+    network(sample_input)
+  return network
+
+
+def _zero_images(config, batch_size):
+  return keras.ops.zeros(
+    (batch_size, config.image_size, config.image_size, config.channels)
+  )

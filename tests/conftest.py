@@ -41,9 +41,18 @@ def subprocess_env(**extra):
 
 def cli(module, *args, timeout=300, **popen_kwargs):
   """Runs `python -m module args` to completion; returns CompletedProcess."""
+  return _run_python(["-m", module, *args], timeout, popen_kwargs)
+
+
+def run_python(code, timeout=300, **popen_kwargs):
+  """Runs `python -c code` to completion; returns CompletedProcess."""
+  return _run_python(["-c", code], timeout, popen_kwargs)
+
+
+def _run_python(args, timeout, popen_kwargs):
   popen_kwargs.setdefault("env", subprocess_env())
   return subprocess.run(
-    [sys.executable, "-m", module, *args],
+    [sys.executable, *args],
     capture_output=True,
     text=True,
     timeout=timeout,
@@ -94,6 +103,13 @@ def write_image(path, array):
   os.makedirs(os.path.dirname(path), exist_ok=True)
   with open(path, "wb") as f:
     f.write(encoded.numpy())
+
+
+def write_noise_images(folder, names, shape, seed):
+  """Uniform-noise uint8 images of `shape`, one as folder/NAME per name."""
+  rng = np.random.default_rng(seed)
+  for name in names:
+    write_image(os.path.join(folder, name), rng.integers(0, 256, shape))
 
 
 def gray_png(width, height) -> bytes:

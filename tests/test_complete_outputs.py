@@ -7,14 +7,18 @@ import signal
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from common.errors import InputError
 from inpainting import complete, image_io, outputs
 from inpainting.saved_models import ExportedGan, load_exported_gan
 from inpainting.search import SearchConfig
-from tests.conftest import REPO, cli, subprocess_env, write_image
+from tests.conftest import (
+  REPO,
+  cli,
+  subprocess_env,
+  write_noise_images,
+)
 
 FAST = ("--steps=3", "--pool_size=4", "--restarts=1")
 KINDS = ("completed", "blended", "generated", "masks", "uncertainty")
@@ -23,9 +27,7 @@ TIMEOUT = 240
 
 
 def _write_inputs(folder, names):
-  rng = np.random.default_rng(3)
-  for name in names:
-    write_image(os.path.join(folder, name), rng.integers(0, 256, (20, 20, 1)))
+  write_noise_images(folder, names, (20, 20, 1), seed=3)
 
 
 def _complete(export_dir, images, out, *extra, timeout=TIMEOUT):

@@ -3,7 +3,6 @@
 import json
 import os
 import re
-import sys
 
 import numpy as np
 import pytest
@@ -15,7 +14,11 @@ from inpainting import complete, losses
 from inpainting.saved_models import load_exported_gan
 from inpainting.search import LatentSearch, SearchConfig
 from inpainting.search_config import YEH_PRIOR_WEIGHT, default_config
-from tests.conftest import cli, subprocess_env, write_image
+from tests.conftest import (
+  cli,
+  run_python,
+  write_noise_images,
+)
 
 
 def _search(gan, config: SearchConfig) -> LatentSearch:
@@ -201,11 +204,8 @@ def test_completer_shows_progress_per_batch(tiny_export, capfd):
 
 
 def _write_digits(folder, count=3):
-  rng = np.random.default_rng(2)
-  for i in range(count):
-    write_image(
-      os.path.join(folder, f"img{i}.png"), rng.integers(0, 256, (20, 20, 1))
-    )
+  names = [f"img{i}.png" for i in range(count)]
+  write_noise_images(folder, names, (20, 20, 1), seed=2)
 
 
 @pytest.mark.slow
@@ -253,15 +253,7 @@ def test_completion_never_imports_models_or_training(tiny_export, tmp_path):
     "            '--steps=2']\n"
     "runpy.run_module('inpainting.main', run_name='__main__')\n"
   )
-  import subprocess
-
-  result = subprocess.run(
-    [sys.executable, "-c", probe],
-    capture_output=True,
-    text=True,
-    env=subprocess_env(),
-    timeout=300,
-  )
+  result = run_python(probe)
   assert result.returncode == 0, result.stderr[-2000:]
   assert "FORBIDDEN []" in result.stdout
   assert (tmp_path / "o" / "metrics.json").exists()

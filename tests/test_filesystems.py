@@ -12,7 +12,7 @@ import pytest
 import tensorflow as tf
 
 from common import files, owners
-from tests.conftest import REPO, cli, write_image
+from tests.conftest import REPO, cli, write_noise_images
 
 FAST = ("--steps=3", "--pool_size=4", "--restarts=1")
 KINDS = ("completed", "blended", "generated", "masks")
@@ -32,11 +32,8 @@ def _ok(result):
 
 
 def _write_inputs(folder, count=2):
-  rng = np.random.default_rng(5)
-  for i in range(count):
-    write_image(
-      os.path.join(folder, f"in{i}.png"), rng.integers(0, 256, (20, 24, 1))
-    )
+  names = [f"in{i}.png" for i in range(count)]
+  write_noise_images(folder, names, (20, 24, 1), seed=5)
 
 
 @pytest.mark.slow

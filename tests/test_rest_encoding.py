@@ -20,8 +20,6 @@ import json
 import os
 import re
 import shlex
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -29,7 +27,7 @@ import tensorflow as tf
 
 from export import client
 from inpainting.search import SearchConfig
-from tests.conftest import REPO, cli, subprocess_env, write_image
+from tests.conftest import REPO, cli, run_python, write_image
 
 SIZE = 16  # the tiny preset's
 
@@ -308,14 +306,7 @@ def test_the_library_defines_no_flags():
     "from export import client; "
     "print(sorted(set(flags.FLAGS) - before))"
   )
-  result = subprocess.run(
-    [sys.executable, "-c", code],
-    capture_output=True,
-    text=True,
-    timeout=120,
-    cwd=REPO,
-    env=subprocess_env(),
-  )
+  result = run_python(code, timeout=120)
   assert result.returncode == 0, result.stderr[-2000:]
   assert result.stdout.strip() == "[]"
 

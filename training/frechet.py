@@ -74,7 +74,9 @@ def frechet_distance(features_a, features_b) -> float:
   )
 
 
-def build_classifier(image_size: int, channels: int, seed: int = 0):
+def build_classifier(
+  image_size: int, channels: int, seed: int = 0, num_classes: int = 10
+):
   """(classifier, feature extractor) sharing layers; features = penultimate."""
   init = keras.initializers.GlorotUniform(seed=seed)
   inputs = keras.Input((image_size, image_size, channels))
@@ -88,22 +90,25 @@ def build_classifier(image_size: int, channels: int, seed: int = 0):
   features = keras.layers.Dense(
     FEATURE_DIM, activation="relu", kernel_initializer=init
   )(x)
-  logits = keras.layers.Dense(10, kernel_initializer=init)(features)
+  logits = keras.layers.Dense(num_classes, kernel_initializer=init)(features)
   return keras.Model(inputs, logits), keras.Model(inputs, features)
 
 
 class FrechetScorer:
-  """Scores a generator against the embedded training digits.
+  """Scores a generator against real images: the embedded training digits,
+  or any labelled set (bench/quality_sets.py: letters, colour identities).
 
   Args:
-    images: float32 [N, S, S, C] in [-1, 1], the real digits.
-    labels: int [N] digit labels to train the feature classifier.
+    images: float32 [N, S, S, C] in [-1, 1], the real images.
+    labels: int [N] labels in [0, classes) to train the feature classifier.
     epochs, seed: Classifier training.
   """
 
   def __init__(self, images, labels, epochs: int = 5, seed: int = 0):
     size, channels = images.shape[1], images.shape[3]
-    self.classifier, self.features = build_classifier(size, channels, seed)
+    self.classifier, self.features = build_classifier(
+      size, channels, seed, num_classes=int(np.max(labels)) + 1
+    )
     self.classifier.compile(
       optimizer=keras.optimizers.Adam(1e-3),
       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),

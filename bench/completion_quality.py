@@ -3,6 +3,7 @@ r"""Hole PSNR / SSIM of our completion and three classical baselines.
   python -m bench.completion_quality --model_dir=runs/demo/export
   python -m bench.completion_quality --model_dir=E --images=my_faces/
   python -m bench.completion_quality            # trains a mnist32 export first
+  python -m bench.completion_quality --model_dir=E --search=ilo
 
 For each mask type, completes the images (default: the embedded held-out
 digits, --images_per_digit of each) with ours (the completion's defaults,
@@ -13,11 +14,17 @@ draws it as a PNG chart. For a generator of 32x32 grey digits (without
 embedded training digits (training/frechet.py). The last line is a JSON
 object: mask type -> method -> {"psnr", "ssim"}; "lead_db": mask type ->
 our hole-PSNR lead over the best classical method; "frechet_generator"
-(null for other generators, and with --images).
+(null for other generators, and with --images); "search": --search;
+"search_gain_db": mask type -> our hole PSNR minus that of the z-only
+search (the same flags with --search=z, on the same images and masks, in
+this run; 0 for --search=z); "seconds": mask type -> {search: seconds the
+completion of all images took, after a warm-up call}, for ours and z-only.
 """
 
+import dataclasses
 import json
 import os
+import time
 
 from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
@@ -50,7 +57,18 @@ _MASKS = flags.DEFINE_list(
 # Search flags from SearchConfig's fields, as dcgan-complete's.
 _SEARCH = config_flags.define_flags(
   SearchConfig(),
-  {name: name for name in ("steps", "restarts", "average_best")},
+  {
+    name: name
+    for name in (
+      "steps",
+      "restarts",
+      "average_best",
+      "search",
+      "feature_steps",
+      "feature_radius",
+      "feature_learning_rate",
+    )
+  },
   note="Default: the export's (default_config).",
 )
 _OUT = flags.DEFINE_string("out", "bench_out", "Where the PNG chart goes.")
@@ -113,6 +131,28 @@ def frechet_line(gan):
   )
 
 
+class TimedCompleter:
+  """A Completer that records how long its calls took (after a warm-up
+  call on one image, so that tracing is not counted)."""
+
+  def __init__(self, completer, images, masks):
+    self.completer = completer
+    completer(images[:1], masks[:1])
+    self.seconds = 0.0
+
+  def __call__(self, images, masks):
+    started = time.perf_counter()
+    result = self.completer(images, masks)
+    self.seconds = time.perf_counter() - started
+    return result
+
+
+def z_only_psnr(completer, images, masks):
+  """Mean hole PSNR (dB) of the blended completion."""
+  per_image = complete.evaluate(images, completer(images, masks).blended, masks)
+  return float(np.mean(per_image["hole_psnr"]))
+
+
 def main(argv):
   del argv
   with common.exported_gan(_MODEL_DIR.value, _TRAIN_STEPS.value) as gan:
@@ -123,21 +163,40 @@ def main(argv):
     print(
       f"{len(images)} images, {config.steps} steps, {config.restarts} "
       f"restart(s), mean of the best {config.average_best}, "
+      f"search {config.search}, "
       f"{'encoder' if gan.encode else 'no encoder'}; hole PSNR (dB) / "
       "hole SSIM"
     )
     print(f"{'mask':14s}" + "".join(f"{m:>18s}" for m in evaluation.METHODS))
+    # The z-only search at the same settings, on the same images and masks.
+    z_config = dataclasses.replace(config, search="z")
+    z_completer = (
+      completer if config.search == "z" else complete.Completer(gan, z_config)
+    )
+    gains, seconds = {}, {}
     for spec in _MASKS.value:
       masks = masks_lib.make_masks([spec], len(images), gan.image_size)
-      results[spec.split(":")[0]], _ = evaluation.compare_methods(
-        completer, images, masks
-      )
-      row = results[spec.split(":")[0]]
+      timed = TimedCompleter(completer, images, masks)
+      mask = spec.split(":")[0]
+      results[mask], _ = evaluation.compare_methods(timed, images, masks)
+      seconds[mask] = {config.search: timed.seconds}
+      row = results[mask]
+      gains[mask] = 0.0
+      if config.search != "z":
+        timed_z = TimedCompleter(z_completer, images, masks)
+        gains[mask] = row["ours"]["psnr"] - z_only_psnr(timed_z, images, masks)
+        seconds[mask]["z"] = timed_z.seconds
       print(
         f"{spec:14s}"
         + "".join(
           f"{row[m]['psnr']:>10.2f} / {row[m]['ssim']:.3f}"
           for m in evaluation.METHODS
+        )
+        + (
+          f"   {config.search} vs z: {gains[mask]:+.2f} dB, "
+          + ", ".join(f"{k} {v:.1f} s" for k, v in seconds[mask].items())
+          if config.search != "z"
+          else ""
         ),
         flush=True,
       )
@@ -166,6 +225,9 @@ def main(argv):
           **results,
           "lead_db": leads,
           "frechet_generator": scores[0] if scores else None,
+          "search": config.search,
+          "search_gain_db": gains,
+          "seconds": seconds,
         }
       )
     )

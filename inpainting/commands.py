@@ -73,6 +73,7 @@ def complete_bulk(
   tf_env.grow_gpu_memory()
 
   gan = saved_models.load_exported_gan(options.model_dir, options.version)
+  saved_models.check_search(gan, options.search.get("search", "z"))
   job = bulk_job.BulkJob(
     options.model_dir,
     gan.version,

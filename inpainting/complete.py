@@ -17,7 +17,7 @@ from common.errors import InputError
 from inpainting import image_io, outputs
 from inpainting import metrics as metrics_lib
 from inpainting.completion_graph import search_and_blend
-from inpainting.saved_models import ExportedGan
+from inpainting.saved_models import ExportedGan, check_search
 from inpainting.search import LatentSearch, SearchConfig
 from inpainting.search_config import default_config
 
@@ -43,6 +43,10 @@ class Completer:
     config: SearchConfig (None: the defaults for an export with or without
       an encoder, `search_config.default_config`).
     batch_size: Images per compiled call (bounds memory).
+
+  Raises:
+    InputError: config.search needs the generator's split signatures and
+      the export has none.
   """
 
   def __init__(
@@ -55,8 +59,15 @@ class Completer:
     config = config or default_config(gan.encode is not None)
     self.config = config
     self.batch_size = batch_size
+    check_search(gan, config.search)
     search = LatentSearch(
-      gan.generate, gan.discriminate, gan.z_dim, config, encode=gan.encode
+      gan.generate,
+      gan.discriminate,
+      gan.z_dim,
+      config,
+      encode=gan.encode,
+      features=gan.features,
+      from_features=gan.from_features,
     )
     shape = [None, gan.image_size, gan.image_size]
 

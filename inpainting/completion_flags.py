@@ -24,6 +24,10 @@ SEARCH_FLAGS = (
   "prior_weight",
   "learning_rate",
   "pool_size",
+  "search",
+  "feature_steps",
+  "feature_radius",
+  "feature_learning_rate",
 )
 
 

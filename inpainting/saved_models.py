@@ -1,7 +1,9 @@
 """Loads the exported generator and discriminator SavedModels.
 
-Only the `serving_default` signatures are used, the same ones TensorFlow
-Serving runs; gradients flow through them with tf.GradientTape.
+The `serving_default` signatures are the ones TensorFlow Serving runs;
+gradients flow through them with tf.GradientTape. The generator's
+`features` and `from_features` signatures (its split before the output
+layer, export/signatures.py) are loaded where the export has them.
 """
 
 import dataclasses
@@ -25,6 +27,26 @@ class ExportedGan:
   # (images, masks) -> z: the export's mask-aware encoder; None for exports
   # without one.
   encode: Optional[Callable] = None
+  # z -> features_k and features_k -> images: the generator split before
+  # its output layer (SearchConfig.search="ilo"); None for exports that
+  # predate the split.
+  features: Optional[Callable] = None
+  from_features: Optional[Callable] = None
+
+
+def check_search(gan: ExportedGan, search: str):
+  """Refuses a SearchConfig.search that the export cannot run.
+
+  Raises:
+    InputError: "--search=NAME: ..." when it needs the generator's split
+      signatures and the export predates them.
+  """
+  if search != "z" and gan.from_features is None:
+    raise InputError(
+      f"--search={search}: version {gan.version} of this export has no "
+      "features/from_features signatures on its generator (it predates "
+      "them); export it again, or use --search=z"
+    )
 
 
 # What one export writes: a version exists for readers only once every one
@@ -188,6 +210,11 @@ def load_exported_gan(
     int(image_shape[3]),
     version,
   )
+  if {"features", "from_features"} <= set(g_module.signatures.keys()):
+    f_sig = g_module.signatures["features"]
+    i_sig = g_module.signatures["from_features"]
+    gan.features = lambda z: f_sig(z=z)["features"]
+    gan.from_features = lambda x: i_sig(features=x)["images"]
   modules = [g_module, d_module]
   encoder_path = os.path.join(model_dir, "encoder", str(version))
   if tf.io.gfile.exists(os.path.join(encoder_path, SAVED_MODEL_FILE)):

@@ -2,27 +2,20 @@
 
 The whole loop is one TensorFlow graph (tf.while_loop): one call runs every
 step for every image and restart, with no Python per step. Adam is written as
-loop state rather than a Keras optimizer so the search stays a pure function
-of its inputs, which lets the completer SavedModel embed the same code for a
-batch of any size.
+loop state (inpainting/adam.py) so the search stays a pure function of its
+inputs, which lets the completer SavedModel embed the same code for a batch
+of any size. With `search="ilo"` the feature map at the generator's split is
+searched next (inpainting/feature_search.py).
 """
 
 from typing import Callable, Dict, Optional
 
 import tensorflow as tf
 
-from inpainting import losses
+from common.errors import InputError
+from inpainting import feature_search, losses
+from inpainting.adam import adam_step
 from inpainting.search_config import SearchConfig  # noqa: F401  (re-export)
-
-
-def _adam(z, grad, m, v, t, config: SearchConfig):
-  """One Adam update (Kingma & Ba 2015, Algorithm 1); t counts from 1."""
-  m = config.beta1 * m + (1.0 - config.beta1) * grad
-  v = config.beta2 * v + (1.0 - config.beta2) * tf.square(grad)
-  m_hat = m / (1.0 - tf.pow(config.beta1, t))
-  v_hat = v / (1.0 - tf.pow(config.beta2, t))
-  z = z - config.learning_rate * m_hat / (tf.sqrt(v_hat) + config.epsilon)
-  return z, m, v
 
 
 class LatentSearch:
@@ -37,6 +30,12 @@ class LatentSearch:
     encode: Optional (images, masks) -> z [N, z_dim], the export's
       mask-aware encoder: its z competes with the pool for every image's
       starting points.
+    features, from_features: Optional z -> features_k and features_k ->
+      images, the generator split (export/signatures.py's GeneratorSplit);
+      config.search="ilo" needs them.
+
+  Raises:
+    InputError: search="ilo" without `features` and `from_features`.
   """
 
   def __init__(
@@ -46,12 +45,22 @@ class LatentSearch:
     z_dim: int,
     config: SearchConfig = SearchConfig(),
     encode: Optional[Callable] = None,
+    features: Optional[Callable] = None,
+    from_features: Optional[Callable] = None,
   ):
+    if config.search == "ilo" and (features is None or from_features is None):
+      raise InputError(
+        "search='ilo' needs the generator's features and from_features "
+        "signatures, which this export predates; export it again, or use "
+        "search='z'"
+      )
     self.generate = generate
     self.discriminate = discriminate
     self.z_dim = z_dim
     self.config = config
     self.encode = encode
+    self.features = features
+    self.from_features = from_features
 
   def candidate_losses(self, z, images, weights):
     """(total, contextual) loss per candidate, and its G(z)."""
@@ -145,7 +154,8 @@ class LatentSearch:
         in (None: 0, 1, ..., B - 1).
 
     Returns:
-      {"z": [B, z_dim], "generated": G(z*) [B, H, W, C],
+      {"z": [B, z_dim], "generated": G(z*) [B, H, W, C] (search="ilo":
+       G_2 of the searched feature map; the losses are then its),
        "loss": [B] total loss of z*, "contextual_loss": [B],
        "uncertainty": [B, H, W, 1] the standard deviation of the restarts'
        G(z) in the hole (mean over channels; 0 on known pixels, and
@@ -181,7 +191,9 @@ class LatentSearch:
         # candidate's own gradient.
         objective = tf.reduce_sum(total)
       grad = tape.gradient(objective, z)
-      z, m, v = _adam(z, grad, m, v, tf.cast(t + 1, tf.float32), config)
+      z, m, v = adam_step(
+        z, grad, m, v, tf.cast(t + 1, tf.float32), config, config.learning_rate
+      )
       # Keep z in the support of the prior U(-1, 1) (Yeh et al. section 3.3).
       z = tf.clip_by_value(z, -1.0, 1.0)
       # Early stopping on the mean loss, checked every check_every steps.
@@ -210,7 +222,14 @@ class LatentSearch:
       ),
     )
 
-    total, contextual, generated = self.candidate_losses(z, images_r, weights_r)
+    if config.search == "ilo":
+      _, total, contextual, generated = feature_search.search_features(
+        self, self.features(z), images_r, weights_r
+      )
+    else:
+      total, contextual, generated = self.candidate_losses(
+        z, images_r, weights_r
+      )
     # Each image's restarts, lowest loss first.
     _, ranked = tf.math.top_k(
       -tf.reshape(total, [batch, restarts]),

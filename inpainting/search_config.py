@@ -27,6 +27,9 @@ POOL_START_DEFAULTS = {
   "prior_weight": YEH_PRIOR_WEIGHT,
 }
 _NO_ENCODER = "exports without an encoder:"
+# What `search` may be: the latent code alone, or then the generator's
+# feature map (Intermediate Layer Optimization, Daras et al. ICML 2021).
+SEARCHES = ("z", "ilo")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,6 +110,27 @@ class SearchConfig:
     "approximates the posterior mean of the hole: blurrier, higher PSNR.",
   )
 
+  search: str = field(
+    "z",
+    "What the completion searches: 'z', the latent code alone (Yeh et "
+    "al.); 'ilo', then the generator's feature map before its output "
+    "layer, kept within `feature_radius` of G(z*)'s own, so the fill may "
+    "leave the generator's range (Daras et al. ICML 2021; needs an export "
+    "with the generator's features signatures).",
+  )
+  feature_steps: int = field(
+    20, "Adam steps on the feature map after the z search (search='ilo')."
+  )
+  feature_radius: float = field(
+    0.1,
+    "Radius of the L2 ball around G(z*)'s feature map, as a fraction of "
+    "that map's norm, per image, that the feature search is projected "
+    "onto after each step (search='ilo'; 0: the z search's fill).",
+  )
+  feature_learning_rate: float = field(
+    0.01, "Adam step size on the feature map (search='ilo')."
+  )
+
   def __post_init__(self):
     """Refuses a field out of range: InputError "FIELD=VALUE must be ...".
 
@@ -127,6 +151,7 @@ class SearchConfig:
       ("check_every", 1),
       ("average_best", 1),
       ("window", 1),
+      ("feature_steps", 0),
     ):
       checks.integer(name, getattr(self, name), low=low)
       checks.integer(name, getattr(self, name), high=_INT32_MAX)
@@ -136,9 +161,10 @@ class SearchConfig:
       raise ConfigError(
         f"window={self.window!r} must be odd (a window centred on its pixel)"
       )
-    for name in ("learning_rate", "epsilon"):
+    checks.one_of("search", self.search, SEARCHES)
+    for name in ("learning_rate", "epsilon", "feature_learning_rate"):
       checks.positive_number(name, getattr(self, name))
-    for name in ("prior_weight", "min_improvement"):
+    for name in ("prior_weight", "min_improvement", "feature_radius"):
       checks.non_negative_number(name, getattr(self, name))
     for name in ("beta1", "beta2"):
       checks.fraction(name, getattr(self, name))

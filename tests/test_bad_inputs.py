@@ -17,6 +17,7 @@ import pytest
 import tensorflow as tf
 
 from tests.conftest import cli, gray_png, subprocess_env, write_image
+from tests.test_feature_search import export_without_split
 
 SIZE = 16  # the tiny preset's image size
 PROGS = {
@@ -83,6 +84,53 @@ CLI_CASES = [
     "encoder_learning_rate=0.0 must be a finite number > 0",
   ),
   (TRAIN, (RUN, "--config.model.ef=0"), "ef=0 must be a positive integer"),
+  (
+    TRAIN,
+    (RUN, "--config.augment=blur"),
+    "--config.augment='blur' must be a comma list of distinct policies from "
+    "color, translation, cutout",
+  ),
+  (
+    TRAIN,
+    (RUN, "--config.augment=color,color"),
+    "--config.augment='color,color' must be a comma list of distinct",
+  ),
+  (
+    TRAIN,
+    (RUN, "--config.r1_weight=-1"),
+    "--config.r1_weight=-1.0 must be a finite number >= 0",
+  ),
+  (
+    TRAIN,
+    (RUN, "--config.r1_weight=nan"),
+    "--config.r1_weight=nan must be a finite number >= 0",
+  ),
+  (
+    TRAIN,
+    (RUN, "--config.d_learning_rate=0"),
+    "--config.d_learning_rate=0.0 must be a finite number > 0",
+  ),
+  (
+    TRAIN,
+    (RUN, "--config.d_learning_rate=inf"),
+    "--config.d_learning_rate=inf must be a finite number > 0",
+  ),
+  (
+    TRAIN,
+    (RUN, "--config.model.spectral_norm=maybe"),
+    "flag --config.model.spectral_norm=maybe: ('Non-boolean argument",
+  ),
+  (
+    TRAIN,
+    ("--workdir={workdir}", "--config=tiny", "--config.model.spectral_norm"),
+    "config.json: the run in this workdir has model",
+  ),
+  (
+    TRAIN,
+    ("--workdir={workdir}", "--config=tiny", "--config.augment=cutout"),
+    "config.json: the run in this workdir has augment='', not "
+    "augment='cutout'; pass its values to resume it",
+  ),
   (
     TRAIN,
     (RUN, "--config=tiny", "--strategy=multi_worker"),
@@ -315,6 +363,30 @@ CLI_CASES = [
     "--prior_weight=inf must be a finite number >= 0",
   ),
   (COMPLETE, GOOD_COMPLETE + ("--seed=-5",), "--seed=-5 must be"),
+  (COMPLETE, GOOD_COMPLETE + ("--search=gan",), "--search='gan' must be z"),
+  (COMPLETE, GOOD_COMPLETE + ("--search=",), "--search='' must be z or ilo"),
+  (
+    COMPLETE,
+    GOOD_COMPLETE + ("--feature_steps=-1",),
+    "--feature_steps=-1 must be an integer >= 0",
+  ),
+  (
+    COMPLETE,
+    GOOD_COMPLETE + ("--feature_radius=nan",),
+    "--feature_radius=nan must be a finite number >= 0",
+  ),
+  (
+    COMPLETE,
+    GOOD_COMPLETE + ("--feature_learning_rate=0",),
+    "--feature_learning_rate=0.0 must be a finite number > 0",
+  ),
+  (
+    COMPLETE,
+    ("--model_dir={in}/unsplit_export",)
+    + GOOD_COMPLETE[1:]
+    + ("--search=ilo",),
+    "--search=ilo: version 1 of this export has no features/from_features",
+  ),
   (COMPLETE, GOOD_COMPLETE + ("--restarts=0",), "--restarts=0 must be"),
   (COMPLETE, GOOD_COMPLETE + ("--steps=abc",), "flag --steps=abc"),
   (
@@ -375,6 +447,13 @@ CLI_CASES = [
   (COMPLETE, GOOD_COMPLETE + ("extra",), "unexpected arguments: extra"),
   # dcgan-complete-bulk: dcgan-complete's flags, and its own
   (BULK, GOOD_COMPLETE[1:], "--model_dir is required"),
+  (
+    BULK,
+    ("--model_dir={in}/unsplit_export",)
+    + GOOD_COMPLETE[1:]
+    + ("--search=ilo",),
+    "--search=ilo: version 1 of this export has no features/from_features",
+  ),
   (
     BULK,
     ("--model_dir={in}/nope",) + GOOD_COMPLETE[1:],
@@ -507,6 +586,7 @@ def inputs(tmp_path_factory, tiny_export):
   for path in glob.glob(str(damaged / "checkpoints" / "*.data-*")):
     with open(path, "r+b") as f:
       f.truncate(100)
+  export_without_split(export_dir, folder / "unsplit_export")
   damaged_export = folder / "damaged_export"
   shutil.copytree(export_dir, damaged_export)
   for path in glob.glob(

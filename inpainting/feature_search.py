@@ -1,0 +1,94 @@
+"""Intermediate Layer Optimization: search G's feature map after z.
+
+Daras et al., "Intermediate Layer Optimization for Inverse Problems using
+Deep Generative Models", ICML 2021: once z* is found, the feature map
+features_k = G_1(z*) at an intermediate layer is optimized directly for the
+same loss through the rest of the generator, G_2, and projected after every
+step onto a ball around G_1(z*), so the fill may leave the generator's range
+but only as far as the ball lets it. Here k is the input of the generator's
+output layer (export/signatures.py's GeneratorSplit), the ball is L2, per
+image, with a radius relative to the starting map's norm.
+
+Pure TensorFlow: one tf.while_loop, Adam as loop state (inpainting/adam.py),
+so the served completer can embed it. Each image's map is its
+own: the loss is a sum of per-image losses, Adam is elementwise, the
+projection uses each image's own norm, and G_2 runs batch norm in inference
+mode, so a batch of two gives what two batches of one give.
+"""
+
+import tensorflow as tf
+
+from inpainting import losses
+from inpainting.adam import adam_step
+
+
+def _per_image_norm(x):
+  return tf.sqrt(tf.reduce_sum(tf.square(x), axis=tf.range(1, tf.rank(x))))
+
+
+def project(features, start, radius):
+  """Projects `features` onto {f >= 0, ||f - start|| <= radius * ||start||}.
+
+  Per image (the first axis). The map is a ReLU's output, so it stays
+  non-negative: after clipping below at 0, shrinking f - start towards the
+  (non-negative) start keeps it so.
+  """
+  features = tf.nn.relu(features)
+  delta = features - start
+  limit = radius * _per_image_norm(start)
+  norm = _per_image_norm(delta)
+  scale = tf.minimum(1.0, limit / tf.maximum(norm, 1e-12))
+  scale = tf.reshape(
+    scale, tf.concat([[-1], tf.ones([tf.rank(delta) - 1], tf.int32)], 0)
+  )
+  return start + delta * scale
+
+
+def search_features(search, start, images, weights):
+  """Adam on the feature map from `start`, projected after each step.
+
+  Args:
+    search: The LatentSearch (its config, from_features and discriminate).
+    start: [N, h, w, c] G_1(z*) of each candidate.
+    images: [N, S, S, C] each candidate's image.
+    weights: [N, S, S, 1] its importance weights (losses.importance_weights).
+
+  Returns:
+    (features, total loss [N], contextual loss [N], G_2(features)).
+  """
+  config = search.config
+
+  def candidate_losses(features):
+    generated = search.from_features(features)
+    contextual = losses.contextual_loss(generated, images, weights)
+    if config.prior_weight == 0:
+      return contextual, contextual, generated
+    prior = losses.prior_loss(search.discriminate(generated))
+    return contextual + config.prior_weight * prior, contextual, generated
+
+  def step(t, features, m, v):
+    with tf.GradientTape() as tape:
+      tape.watch(features)
+      total, _, _ = candidate_losses(features)
+      # A sum of per-candidate losses: each map gets its own gradient.
+      objective = tf.reduce_sum(total)
+    grad = tape.gradient(objective, features)
+    features, m, v = adam_step(
+      features,
+      grad,
+      m,
+      v,
+      tf.cast(t + 1, tf.float32),
+      config,
+      config.feature_learning_rate,
+    )
+    features = project(features, start, config.feature_radius)
+    return t + 1, features, m, v
+
+  _, features, _, _ = tf.while_loop(
+    lambda t, *_: t < config.feature_steps,
+    step,
+    (tf.constant(0), start, tf.zeros_like(start), tf.zeros_like(start)),
+  )
+  total, contextual, generated = candidate_losses(features)
+  return features, total, contextual, generated

@@ -1,0 +1,152 @@
+"""The generator's split signatures and the feature (ILO) search on them."""
+
+import dataclasses
+import os
+import shutil
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from common import masks
+from common.errors import InputError
+from export import restore
+from inpainting import complete, feature_search, losses
+from inpainting.saved_models import load_exported_gan
+from inpainting.search import LatentSearch, SearchConfig
+
+ILO = SearchConfig(
+  steps=3,
+  restarts=2,
+  pool_size=4,
+  search="ilo",
+  feature_steps=4,
+  feature_radius=0.5,
+  feature_learning_rate=0.05,
+)
+
+
+def export_without_split(export_dir, dest):
+  """A copy of the export whose generator has only the signatures that
+  exports before the split had (serving_default and sample)."""
+  shutil.copytree(export_dir, dest)
+  for version in os.listdir(os.path.join(dest, "generator")):
+    path = os.path.join(dest, "generator", version)
+    loaded = tf.saved_model.load(path)
+    kept = {
+      name: loaded.signatures[name] for name in ("serving_default", "sample")
+    }
+    staged = path + ".new"
+    tf.saved_model.save(loaded, staged, signatures=kept)
+    shutil.copytree(
+      os.path.join(path, "assets.extra"), os.path.join(staged, "assets.extra")
+    )
+    shutil.rmtree(path)
+    os.rename(staged, path)
+  return str(dest)
+
+
+def _images(count, size=16, seed=0):
+  rng = np.random.default_rng(seed)
+  return rng.uniform(-1, 1, (count, size, size, 1)).astype(np.float32)
+
+
+def test_split_signatures_compose_to_serving_default(tiny_export):
+  workdir, export_dir = tiny_export
+  gan = load_exported_gan(export_dir)
+  z = tf.random.uniform((3, gan.z_dim), -1, 1, seed=2)
+  features = gan.features(z)
+  # tiny: 16 px, one hidden block of 16 channels before the output layer.
+  assert features.shape == (3, 8, 8, 16)
+  assert float(tf.reduce_min(features)) >= 0  # a ReLU's output
+  whole = gan.generate(z).numpy()
+  np.testing.assert_allclose(gan.from_features(features), whole, atol=1e-5)
+  # ... and the model's own layers give the same.
+  generator = restore.restore_networks(workdir).generator
+  np.testing.assert_allclose(generator(z, training=False), whole, atol=1e-5)
+
+
+def test_exports_without_the_split_load_and_refuse_ilo(tiny_export, tmp_path):
+  old = export_without_split(tiny_export[1], tmp_path / "old")
+  gan = load_exported_gan(old)
+  assert gan.features is None and gan.from_features is None
+  complete.Completer(gan, SearchConfig(steps=1))  # z-only still runs
+  with pytest.raises(InputError, match="^--search=ilo: version 1 of this"):
+    complete.Completer(gan, ILO)
+
+
+def test_ilo_batch_of_two_equals_two_batches_of_one(tiny_export):
+  gan = load_exported_gan(tiny_export[1])
+  images = _images(2)
+  mask = masks.make_masks(["center", "irregular"], 2, 16, seed=3)
+  keys = np.array([7, 11])
+  together = complete.Completer(gan, ILO, batch_size=2)(images, mask, keys)
+  apart = complete.Completer(gan, ILO, batch_size=1)(images, mask, keys)
+  for name in ("generated", "blended", "loss", "uncertainty", "z"):
+    np.testing.assert_allclose(
+      getattr(together, name), getattr(apart, name), atol=1e-5, err_msg=name
+    )
+
+
+def test_ilo_differs_from_z_only_and_fits_the_known_pixels_better(
+  tiny_export,
+):
+  gan = load_exported_gan(tiny_export[1])
+  images = _images(3, seed=5)
+  mask = masks.make_masks(["center"], 3, 16)
+  # One restart: with more, another restart may win after the feature
+  # search.
+  config = dataclasses.replace(ILO, restarts=1)
+  ilo = complete.Completer(gan, config)(images, mask)
+  z_only = complete.Completer(gan, dataclasses.replace(config, search="z"))(
+    images, mask
+  )
+  # Same z search, then the feature search lowers each image's loss.
+  np.testing.assert_allclose(ilo.z, z_only.z, atol=1e-6)
+  assert np.all(ilo.loss < z_only.loss)
+
+
+def _search_setup(gan, config, count=3):
+  search = LatentSearch(
+    gan.generate,
+    gan.discriminate,
+    gan.z_dim,
+    config,
+    features=gan.features,
+    from_features=gan.from_features,
+  )
+  images = tf.constant(_images(count, seed=9))
+  weights = losses.importance_weights(
+    tf.constant(masks.make_masks(["center"], count, 16))
+  )
+  start = gan.features(tf.random.uniform((count, gan.z_dim), -1, 1, seed=4))
+  return search, start, images, weights
+
+
+@pytest.mark.parametrize("radius", [0.0, 0.05, 0.3])
+def test_feature_search_stays_in_its_ball(tiny_export, radius):
+  gan = load_exported_gan(tiny_export[1])
+  config = dataclasses.replace(
+    ILO, feature_radius=radius, feature_steps=6, feature_learning_rate=0.5
+  )
+  search, start, images, weights = _search_setup(gan, config)
+  features, total, _, generated = feature_search.search_features(
+    search, start, images, weights
+  )
+  distance = tf.norm(tf.reshape(features - start, [3, -1]), axis=1)
+  limit = radius * tf.norm(tf.reshape(start, [3, -1]), axis=1)
+  assert np.all(distance.numpy() <= limit.numpy() * (1 + 1e-5) + 1e-6)
+  assert float(tf.reduce_min(features)) >= 0
+  np.testing.assert_allclose(generated, gan.from_features(features), atol=1e-6)
+  if radius:
+    # The large step size takes every image to its ball's edge.
+    np.testing.assert_allclose(distance, limit, rtol=1e-3)
+
+
+def test_projection_is_per_image():
+  start = tf.constant(np.ones((2, 2, 2, 1), np.float32))
+  moved = start + tf.constant([[[[3.0]]], [[[0.01]]]])
+  projected = feature_search.project(moved, start, 0.5)
+  # Image 0 is pulled back to its ball's edge; image 1 was inside it.
+  np.testing.assert_allclose(projected[0], np.full((2, 2, 1), 1.5), atol=1e-6)
+  np.testing.assert_allclose(projected[1], moved[1], atol=1e-6)

@@ -42,6 +42,14 @@ class ModelConfig:
     "discriminator's: the first convolution has ef filters, each further "
     "one twice as many.",
   )
+  spectral_norm: bool = field(
+    False,
+    "Spectral normalization (Miyato et al. 2018, SN-GAN) of every "
+    "convolution and the logit layer of the discriminator, one power "
+    "iteration per training step; the discriminator then has no batch "
+    "norm, as in SN-GAN. It changes the discriminator's variables, so a "
+    "run cannot be resumed with it changed.",
+  )
 
   def __post_init__(self):
     size = self.image_size
@@ -52,6 +60,7 @@ class ModelConfig:
     checks.one_of("channels", self.channels, (1, 3))
     for name in ("z_dim", "gf", "df", "ef"):
       checks.positive_int(name, getattr(self, name))
+    checks.one_of("spectral_norm", self.spectral_norm, (False, True))
 
   @property
   def num_upsamplings(self) -> int:

@@ -4,6 +4,7 @@ import keras
 
 from models.config import ModelConfig
 from models.small_map_conv import SmallMapConv2D
+from models.spectral_norm import SpectralNormConv2D
 
 # DCGAN section 4: "All weights were initialized from a zero-centered Normal
 # distribution with standard deviation 0.02."
@@ -29,9 +30,13 @@ def batch_norm(name, synchronized=False):
   )
 
 
-def strided_conv(filters, name, kernel_initializer, use_bias=True):
-  """The 5x5 stride-2 convolution that halves the map (D's and E's layers)."""
-  return SmallMapConv2D(
+def strided_conv(
+  filters, name, kernel_initializer, use_bias=True, spectral_norm=False
+):
+  """The 5x5 stride-2 convolution that halves the map (D's and E's layers),
+  spectrally normalized if asked (models/spectral_norm.py)."""
+  conv_class = SpectralNormConv2D if spectral_norm else SmallMapConv2D
+  return conv_class(
     filters,
     5,
     strides=2,

@@ -92,6 +92,7 @@ def _build(config, batch_size, sync_batch_norm):
     _zero_images(config, batch_size),
     df=config.df,
     sync_batch_norm=sync_batch_norm,
+    spectral_norm=config.spectral_norm,
     name="discriminator",
   )
   return generator, discriminator

@@ -13,7 +13,7 @@ import importlib
 import json
 import math
 import pkgutil
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 from common import config_checks as checks
 from common import config_flags
@@ -24,6 +24,26 @@ from training import configs
 
 PRECISION_POLICIES = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 STRATEGIES = ("auto", "default", "mirrored", "multi_worker", "tpu")
+# DiffAugment's policies (training/augment.py), in the paper's order.
+AUGMENT_POLICIES = ("color", "translation", "cutout")
+
+
+def augment_policies(spec: str) -> Tuple[str, ...]:
+  """`augment`'s comma list as a tuple of policies; "" is none.
+
+  Raises:
+    ConfigError: An unknown or repeated policy, or an empty entry.
+  """
+  if not spec:
+    return ()
+  # No spaces: one run, one spelling (resuming compares the strings).
+  names = tuple(spec.split(","))
+  if not set(names) <= set(AUGMENT_POLICIES) or len(set(names)) < len(names):
+    raise ConfigError(
+      f"augment={spec!r} must be a comma list of distinct policies from "
+      f"{', '.join(AUGMENT_POLICIES)} ('' for none)"
+    )
+  return names
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,7 +64,15 @@ class TrainConfig:
   batch_size: int = field(64, "Images per step (global batch).")
   max_steps: int = field(1500, "Training stops when this many steps are done.")
   learning_rate: float = field(
-    2e-4, "Adam's step size for each network (DCGAN section 4: 2e-4)."
+    2e-4,
+    "Adam's step size for the generator, and for the discriminator "
+    "unless d_learning_rate is set (DCGAN section 4: 2e-4 for both).",
+  )
+  d_learning_rate: Optional[float] = field(
+    None,
+    "Adam's step size for the discriminator; None: learning_rate. A "
+    "different one is the two time-scale update rule (TTUR, Heusel et al. "
+    "2017), usually a discriminator faster than the generator.",
   )
   beta1: float = field(
     0.5,
@@ -52,7 +80,22 @@ class TrainConfig:
     'uses 0.5 (the default 0.9 "resulted in training oscillation and '
     'instability").',
   )
-  seed: int = field(0, "Seeds weights, z draws and data order.")
+  augment: str = field(
+    "",
+    "DiffAugment (Zhao et al. 2020, training/augment.py): a comma list "
+    "of `color`, `translation`, `cutout`, applied in the order given to "
+    "real and generated images alike before the discriminator, in both "
+    "networks' losses; differentiable, so G learns through it. For small "
+    "data sets, against a discriminator that memorizes them. Empty: "
+    "none.",
+  )
+  r1_weight: float = field(
+    0.0,
+    "gamma of the R1 penalty (Mescheder et al. 2018): adds gamma/2 * "
+    "E||grad_x D(x)||^2 over the (augmented) real images to the "
+    "discriminator's loss; 0 = none. Logged as losses/r1_penalty.",
+  )
+  seed: int = field(0, "Seeds weights, z draws, data order and augmentations.")
   log_every: int = field(50, "Steps between log lines and scalar summaries.")
   sample_every: int = field(
     250, "Steps between sample grids (TensorBoard image and PNG)."
@@ -127,6 +170,12 @@ class TrainConfig:
       "encoder_learning_rate",
     ):
       checks.positive_number(name, getattr(self, name))
+    if self.d_learning_rate is not None:
+      checks.positive_number("d_learning_rate", self.d_learning_rate)
+    checks.non_negative_number("r1_weight", self.r1_weight)
+    if not isinstance(self.augment, str):
+      raise ConfigError(f"augment={self.augment!r} must be a string")
+    augment_policies(self.augment)
     # keras.utils.set_random_seed and NumPy take seeds in [0, 2**32).
     checks.integer("seed", self.seed, 0, 2**32 - 1)
     checks.integer("frechet_every", self.frechet_every, low=0)
@@ -147,6 +196,18 @@ class TrainConfig:
     # The sample grid is square.
     if math.isqrt(self.num_samples) ** 2 != self.num_samples:
       raise ConfigError(f"num_samples={self.num_samples!r} must be a square")
+
+  @property
+  def augment_policies(self) -> Tuple[str, ...]:
+    """`augment` as a tuple of policies (empty: no augmentation)."""
+    return augment_policies(self.augment)
+
+  @property
+  def discriminator_learning_rate(self) -> float:
+    """d_learning_rate, or learning_rate when it is None."""
+    if self.d_learning_rate is None:
+      return self.learning_rate
+    return self.d_learning_rate
 
   def replace(self, **overrides) -> "TrainConfig":
     """Returns a copy; `image_size`, `channels`, ... go to the model config."""

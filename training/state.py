@@ -69,7 +69,7 @@ class TrainState:
       policy,
     )
     self.d_optimizer = make_optimizer(
-      config.learning_rate,
+      config.discriminator_learning_rate,
       config.beta1,
       self.discriminator.trainable_variables,
       policy,
@@ -92,6 +92,7 @@ class TrainState:
     self.encoder_phase_start = self._counter("encoder_phase_start", 0)
     self.z_rng = tf.random.Generator.from_seed(config.seed)
     self.ema_decay = config.ema_decay
+    self.config = config
     self.parts = dict(
       generator=self.generator,
       discriminator=self.discriminator,
@@ -165,6 +166,9 @@ class TrainState:
       strategy=strategy,
       ema_generator=self.ema_generator,
       ema_decay=self.ema_decay,
+      augment_policies=self.config.augment_policies,
+      seed=self.config.seed,
+      r1_weight=self.config.r1_weight,
     )
 
   def make_encoder_step(self, strategy=None) -> EncoderStep:

@@ -44,7 +44,10 @@ def write_samples(workdir: str, step: int, images):
 # What each scalar means, shown under its chart in TensorBoard.
 SCALAR_DESCRIPTIONS = {
   "d_loss": "Discriminator loss: binary cross-entropy on a real and a "
-  "generated batch (log 4 = 1.386 when D cannot tell them apart).",
+  "generated batch (log 4 = 1.386 when D cannot tell them apart), plus "
+  "r1_weight / 2 times the R1 penalty when it is on.",
+  "r1_penalty": "R1 penalty: mean squared norm of D's gradient with respect "
+  "to the real images it sees (after augmentation), unweighted.",
   "g_loss": "Generator loss: -log D(G(z)), the non-saturating loss.",
   "d_real": "D(x): the discriminator's mean probability that a real image "
   "is real (0 to 1).",
@@ -91,7 +94,7 @@ def write_scalars(step: int, metrics, images_per_sec=None):
       group = "norms"
     elif "loss_scale" in name or "skipped" in name:
       group = "precision"
-    elif name.endswith("_loss"):
+    elif name.endswith(("_loss", "_penalty")):
       group = "losses"
     else:  # d_real, d_fake: mean D(x) and D(G(z)).
       group = "discriminator"
@@ -147,8 +150,12 @@ def flat_hparams(config_dict, prefix=""):
 # the HParams table wider without separating runs by quality.
 TUNED_HPARAMS = (
   "learning_rate",
+  "d_learning_rate",
   "batch_size",
   "beta1",
+  "augment",
+  "r1_weight",
+  "model.spectral_norm",
   "model.z_dim",
   "model.gf",
   "model.df",
@@ -172,6 +179,13 @@ HPARAMS_METRICS = (
 
 def tuned_hparams(config_dict):
   """The tuned hyperparameters of a TrainConfig.to_dict(), flat."""
+  if config_dict.get("d_learning_rate", 0.0) is None:
+    # D's rate as a number in every run, so that the column sorts: the
+    # "None" that stands for "learning_rate" would be a string.
+    config_dict = {
+      **config_dict,
+      "d_learning_rate": config_dict["learning_rate"],
+    }
   flat = flat_hparams(config_dict)
   return {name: flat[name] for name in TUNED_HPARAMS if name in flat}
 

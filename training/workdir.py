@@ -21,11 +21,20 @@ RUN_DEFINING_FIELDS = (
   "dataset",
   "batch_size",
   "learning_rate",
+  "d_learning_rate",
   "beta1",
+  "augment",
+  "r1_weight",
   "seed",
   "ema_decay",
   "encoder_learning_rate",
 )
+# What a run recorded before these fields existed did: its config.json is
+# read as if it held them, so resuming such a run with one of them turned
+# on is refused like any other change. (A field missing from this list,
+# such as the encoder's ef, is not held against the run.)
+EARLIER_RUN_VALUES = {"d_learning_rate": None, "augment": "", "r1_weight": 0.0}
+EARLIER_MODEL_VALUES = {"spectral_norm": False}
 
 
 def check_workdir(config: TrainConfig, workdir: str):
@@ -43,9 +52,13 @@ def check_workdir(config: TrainConfig, workdir: str):
   if saved is None:
     return
   path = config_path(workdir)
-  saved_model = saved["model"]
-  # A field added since (the encoder's ef) is not held against the run.
-  saved_model = {**config.model.to_dict(), **saved_model}
+  # A field added since (the encoder's ef) is not held against the run,
+  # unless the run's value of it is known.
+  saved_model = {
+    **config.model.to_dict(),
+    **EARLIER_MODEL_VALUES,
+    **saved["model"],
+  }
   if saved_model != config.model.to_dict():
     raise WorkdirError(
       f"{path}: the run in this workdir has model {saved_model}, "
@@ -54,6 +67,7 @@ def check_workdir(config: TrainConfig, workdir: str):
   # A resumed run must keep what it trains on and how: a rerun that forgot
   # --dataset would otherwise go on training on the default digits.
   current = config.to_dict()
+  saved = {**EARLIER_RUN_VALUES, **saved}
   changed = [
     name
     for name in RUN_DEFINING_FIELDS

@@ -150,3 +150,22 @@ def test_projection_is_per_image():
   # Image 0 is pulled back to its ball's edge; image 1 was inside it.
   np.testing.assert_allclose(projected[0], np.full((2, 2, 1), 1.5), atol=1e-6)
   np.testing.assert_allclose(projected[1], moved[1], atol=1e-6)
+
+
+def test_completer_module_serves_the_ilo_search(tiny_export):
+  from export.completer import CompleterModule
+
+  workdir, export_dir = tiny_export
+  run = restore.restore_networks(workdir)
+  module = CompleterModule(
+    run.generator, run.discriminator, ILO, encoder=run.encoder
+  )
+  images = _images(2, seed=1)
+  mask = masks.make_masks(["center"], 2, 16)
+  served = module.complete(images, mask)
+  ours = complete.Completer(load_exported_gan(export_dir), ILO)(images, mask)
+  np.testing.assert_allclose(served["generated"], ours.generated, atol=1e-4)
+  z_only = complete.Completer(
+    load_exported_gan(export_dir), dataclasses.replace(ILO, search="z")
+  )(images, mask)
+  assert np.abs(served["generated"] - z_only.generated).max() > 1e-3

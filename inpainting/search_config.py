@@ -128,7 +128,7 @@ class SearchConfig:
     "onto after each step (search='ilo'; 0: the z search's fill).",
   )
   feature_learning_rate: float = field(
-    0.01, "Adam step size on the feature map (search='ilo')."
+    0.005, "Adam step size on the feature map (search='ilo')."
   )
 
   def __post_init__(self):

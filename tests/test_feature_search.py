@@ -169,3 +169,22 @@ def test_completer_module_serves_the_ilo_search(tiny_export):
     load_exported_gan(export_dir), dataclasses.replace(ILO, search="z")
   )(images, mask)
   assert np.abs(served["generated"] - z_only.generated).max() > 1e-3
+
+
+def test_split_signatures_run_in_a_tf1_session(tiny_export):
+  # TensorFlow Serving loads SavedModels like this, not like tf.saved_model.
+  path = os.path.join(tiny_export[1], "generator", "1")
+  with tf.compat.v1.Session(graph=tf.Graph()) as sess:
+    meta = tf.compat.v1.saved_model.loader.load(sess, ["serve"], path)
+    features_sig = meta.signature_def["features"]
+    images_sig = meta.signature_def["from_features"]
+    features = sess.run(
+      features_sig.outputs["features"].name,
+      {features_sig.inputs["z"].name: np.zeros((2, 8), np.float32)},
+    )
+    images = sess.run(
+      images_sig.outputs["images"].name,
+      {images_sig.inputs["features"].name: features},
+    )
+  assert features.shape == (2, 8, 8, 16) and images.shape == (2, 16, 16, 1)
+  assert np.all(np.abs(images) <= 1)

@@ -23,10 +23,10 @@ wherever a brightness shift saturates a pixel.
 Everything is stateless: the draws are a function of a seed, which the
 training step derives from (TrainConfig.seed, step, replica) and folds a
 call's number into (real images 0, generated 1), so a resumed run draws
-what an uninterrupted one would have. Translation and
-cutout are written with one-hot matrices and masks rather than gathers
-and scatters: deterministic gradients on every device (op determinism
-refuses some scatter gradients on GPU) and plain matmuls on a TPU.
+what an uninterrupted one would have. Translation and cutout are one-hot
+matrix products and masks rather than gathers and scatters: their
+gradients are matmuls and products, deterministic on every device and
+dense on a TPU.
 """
 
 from typing import Sequence

@@ -50,6 +50,7 @@ import numpy as np
 from absl import flags
 from PIL import Image
 
+from bench import common
 from common import cli, files, owners
 from common.errors import InputError
 
@@ -391,13 +392,7 @@ def build(out, size, heldout_share, seed, source=None, limit=0):
 
 
 def main(argv):
-  if len(argv) > 1:
-    cli.fail(PROG, f"unexpected arguments: {' '.join(argv[1:])}")
-  if not _OUT.value:
-    cli.fail(PROG, "--out is required")
-  out = os.path.expanduser(_OUT.value)
-  if os.path.exists(out) and (not os.path.isdir(out) or os.listdir(out)):
-    cli.fail(PROG, f"--out={out}: exists and is not an empty directory")
+  out = common.new_output_dir(PROG, argv, _OUT.value)
   size = _SIZE.value
   if size not in (16, 32, 64, 128):
     cli.fail(PROG, f"--size={size}: a power of two from 16 to 128 is needed")

@@ -43,3 +43,18 @@ def exported_gan(model_dir, train_steps):
 
   with tempfile.TemporaryDirectory() as root:
     yield load_exported_gan(export_or_train(model_dir, root, train_steps))
+
+
+def new_output_dir(prog, argv, out_flag):
+  """--out's path for a data-set builder: fails (exit 2, one line) on extra
+  arguments, a missing --out, or an --out that is not an empty folder."""
+  from common import cli
+
+  if len(argv) > 1:
+    cli.fail(prog, f"unexpected arguments: {' '.join(argv[1:])}")
+  if not out_flag:
+    cli.fail(prog, "--out is required")
+  out = os.path.expanduser(out_flag)
+  if os.path.exists(out) and (not os.path.isdir(out) or os.listdir(out)):
+    cli.fail(prog, f"--out={out}: exists and is not an empty directory")
+  return out

@@ -209,15 +209,7 @@ def main(argv):
     if _SEARCH.value is not None:
       overrides["search"] = _SEARCH.value
     ours_config = dataclasses.replace(base, **overrides)
-    ours = search_lib.LatentSearch(
-      gan.generate,
-      gan.discriminate,
-      gan.z_dim,
-      ours_config,
-      encode=gan.encode,
-      features=gan.features,
-      from_features=gan.from_features,
-    )
+    ours = search_lib.search_for(gan, ours_config)
     compiled = tf.function(
       lambda images, masks, steps: search_and_blend(
         ours, images, masks, steps=steps

@@ -41,6 +41,7 @@ import numpy as np
 from absl import flags
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from bench import common
 from bench.letter_fonts import LETTERS, find_letter_fonts, is_bold, split_fonts
 from common import cli
 
@@ -179,13 +180,7 @@ def write_split(directory, count, fonts, rng):
 
 
 def main(argv):
-  if len(argv) > 1:
-    cli.fail(PROG, f"unexpected arguments: {' '.join(argv[1:])}")
-  if not _OUT.value:
-    cli.fail(PROG, "--out is required")
-  out = os.path.expanduser(_OUT.value)
-  if os.path.exists(out) and (not os.path.isdir(out) or os.listdir(out)):
-    cli.fail(PROG, f"--out={out}: exists and is not an empty directory")
+  out = common.new_output_dir(PROG, argv, _OUT.value)
   if _FONT_DIRS.value:
     for directory in _FONT_DIRS.value:
       if not os.path.isdir(os.path.expanduser(directory)):

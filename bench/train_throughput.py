@@ -40,7 +40,6 @@ from bench.flops import graph_flops, peak_matmul_flops
 from models.networks import build_networks
 from training import config as config_lib
 from training import state as state_lib
-from training.gan_step import GanStep
 
 _PRESETS = flags.DEFINE_list(
   "presets", ["mnist32", "celeba64"], "Training presets to benchmark."
@@ -131,14 +130,7 @@ def ema_cost(config, dataset, warmup, steps):
   state = state_lib.TrainState(config)
   steps_by_name = {
     "with": state.make_step(),
-    "without": GanStep(
-      state.generator,
-      state.discriminator,
-      state.g_optimizer,
-      state.d_optimizer,
-      state.z_rng,
-      state.step,
-    ),
+    "without": state.bare_step(),
   }
   batches = iter(dataset)
   seconds = {name: [] for name in steps_by_name}

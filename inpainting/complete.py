@@ -18,7 +18,7 @@ from inpainting import image_io, outputs
 from inpainting import metrics as metrics_lib
 from inpainting.completion_graph import search_and_blend
 from inpainting.saved_models import ExportedGan, check_search
-from inpainting.search import LatentSearch, SearchConfig
+from inpainting.search import SearchConfig, search_for
 from inpainting.search_config import default_config
 
 
@@ -60,15 +60,7 @@ class Completer:
     self.config = config
     self.batch_size = batch_size
     check_search(gan, config.search)
-    search = LatentSearch(
-      gan.generate,
-      gan.discriminate,
-      gan.z_dim,
-      config,
-      encode=gan.encode,
-      features=gan.features,
-      from_features=gan.from_features,
-    )
+    search = search_for(gan, config)
     shape = [None, gan.image_size, gan.image_size]
 
     # One trace serves every batch size.

@@ -269,3 +269,17 @@ def hole_spread(generated, masks, restarts):
   )
   spread = tf.math.reduce_std(per_image, axis=1)
   return tf.reduce_mean(spread, axis=-1, keepdims=True) * (1.0 - masks)
+
+
+def search_for(gan, config) -> "LatentSearch":
+  """The LatentSearch of `config` over an ExportedGan's signatures (its
+  encoder and feature split included, where it has them)."""
+  return LatentSearch(
+    gan.generate,
+    gan.discriminate,
+    gan.z_dim,
+    config,
+    encode=gan.encode,
+    features=gan.features,
+    from_features=gan.from_features,
+  )

@@ -156,14 +156,7 @@ def test_r1_adds_half_gamma_times_the_mean_squared_slope(tiny_config):
   gamma = 3.0
   state = _state(tiny_config(r1_weight=gamma))
   with_r1 = state.make_step()
-  without = gan_step.GanStep(
-    state.generator,
-    state.discriminator,
-    state.g_optimizer,
-    state.d_optimizer,
-    state.z_rng,
-    state.step,
-  )
+  without = state.bare_step()
   real, fake = _images(7, (8, 16, 16, 1)), _images(8, (8, 16, 16, 1))
   penalized, plain = with_r1.losses(real, fake), without.losses(real, fake)
   with tf.GradientTape() as tape:

@@ -156,6 +156,19 @@ class TrainState:
 
   def make_step(self, strategy=None) -> GanStep:
     """The compiled training step on these networks and optimizers."""
+    return self.bare_step(
+      strategy=strategy,
+      ema_generator=self.ema_generator,
+      ema_decay=self.ema_decay,
+      augment_policies=self.config.augment_policies,
+      seed=self.config.seed,
+      r1_weight=self.config.r1_weight,
+    )
+
+  def bare_step(self, **options) -> GanStep:
+    """The step on these networks and optimizers with GanStep's `options`;
+    none: no EMA and no recipe (benches and tests measure the rest against
+    it)."""
     return GanStep(
       self.generator,
       self.discriminator,
@@ -163,12 +176,7 @@ class TrainState:
       self.d_optimizer,
       self.z_rng,
       self.step,
-      strategy=strategy,
-      ema_generator=self.ema_generator,
-      ema_decay=self.ema_decay,
-      augment_policies=self.config.augment_policies,
-      seed=self.config.seed,
-      r1_weight=self.config.r1_weight,
+      **options,
     )
 
   def make_encoder_step(self, strategy=None) -> EncoderStep:

@@ -47,7 +47,7 @@ from export.request_checks import (
   png_conditions,
   within_limits,
 )
-from export.signatures import GeneratorSplit, backing_variables
+from export.signatures import backing_variables, float32_features
 from inpainting.completion_graph import search_and_blend
 from inpainting.search import LatentSearch, SearchConfig
 from inpainting.search_config import default_config
@@ -86,7 +86,6 @@ class CompleterModule(tf.Module):
     self.config = within_limits(
       config or default_config(encoder is not None), limits
     )
-    split = GeneratorSplit(generator)
     self.search = LatentSearch(
       lambda z: generator(z, training=False),
       lambda images: discriminator(images, training=False),
@@ -94,8 +93,8 @@ class CompleterModule(tf.Module):
       self.config,
       encode=encoder and (lambda images, masks: encoder((images, masks))),
       # The split the generator SavedModel exports (config.search="ilo").
-      features=split.features,
-      from_features=split.from_features,
+      features=lambda z: float32_features(generator, z),
+      from_features=generator.from_features,
     )
     # Shapes are left open in the signatures and checked inside the graph,
     # so a bad request fails with an InvalidArgument error that says what

@@ -1,6 +1,5 @@
 """tf.Modules with the signatures that TensorFlow Serving runs."""
 
-import keras
 import tensorflow as tf
 
 
@@ -20,49 +19,14 @@ def backing_variables(*models):
 MAX_SAMPLE_COUNT = 64
 
 
-class GeneratorSplit:
-  """The generator cut in two at its feature map `features_k`.
+def float32_features(generator, z):
+  """G's map before its output layer (Generator.features) in inference mode,
+  as float32 whatever the dtype policy: the `features` signature's dtype.
 
-  The cut is the input of the last transposed convolution (`to_image`):
-  the map after the last hidden block's ReLU, S/2 x S/2 x its width
-  (16x16x64 for mnist32). Searching it (inpainting/feature_search.py)
-  reshapes the hole at the finest scale the generator draws with, while the
-  output layer still turns it into the generator's strokes.
-
-  Both halves run batch norm in inference mode (its moving statistics, as
-  serving_default does), so no image's result depends on the others in its
-  batch. `from_features(features(z))` is `generator(z)` (tests check it).
-
-  Args:
-    generator: A Keras Generator (models/generator.py).
+  Batch norm uses its moving statistics, as serving_default does, so no
+  image's features depend on the others in its batch.
   """
-
-  def __init__(self, generator):
-    self.generator = generator
-
-  def features(self, z):
-    """z [N, z_dim] -> features_k [N, S/2, S/2, width], float32."""
-    g = self.generator
-    # Generator.call up to its output layer.
-    x = g.reshape(g.project(z))
-    x = keras.ops.relu(g.project_norm(x, training=False))
-    for deconv, norm in g.blocks():
-      x = keras.ops.relu(norm(deconv(x), training=False))
-    return tf.cast(x, tf.float32)
-
-  def from_features(self, features):
-    """features_k -> images [N, S, S, C] in [-1, 1]."""
-    g = self.generator
-    return g.tanh(g.to_image(features))
-
-  def feature_shape(self):
-    """[height, width, channels] of features_k."""
-    size = self.generator.image_size // 2
-    return [
-      size,
-      size,
-      self.features(tf.zeros([1, self.generator.z_dim])).shape[-1],
-    ]
+  return tf.cast(generator.features(z, training=False), tf.float32)
 
 
 class GeneratorModule(tf.Module):
@@ -73,7 +37,7 @@ class GeneratorModule(tf.Module):
     drawn uniformly from [-1, 1) (the prior the generator was trained on,
     z ~ U(-1, 1)) and `images` = G(z). The same seed gives the same images.
   features: `z` -> `features` [None, S/2, S/2, width], the generator's map
-    before its output layer (`GeneratorSplit`).
+    before its output layer (`Generator.features`).
   from_features: `features` -> `images`; from_features(features(z)) is
     serving_default(z). The completion's feature search
     (SearchConfig.search="ilo") runs these two.
@@ -90,15 +54,15 @@ class GeneratorModule(tf.Module):
     self.max_count = max_count
     z_spec = tf.TensorSpec([None, generator.z_dim], tf.float32, name="z")
     self.generate = tf.function(self._generate, input_signature=[z_spec])
-    self.split = GeneratorSplit(generator)
     self.features = tf.function(
-      lambda z: {"features": self.split.features(z)}, input_signature=[z_spec]
+      lambda z: {"features": float32_features(generator, z)},
+      input_signature=[z_spec],
     )
     self.from_features = tf.function(
-      lambda features: {"images": self.split.from_features(features)},
+      lambda features: {"images": generator.from_features(features)},
       input_signature=[
         tf.TensorSpec(
-          [None] + self.split.feature_shape(), tf.float32, name="features"
+          [None] + generator.feature_shape(), tf.float32, name="features"
         )
       ],
     )

@@ -6,7 +6,7 @@ features_k = G_1(z*) at an intermediate layer is optimized directly for the
 same loss through the rest of the generator, G_2, and projected after every
 step onto a ball around G_1(z*), so the fill may leave the generator's range
 but only as far as the ball lets it. Here k is the input of the generator's
-output layer (export/signatures.py's GeneratorSplit), the ball is L2, per
+output layer (models/generator.py's Generator.features), the ball is L2, per
 image, with a radius relative to the starting map's norm.
 
 Pure TensorFlow: one tf.while_loop, Adam as loop state (inpainting/adam.py),

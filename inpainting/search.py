@@ -31,7 +31,7 @@ class LatentSearch:
       mask-aware encoder: its z competes with the pool for every image's
       starting points.
     features, from_features: Optional z -> features_k and features_k ->
-      images, the generator split (export/signatures.py's GeneratorSplit);
+      images, the generator split (models/generator.py's Generator.features);
       config.search="ilo" needs them.
 
   Raises:

@@ -82,6 +82,7 @@ class Generator(layers.Network):
         f"deconv{i}_bn",
         layers.batch_norm(f"deconv{i}_bn", sync_batch_norm),
       )
+    self.feature_width = width
     self.to_image = keras.layers.Conv2DTranspose(
       channels,
       5,
@@ -93,11 +94,31 @@ class Generator(layers.Network):
     self.tanh = keras.layers.Activation("tanh", dtype="float32", name="tanh")
 
   def call(self, z, training=False):
+    return self.from_features(self.features(z, training=training))
+
+  def features(self, z, training=False):
+    """z -> the map before the output layer, [N, S/2, S/2, feature_width].
+
+    This is where the generator is cut in two for the feature search
+    (inpainting/feature_search.py) and the export's `features` signature:
+    the map after the last hidden block's ReLU, at the finest scale the
+    generator draws with. In the compute dtype (float16 under mixed
+    precision).
+    """
     x = self.reshape(self.project(z))
     x = keras.ops.relu(self.project_norm(x, training=training))
     for deconv, norm in self.blocks():
       x = keras.ops.relu(norm(deconv(x), training=training))
-    return self.tanh(self.to_image(x))
+    return x
+
+  def from_features(self, features):
+    """The output layer: features -> images [N, S, S, C] in [-1, 1], float32."""
+    return self.tanh(self.to_image(features))
+
+  def feature_shape(self):
+    """[height, width, channels] of `features`' output."""
+    size = self.image_size // 2
+    return [size, size, self.feature_width]
 
   def blocks(self):
     """[(transposed conv, batch norm)] between 4x4 and the output layer."""

@@ -46,6 +46,23 @@ def test_celeba64_is_the_papers_network():
   assert discriminator(tf.zeros((1, 64, 64, 3))).shape == (1, 1)
 
 
+@pytest.mark.parametrize(
+  "config,feature_shape", [(TINY, [8, 8, 16]), (CELEBA64, [32, 32, 128])]
+)
+def test_generator_is_its_features_then_its_output_layer(config, feature_shape):
+  generator, _ = build_networks(config)
+  z = tf.random.uniform((2, config.z_dim), -1, 1, seed=4)
+  features = generator.features(z)
+  # The map before the output layer: half the image size, the last hidden
+  # width, after a ReLU.
+  assert generator.feature_shape() == feature_shape
+  assert features.shape == (2, *feature_shape)
+  assert float(tf.reduce_min(features)) >= 0
+  np.testing.assert_allclose(
+    generator.from_features(features), generator(z), atol=1e-6
+  )
+
+
 def test_mnist32_builds():
   generator, discriminator = build_networks(MNIST32)
   assert generator(tf.zeros((2, 100))).shape == (2, 32, 32, 1)

@@ -67,6 +67,8 @@ _SEARCH = config_flags.define_flags(
       "feature_steps",
       "feature_radius",
       "feature_learning_rate",
+      "codes",
+      "learning_rate",
     )
   },
   note="Default: the export's (default_config).",

@@ -40,7 +40,11 @@ from inpainting import search as search_lib
 from inpainting.adam import adam_step
 from inpainting.blending import poisson_blend
 from inpainting.completion_graph import search_and_blend
-from inpainting.search_config import YEH_PRIOR_WEIGHT, default_config
+from inpainting.search_config import (
+  SEARCHES,
+  YEH_PRIOR_WEIGHT,
+  default_config,
+)
 
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "Export dir (optional).")
 _TRAIN_STEPS = flags.DEFINE_integer(
@@ -79,7 +83,7 @@ _RESTARTS = flags.DEFINE_integer(
 )
 _MASK = flags.DEFINE_string("mask", "center", "Mask spec.")
 _SEARCH = flags.DEFINE_enum(
-  "search", None, ["z", "ilo"], "Our search (default: SearchConfig's)."
+  "search", None, list(SEARCHES), "Our search (default: SearchConfig's)."
 )
 _CHECK_EVERY = flags.DEFINE_integer(
   "check_every", 50, "(b)'s iterations between its hole-PSNR checks."

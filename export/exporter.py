@@ -27,7 +27,7 @@ arrives after the variables it needs.
 
 import dataclasses
 import os
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import tensorflow as tf
 from absl import logging
@@ -44,7 +44,7 @@ from inpainting.saved_models import (
   SAVED_MODEL_FILE,
   complete_versions,
 )
-from inpainting.search import SearchConfig
+from inpainting.search_config import SearchConfig, default_config
 
 # In the order they are moved into place: the encoder, which a version may
 # lack, first, so that once the required models are in place it is too.
@@ -178,6 +178,7 @@ def export_models(
   search_config: Optional[SearchConfig] = None,
   limits: ServingLimits = ServingLimits(),
   raw_generator: bool = False,
+  search_overrides: Optional[Mapping[str, Any]] = None,
 ) -> ExportResult:
   """Exports a training run as version `version` (or the next one).
 
@@ -186,7 +187,8 @@ def export_models(
   generator, and the completer (which runs the latent search, from the
   encoder's start where there is one, with `search_config` as its defaults
   and refuses requests beyond `limits`; None: the defaults for an export
-  with or without an encoder).
+  with or without an encoder, then `search_overrides` {field: value}, the
+  fields dcgan-export's search flags set).
 
   Every SavedModel is written to a staging folder inside export_dir and
   renamed into place once all of them are complete; a version counts for
@@ -212,6 +214,10 @@ def export_models(
   staging = os.path.join(export_dir, owners.owned_name(versions.STAGING_PREFIX))
   try:
     versions.check_version_is_free(export_dir, MODEL_NAMES, version)
+    if search_config is None and search_overrides:
+      search_config = default_config(
+        run.encoder is not None, **search_overrides
+      )
     completer = CompleterModule(
       generator, discriminator, search_config, limits, encoder=run.encoder
     )

@@ -14,8 +14,9 @@ from common import tf_env  # noqa: F401  (must precede TensorFlow)
 
 from absl import flags
 
-from common import cli
+from common import cli, config_flags
 from export import preflight
+from inpainting.search_config import SearchConfig
 
 _WORKDIR = flags.DEFINE_string(
   "workdir", None, "Required. The training run's --workdir."
@@ -45,6 +46,21 @@ _SERVING_BASE = flags.DEFINE_string(
 )
 # Bounds are checked by export.preflight: absl's own error is several lines.
 _LIMITS = [flags.DEFINE_integer(*flag) for flag in preflight.LIMIT_FLAGS]
+# The served completer's search (what a request that names none runs).
+_SEARCH = config_flags.define_flags(
+  SearchConfig(),
+  {
+    name: name
+    for name in (
+      "search",
+      "feature_steps",
+      "feature_radius",
+      "feature_learning_rate",
+      "codes",
+    )
+  },
+  note="Sets the served completer's default.",
+)
 
 PROG = "dcgan-export"
 
@@ -54,6 +70,7 @@ def main(argv):
   preflight.check_arguments(
     argv, _WORKDIR.value, _EXPORT_DIR.value, _VERSION.value, limits
   )
+  _SEARCH.apply(SearchConfig())  # a bad value: one line, before TensorFlow
   from export import completer, exporter
 
   result = exporter.export_models(
@@ -64,6 +81,7 @@ def main(argv):
     _SERVING_BASE.value,
     limits=completer.ServingLimits(**limits),
     raw_generator=_RAW_GENERATOR.value,
+    search_overrides=_SEARCH.overrides(),
   )
   for name, path in result.paths.items():
     print(f"{name}: {path}")

@@ -28,6 +28,7 @@ SEARCH_FLAGS = (
   "feature_steps",
   "feature_radius",
   "feature_learning_rate",
+  "codes",
 )
 
 

@@ -5,7 +5,8 @@ step for every image and restart, with no Python per step. Adam is written as
 loop state (inpainting/adam.py) so the search stays a pure function of its
 inputs, which lets the completer SavedModel embed the same code for a batch
 of any size. With `search="ilo"` the feature map at the generator's split is
-searched next (inpainting/feature_search.py).
+searched next (inpainting/feature_search.py); with `search="mgan"`, several
+codes composed there (inpainting/multi_code.py).
 """
 
 from typing import Callable, Dict, Optional
@@ -13,7 +14,7 @@ from typing import Callable, Dict, Optional
 import tensorflow as tf
 
 from common.errors import InputError
-from inpainting import feature_search, losses
+from inpainting import feature_search, losses, multi_code
 from inpainting.adam import adam_step
 from inpainting.search_config import SearchConfig  # noqa: F401  (re-export)
 
@@ -32,10 +33,11 @@ class LatentSearch:
       starting points.
     features, from_features: Optional z -> features_k and features_k ->
       images, the generator split (models/generator.py's Generator.features);
-      config.search="ilo" needs them.
+      config.search "ilo" and "mgan" need them.
 
   Raises:
-    InputError: search="ilo" without `features` and `from_features`.
+    InputError: search "ilo" or "mgan" without `features` and
+      `from_features`.
   """
 
   def __init__(
@@ -48,11 +50,11 @@ class LatentSearch:
     features: Optional[Callable] = None,
     from_features: Optional[Callable] = None,
   ):
-    if config.search == "ilo" and (features is None or from_features is None):
+    if config.search != "z" and (features is None or from_features is None):
       raise InputError(
-        "search='ilo' needs the generator's features and from_features "
-        "signatures, which this export predates; export it again, or use "
-        "search='z'"
+        f"search={config.search!r} needs the generator's features and "
+        "from_features signatures, which this export predates; export it "
+        "again, or use search='z'"
       )
     self.generate = generate
     self.discriminate = discriminate
@@ -154,8 +156,9 @@ class LatentSearch:
         in (None: 0, 1, ..., B - 1).
 
     Returns:
-      {"z": [B, z_dim], "generated": G(z*) [B, H, W, C] (search="ilo":
-       G_2 of the searched feature map; the losses are then its),
+      {"z": [B, z_dim], "generated": G(z*) [B, H, W, C] (search "ilo" or
+       "mgan": G_2 of the searched or composed feature map; the losses
+       are then its),
        "loss": [B] total loss of z*, "contextual_loss": [B],
        "uncertainty": [B, H, W, 1] the standard deviation of the restarts'
        G(z) in the hole (mean over channels; 0 on known pixels, and
@@ -225,6 +228,10 @@ class LatentSearch:
     if config.search == "ilo":
       _, total, contextual, generated = feature_search.search_features(
         self, self.features(z), images_r, weights_r
+      )
+    elif config.search == "mgan":
+      _, total, contextual, generated = multi_code.search_codes(
+        self, z, seed, images_r, weights_r
       )
     else:
       total, contextual, generated = self.candidate_losses(

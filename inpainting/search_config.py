@@ -28,8 +28,9 @@ POOL_START_DEFAULTS = {
 }
 _NO_ENCODER = "exports without an encoder:"
 # What `search` may be: the latent code alone, or then the generator's
-# feature map (Intermediate Layer Optimization, Daras et al. ICML 2021).
-SEARCHES = ("z", "ilo")
+# feature map (Intermediate Layer Optimization, Daras et al. ICML 2021), or
+# several codes composed there (multi-code GAN prior, Gu et al. CVPR 2020).
+SEARCHES = ("z", "ilo", "mgan")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,11 +116,15 @@ class SearchConfig:
     "What the completion searches: 'z', the latent code alone (Yeh et "
     "al.); 'ilo', then the generator's feature map before its output "
     "layer, kept within `feature_radius` of G(z*)'s own, so the fill may "
-    "leave the generator's range (Daras et al. ICML 2021; needs an export "
-    "with the generator's features signatures).",
+    "leave the generator's range (Daras et al. ICML 2021); 'mgan', then "
+    "`codes` codes composed channel by channel at that map, starting from "
+    "z* alone (Gu et al. CVPR 2020). Both need an export with the "
+    "generator's features signatures.",
   )
   feature_steps: int = field(
-    20, "Adam steps on the feature map after the z search (search='ilo')."
+    20,
+    "Adam steps on the feature map (search='ilo') or on the codes and their "
+    "importances (search='mgan') after the z search.",
   )
   feature_radius: float = field(
     0.1,
@@ -128,7 +133,14 @@ class SearchConfig:
     "onto after each step (search='ilo'; 0: the z search's fill).",
   )
   feature_learning_rate: float = field(
-    0.005, "Adam step size on the feature map (search='ilo')."
+    0.005,
+    "Adam step size on the feature map (search='ilo') or on the codes' "
+    "channel importances (search='mgan'; the codes take learning_rate).",
+  )
+  codes: int = field(
+    4,
+    "Codes composed at the feature map (search='mgan'): z* and codes - 1 "
+    "drawn from the seed, each with an importance per channel.",
   )
 
   def __post_init__(self):
@@ -152,6 +164,7 @@ class SearchConfig:
       ("average_best", 1),
       ("window", 1),
       ("feature_steps", 0),
+      ("codes", 1),
     ):
       checks.integer(name, getattr(self, name), low=low)
       checks.integer(name, getattr(self, name), high=_INT32_MAX)

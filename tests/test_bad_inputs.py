@@ -218,6 +218,8 @@ CLI_CASES = [
     "--version=0 must be an integer >= 1",
   ),
   (EXPORT, GOOD_EXPORT + ("--version=-3",), "--version=-3 must be"),
+  (EXPORT, GOOD_EXPORT + ("--search=w",), "--search='w' must be one of z"),
+  (EXPORT, GOOD_EXPORT + ("--codes=0",), "--codes=0 must be an integer >= 1"),
   (EXPORT, GOOD_EXPORT + ("--version=abc",), "flag --version=abc"),
   (
     EXPORT,
@@ -363,8 +365,21 @@ CLI_CASES = [
     "--prior_weight=inf must be a finite number >= 0",
   ),
   (COMPLETE, GOOD_COMPLETE + ("--seed=-5",), "--seed=-5 must be"),
-  (COMPLETE, GOOD_COMPLETE + ("--search=gan",), "--search='gan' must be z"),
-  (COMPLETE, GOOD_COMPLETE + ("--search=",), "--search='' must be z or ilo"),
+  (
+    COMPLETE,
+    GOOD_COMPLETE + ("--search=gan",),
+    "--search='gan' must be one of z",
+  ),
+  (
+    COMPLETE,
+    GOOD_COMPLETE + ("--search=",),
+    "--search='' must be one of z, ilo, mgan",
+  ),
+  (
+    COMPLETE,
+    GOOD_COMPLETE + ("--codes=0",),
+    "--codes=0 must be an integer >= 1",
+  ),
   (
     COMPLETE,
     GOOD_COMPLETE + ("--feature_steps=-1",),

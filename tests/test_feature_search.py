@@ -1,4 +1,5 @@
-"""The generator's split signatures and the feature (ILO) search on them."""
+"""The generator's split signatures and the searches beyond z on them:
+the feature search (ILO) and the multi-code composition (mGANprior)."""
 
 import dataclasses
 import os
@@ -11,7 +12,7 @@ import tensorflow as tf
 from common import masks
 from common.errors import InputError
 from export import restore
-from inpainting import complete, feature_search, losses
+from inpainting import complete, feature_search, losses, multi_code
 from inpainting.saved_models import load_exported_gan
 from inpainting.search import SearchConfig, search_for
 
@@ -24,6 +25,8 @@ ILO = SearchConfig(
   feature_radius=0.5,
   feature_learning_rate=0.05,
 )
+MGAN = dataclasses.replace(ILO, search="mgan", codes=3)
+BEYOND_Z = pytest.mark.parametrize("config", [ILO, MGAN], ids=["ilo", "mgan"])
 
 
 def export_without_split(export_dir, dest):
@@ -71,39 +74,66 @@ def test_exports_without_the_split_load_and_refuse_ilo(tiny_export, tmp_path):
   gan = load_exported_gan(old)
   assert gan.features is None and gan.from_features is None
   complete.Completer(gan, SearchConfig(steps=1))  # z-only still runs
-  with pytest.raises(InputError, match="^--search=ilo: version 1 of this"):
-    complete.Completer(gan, ILO)
+  for config in (ILO, MGAN):
+    with pytest.raises(
+      InputError, match=f"^--search={config.search}: version 1 of this"
+    ):
+      complete.Completer(gan, config)
 
 
-def test_ilo_batch_of_two_equals_two_batches_of_one(tiny_export):
+@BEYOND_Z
+def test_batch_of_two_equals_two_batches_of_one(tiny_export, config):
   gan = load_exported_gan(tiny_export[1])
   images = _images(2)
   mask = masks.make_masks(["center", "irregular"], 2, 16, seed=3)
   keys = np.array([7, 11])
-  together = complete.Completer(gan, ILO, batch_size=2)(images, mask, keys)
-  apart = complete.Completer(gan, ILO, batch_size=1)(images, mask, keys)
+  together = complete.Completer(gan, config, batch_size=2)(images, mask, keys)
+  apart = complete.Completer(gan, config, batch_size=1)(images, mask, keys)
   for name in ("generated", "blended", "loss", "uncertainty", "z"):
     np.testing.assert_allclose(
       getattr(together, name), getattr(apart, name), atol=1e-5, err_msg=name
     )
 
 
-def test_ilo_differs_from_z_only_and_fits_the_known_pixels_better(
-  tiny_export,
+@BEYOND_Z
+def test_differs_from_z_only_and_fits_the_known_pixels_better(
+  tiny_export, config
 ):
   gan = load_exported_gan(tiny_export[1])
   images = _images(3, seed=5)
   mask = masks.make_masks(["center"], 3, 16)
-  # One restart: with more, another restart may win after the feature
-  # search.
-  config = dataclasses.replace(ILO, restarts=1)
-  ilo = complete.Completer(gan, config)(images, mask)
+  # One restart: with more, another restart may win after the search.
+  config = dataclasses.replace(config, restarts=1)
+  beyond = complete.Completer(gan, config)(images, mask)
   z_only = complete.Completer(gan, dataclasses.replace(config, search="z"))(
     images, mask
   )
-  # Same z search, then the feature search lowers each image's loss.
-  np.testing.assert_allclose(ilo.z, z_only.z, atol=1e-6)
-  assert np.all(ilo.loss < z_only.loss)
+  # Same z search, then the search beyond z lowers each image's loss.
+  np.testing.assert_allclose(beyond.z, z_only.z, atol=1e-6)
+  assert np.all(beyond.loss < z_only.loss)
+  # With no steps of its own it starts from the z search's fill exactly.
+  start = complete.Completer(gan, dataclasses.replace(config, feature_steps=0))(
+    images, mask
+  )
+  np.testing.assert_allclose(start.generated, z_only.generated, atol=1e-5)
+
+
+def test_multi_code_composes_each_codes_map_channel_by_channel():
+  maps = tf.constant(np.arange(2 * 3 * 2 * 2 * 4, dtype=np.float32))
+  maps = tf.reshape(maps, [2, 3, 2, 2, 4])
+  importance = tf.constant(
+    np.random.default_rng(0).normal(size=(2, 3, 4)), tf.float32
+  )
+  composed = multi_code.compose(maps, importance)
+  expected = np.einsum("ncxyk,nck->nxyk", maps.numpy(), importance.numpy())
+  np.testing.assert_allclose(composed, expected, rtol=1e-5)
+
+
+def test_multi_code_draws_depend_on_the_seed_alone():
+  first = multi_code.extra_codes(3, 8, tf.constant(5, tf.int64))
+  assert first.shape == (3, 8) and np.all(np.abs(first) <= 1)
+  np.testing.assert_array_equal(first, multi_code.extra_codes(3, 8, 5))
+  assert not np.allclose(first, multi_code.extra_codes(3, 8, 6))
 
 
 def _search_setup(gan, config, count=3):
@@ -146,21 +176,22 @@ def test_projection_is_per_image():
   np.testing.assert_allclose(projected[1], moved[1], atol=1e-6)
 
 
-def test_completer_module_serves_the_ilo_search(tiny_export):
+@BEYOND_Z
+def test_completer_module_serves_the_search(tiny_export, config):
   from export.completer import CompleterModule
 
   workdir, export_dir = tiny_export
   run = restore.restore_networks(workdir)
   module = CompleterModule(
-    run.generator, run.discriminator, ILO, encoder=run.encoder
+    run.generator, run.discriminator, config, encoder=run.encoder
   )
   images = _images(2, seed=1)
   mask = masks.make_masks(["center"], 2, 16)
   served = module.complete(images, mask)
-  ours = complete.Completer(load_exported_gan(export_dir), ILO)(images, mask)
+  ours = complete.Completer(load_exported_gan(export_dir), config)(images, mask)
   np.testing.assert_allclose(served["generated"], ours.generated, atol=1e-4)
   z_only = complete.Completer(
-    load_exported_gan(export_dir), dataclasses.replace(ILO, search="z")
+    load_exported_gan(export_dir), dataclasses.replace(config, search="z")
   )(images, mask)
   assert np.abs(served["generated"] - z_only.generated).max() > 1e-3
 
@@ -182,3 +213,43 @@ def test_split_signatures_run_in_a_tf1_session(tiny_export):
     )
   assert features.shape == (2, 8, 8, 16) and images.shape == (2, 16, 16, 1)
   assert np.all(np.abs(images) <= 1)
+
+
+@pytest.mark.slow
+def test_dcgan_export_sets_the_served_search(tiny_export, tmp_path):
+  from export import versions
+  from tests.conftest import cli
+
+  export_dir = tmp_path / "e"
+  result = cli(
+    "export.main",
+    f"--workdir={tiny_export[0]}",
+    f"--export_dir={export_dir}",
+    "--search=mgan",
+    "--codes=2",
+    "--feature_steps=3",
+    "--feature_learning_rate=0.5",  # 3 steps of 0.005 would hardly move
+  )
+  assert result.returncode == 0, result.stderr[-3000:]
+  path = str(export_dir / "completer" / "1")
+  defaults = versions.read_marker(path)["search_defaults"]
+  assert (defaults["search"], defaults["codes"], defaults["feature_steps"]) == (
+    "mgan",
+    2,
+    3,
+  )
+  images = _images(2, seed=2)
+  mask = masks.make_masks(["center"], 2, 16)
+  served = tf.saved_model.load(path).signatures["serving_default"](
+    images=tf.constant(images), masks=tf.constant(mask)
+  )
+  ours = complete.Completer(
+    load_exported_gan(str(export_dir)), SearchConfig(**defaults)
+  )(images, mask)
+  np.testing.assert_allclose(served["generated"], ours.generated, atol=1e-4)
+  z_only = tf.saved_model.load(
+    os.path.join(tiny_export[1], "completer", "1")
+  ).signatures["serving_default"](
+    images=tf.constant(images), masks=tf.constant(mask)
+  )
+  assert np.abs(served["generated"] - z_only["generated"]).max() > 1e-3

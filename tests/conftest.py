@@ -44,6 +44,15 @@ def cli(module, *args, timeout=300, **popen_kwargs):
   return _run_python(["-m", module, *args], timeout, popen_kwargs)
 
 
+def export_completer(workdir, export_dir, *flags):
+  """Runs dcgan-export with `flags`; returns its completer's version dir."""
+  result = cli(
+    "export.main", f"--workdir={workdir}", f"--export_dir={export_dir}", *flags
+  )
+  assert result.returncode == 0, result.stderr[-3000:]
+  return os.path.join(str(export_dir), "completer", "1")
+
+
 def run_python(code, timeout=300, **popen_kwargs):
   """Runs `python -c code` to completion; returns CompletedProcess."""
   return _run_python(["-c", code], timeout, popen_kwargs)

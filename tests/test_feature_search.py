@@ -218,20 +218,17 @@ def test_split_signatures_run_in_a_tf1_session(tiny_export):
 @pytest.mark.slow
 def test_dcgan_export_sets_the_served_search(tiny_export, tmp_path):
   from export import versions
-  from tests.conftest import cli
+  from tests.conftest import export_completer
 
   export_dir = tmp_path / "e"
-  result = cli(
-    "export.main",
-    f"--workdir={tiny_export[0]}",
-    f"--export_dir={export_dir}",
+  path = export_completer(
+    tiny_export[0],
+    export_dir,
     "--search=mgan",
     "--codes=2",
     "--feature_steps=3",
     "--feature_learning_rate=0.5",  # 3 steps of 0.005 would hardly move
   )
-  assert result.returncode == 0, result.stderr[-3000:]
-  path = str(export_dir / "completer" / "1")
   defaults = versions.read_marker(path)["search_defaults"]
   assert (defaults["search"], defaults["codes"], defaults["feature_steps"]) == (
     "mgan",

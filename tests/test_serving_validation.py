@@ -18,7 +18,7 @@ from export import versions
 from export.warmup import WARMUP_FILE
 from inpainting.saved_models import load_exported_gan
 from inpainting.search import LatentSearch, SearchConfig
-from tests.conftest import cli, gray_png
+from tests.conftest import export_completer, gray_png
 
 SIZE = 16  # the tiny preset's
 
@@ -138,24 +138,12 @@ def test_search_config_accepts_its_edges():
 @pytest.mark.slow
 def test_limits_come_from_the_export_flags(tiny_export, tmp_path):
   export_dir = tmp_path / "e"
-  result = cli(
-    "export.main",
-    f"--workdir={tiny_export[0]}",
-    f"--export_dir={export_dir}",
-    "--max_batch=2",
-    "--max_steps=1",
-    "--max_restarts=1",
-    "--max_png_bytes=200",
+  limits = dict(max_batch=2, max_steps=1, max_restarts=1, max_png_bytes=200)
+  path = export_completer(
+    tiny_export[0], export_dir, *(f"--{k}={v}" for k, v in limits.items())
   )
-  assert result.returncode == 0, result.stderr[-3000:]
-  path = str(export_dir / "completer" / "1")
   marker = versions.read_marker(path)
-  assert marker["limits"] == {
-    "max_batch": 2,
-    "max_steps": 1,
-    "max_restarts": 1,
-    "max_png_bytes": 200,
-  }
+  assert marker["limits"] == limits
   # The served defaults (300 steps, 2 restarts) were lowered to the limits.
   assert (
     marker["search_defaults"]["steps"],

@@ -34,6 +34,11 @@ class DemoConfig:
   # the time, which keeps `make demo` within 10 minutes on a 2-core CPU, at
   # no cost in hole PSNR (see docs/benchmarks.md).
   batch_size: int = field(32, "Images per training step.")
+  encoder_steps: int = field(
+    500,
+    "Steps of the mask-aware encoder after training (mnist32's); 0: the "
+    "completion starts from the best of a pool of random z.",
+  )
   images_per_digit: int = field(
     10, f"Held-out images per digit to complete, <= {MAX_IMAGES_PER_DIGIT}."
   )
@@ -48,6 +53,7 @@ class DemoConfig:
   def __post_init__(self):
     checks.integer("train_steps", self.train_steps, low=1)
     checks.positive_int("batch_size", self.batch_size)
+    checks.integer("encoder_steps", self.encoder_steps, low=0)
     checks.integer(
       "images_per_digit", self.images_per_digit, 1, MAX_IMAGES_PER_DIGIT
     )

@@ -26,6 +26,7 @@ _FIELDS = config_flags.define_flags(
   config_lib.DemoConfig(),
   {
     "train_steps": "train_steps",
+    "encoder_steps": "encoder_steps",
     "images_per_digit": "images_per_digit",
     "search_steps": "search.steps",
   },

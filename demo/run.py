@@ -58,6 +58,7 @@ def run_demo(workdir: str, config: DemoConfig = DemoConfig()) -> str:
     "mnist32",
     max_steps=config.train_steps,
     batch_size=config.batch_size,
+    encoder_steps=config.encoder_steps,
     seed=config.seed,
   )
   result = train_lib.train(train_config, train_dir)

@@ -518,6 +518,7 @@ CLI_CASES = [
   (DEMO, (RUN, "--train_steps=0"), "--train_steps=0 must be an integer"),
   (DEMO, (RUN, "--train_steps=-1"), "--train_steps=-1 must be an integer"),
   (DEMO, (RUN, "--search_steps=-5"), "--search_steps=-5 must be"),
+  (DEMO, (RUN, "--encoder_steps=-1"), "--encoder_steps=-1 must be"),
   (
     DEMO,
     (RUN, "--images_per_digit=0"),

@@ -44,9 +44,16 @@ def _train(tmp_path, **env):
   return result.stdout + result.stderr
 
 
+@pytest.fixture(scope="module")
+def default_console(tmp_path_factory):
+  """A user's console: what training prints without TF_CPP_MIN_LOG_LEVEL
+  (one run shared by the tests that read it)."""
+  return _train(tmp_path_factory.mktemp("default_console"))
+
+
 @pytest.mark.slow
-def test_default_console_has_only_our_lines(tmp_path):
-  output = _train(tmp_path)
+def test_default_console_has_only_our_lines(default_console):
+  output = default_console
   ours = _our_files()
   for line in output.splitlines():
     assert not TF_LINE.search(line), line
@@ -57,10 +64,10 @@ def test_default_console_has_only_our_lines(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_user_set_log_level_never_adds_lines(tmp_path):
+def test_a_user_set_log_level_never_adds_lines(tmp_path, default_console):
   # TF_CPP_MIN_LOG_LEVEL=1 or 2 is how users quiet TensorFlow; it once
   # brought back the load-time INFO lines and the cuInit/remapper ERRORs.
-  unset = _train(tmp_path / "unset").splitlines()
+  unset = default_console.splitlines()
   for level in ("1", "2"):
     lines = _train(tmp_path / level, TF_CPP_MIN_LOG_LEVEL=level).splitlines()
     assert len(lines) <= len(unset), (level, lines)

@@ -34,11 +34,8 @@ class DemoConfig:
   # the time, which keeps `make demo` within 10 minutes on a 2-core CPU, at
   # no cost in hole PSNR (see docs/benchmarks.md).
   batch_size: int = field(32, "Images per training step.")
-  encoder_steps: int = field(
-    500,
-    "Steps of the mask-aware encoder after training (mnist32's); 0: the "
-    "completion starts from the best of a pool of random z.",
-  )
+  # mnist32's encoder phase; 0 starts each search from a pool of random z.
+  encoder_steps: int = field(500, "Encoder steps after training; 0: none.")
   images_per_digit: int = field(
     10, f"Held-out images per digit to complete, <= {MAX_IMAGES_PER_DIGIT}."
   )

@@ -42,13 +42,15 @@ from inpainting import complete, evaluation
 from inpainting.saved_models import load_exported_gan
 from inpainting.search_config import default_config
 
-# name -> {--config.PATH: value}. "baseline" is the preset as it is.
+# name -> {--config.PATH: value}. "baseline" is the preset as it is, R1
+# (gamma 1) on; "no_r1" is the preset before R1 won.
 RECIPES = {
   "baseline": {},
+  "no_r1": {"r1_weight": 0.0},
+  "r1_x10": {"r1_weight": 10.0},
   "diffaugment": {"augment": "color,translation,cutout"},
   "translation": {"augment": "translation,cutout"},
   "spectral_norm": {"model.spectral_norm": True},
-  "r1": {"r1_weight": 1.0},
   "ttur": {"learning_rate": 1e-4, "d_learning_rate": 4e-4},
   "wide": {"model.gf": 64},
   "steps_x2": {"max_steps": 3000},

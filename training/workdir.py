@@ -9,7 +9,7 @@ from typing import List
 
 from common import config_checks, files
 from common.workdir_layout import config_path, read_run_config
-from training.config import TrainConfig
+from training.config import EARLIER_RUN_VALUES, TrainConfig
 from training.errors import WorkdirError
 from training.workdir_lock import WorkdirLock
 
@@ -29,11 +29,10 @@ RUN_DEFINING_FIELDS = (
   "ema_decay",
   "encoder_learning_rate",
 )
-# What a run recorded before these fields existed did: its config.json is
-# read as if it held them, so resuming such a run with one of them turned
-# on is refused like any other change. (A field missing from this list,
-# such as the encoder's ef, is not held against the run.)
-EARLIER_RUN_VALUES = {"d_learning_rate": None, "augment": "", "r1_weight": 0.0}
+# An earlier run's config.json is read with config.EARLIER_RUN_VALUES, so
+# resuming such a run with one of them turned on is refused like any other
+# change. (A field missing from these lists, such as the encoder's ef, is
+# not held against the run.)
 EARLIER_MODEL_VALUES = {"spectral_norm": False}
 
 

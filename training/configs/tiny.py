@@ -5,7 +5,8 @@ from training.configs import mnist32
 
 
 def get_config() -> config.TrainConfig:
-  # No encoder phase: tests that want one set encoder_steps.
+  # No encoder phase and no R1 (a second backward pass through D): tests
+  # that want them set encoder_steps and r1_weight.
   return mnist32.get_config().replace(
     image_size=16,
     z_dim=8,
@@ -13,6 +14,7 @@ def get_config() -> config.TrainConfig:
     df=4,
     ef=4,
     encoder_steps=0,
+    r1_weight=0.0,
     batch_size=8,
     max_steps=4,
     log_every=1,

@@ -57,8 +57,9 @@ class GanStep:
   overflowing gradients.
 
   The small-data recipes (TrainConfig.augment, r1_weight, d_learning_rate
-  and ModelConfig.spectral_norm) are all off by default, and then the step
-  computes exactly what it did without them.
+  and ModelConfig.spectral_norm) are all off by default here (TrainConfig
+  turns R1 on), and off, the step computes exactly what it did without
+  them.
 
   Args:
     generator, discriminator: Built Keras models.

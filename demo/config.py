@@ -12,6 +12,7 @@ from common import config_checks as checks
 from common.config_checks import field
 from common.errors import ConfigError
 from inpainting.search_config import SearchConfig
+from training import config as train_config
 
 MASK_SPECS = {
   "center": "center",
@@ -21,6 +22,8 @@ MASK_SPECS = {
 }
 # The held-out split keeps 50 images of each digit.
 MAX_IMAGES_PER_DIGIT = 50
+# The preset the demo trains; its step counts are the demo's defaults.
+MNIST32 = train_config.PRESETS["mnist32"]
 # What the demo creates under its workdir.
 WORKDIR_PARTS = ("train", "export", "report")
 
@@ -29,13 +32,15 @@ WORKDIR_PARTS = ("train", "export", "report")
 class DemoConfig:
   """What the demo trains and completes; the mnist32 preset otherwise."""
 
-  train_steps: int = field(1500, "Training steps of mnist32.")
+  train_steps: int = field(MNIST32.max_steps, "Training steps of mnist32.")
   # Half the mnist32 preset's batch: the same 1,500 updates in about half
   # the time, which keeps `make demo` within 10 minutes on a 2-core CPU, at
   # no cost in hole PSNR (see docs/benchmarks.md).
   batch_size: int = field(32, "Images per training step.")
-  # mnist32's encoder phase; 0 starts each search from a pool of random z.
-  encoder_steps: int = field(500, "Encoder steps after training; 0: none.")
+  # 0 starts each search from a pool of random z.
+  encoder_steps: int = field(
+    MNIST32.encoder_steps, "Encoder steps after training; 0: none."
+  )
   images_per_digit: int = field(
     10, f"Held-out images per digit to complete, <= {MAX_IMAGES_PER_DIGIT}."
   )

@@ -56,6 +56,7 @@ RECIPES = {
   "steps_x2": {"max_steps": 3000},
   # The completion starts from the encoder's z: a better inverse of G may
   # matter more to it than a better G.
+  "encoder_x2": {"encoder_steps": 1000},
   "encoder_x4": {"encoder_steps": 2000},
 }
 MASKS = ("center", "half:left", "random:0.8")

@@ -150,8 +150,11 @@ class TrainConfig:
     "(dcgan-export --raw_generator: the last weights). 0 keeps the last "
     "weights.",
   )
+  # 2,000, not 500: the completion starts from the encoder's z, and the
+  # longer phase won on digits, letters and colour at mnist32's size
+  # (docs/benchmarks.md#generator-recipes).
   encoder_steps: int = field(
-    500,
+    2000,
     "Steps of the mask-aware encoder (models/encoder.py), trained "
     "after the GAN's max_steps against the EMA generator, which it learns "
     "to invert from partial images; 0 = no encoder. A run trained further "

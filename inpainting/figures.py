@@ -9,6 +9,18 @@ from matplotlib.figure import Figure
 
 from common import files, pixels
 
+# Longest row label drawn whole: a longer one (a file name) would run into
+# the rows above and below it, so its middle is left out.
+LABEL_CHARS = 16
+
+
+def short_label(text: str, limit: int = LABEL_CHARS) -> str:
+  """`text`, or its start and end around "…" when longer than `limit`."""
+  if len(text) <= limit:
+    return text
+  head = (limit - 1) // 2
+  return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
+
 
 def masked_view(images, masks):
   """Known pixels as they are, the hole in mid-grey (0 in [-1, 1])."""
@@ -46,7 +58,7 @@ def comparison_figure(
       if row == 0:
         ax.set_title(title, fontsize=8)
       if col == 0 and row < len(row_labels):
-        ax.set_ylabel(row_labels[row], fontsize=7)
+        ax.set_ylabel(short_label(row_labels[row]), fontsize=7)
   figure.tight_layout(pad=0.3)
   encoded = io.BytesIO()
   figure.savefig(encoded, format="png", dpi=100)

@@ -316,3 +316,14 @@ def test_publish_never_replaces_results_that_appeared_meanwhile(tmp_path):
     outputs.publish(str(out), write_while_another_run_finishes)
   assert _files(out) == {"metrics.json": b"theirs"}
   assert _staging(tmp_path) == [f"{outputs.STAGING_PREFIX}notes"]
+
+
+def test_long_file_names_are_shortened_in_the_figure_rows():
+  from inpainting import figures
+
+  assert figures.short_label("00075_1f614") == "00075_1f614"
+  long_name = "00044_1f468-200d-1f9af-200d-27a1"
+  short = figures.short_label(long_name)
+  assert len(short) == figures.LABEL_CHARS
+  assert short.startswith("00044_1") and short.endswith("27a1")
+  assert "…" in short

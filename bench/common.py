@@ -8,19 +8,23 @@ from absl import logging
 
 
 def mnist32_run(root, train_steps):
-  """Trains mnist32 (batch 32, the demo's) for `train_steps`, then its
-  encoder (the preset's encoder_steps), in root and exports it; returns
-  (workdir, export_dir)."""
+  """Trains mnist32 as the demo does (its batch size and encoder steps) for
+  `train_steps`, in root, and exports it; returns (workdir, export_dir)."""
+  from demo.config import DemoConfig
   from export import exporter
   from training import config as config_lib
   from training import train as train_lib
 
   workdir, export_dir = os.path.join(root, "train"), os.path.join(root, "e")
   logging.info("Training mnist32 for %d steps to benchmark it", train_steps)
-  train_lib.train(
-    config_lib.get_config("mnist32", max_steps=train_steps, batch_size=32),
-    workdir,
+  demo = DemoConfig()
+  config = config_lib.get_config(
+    "mnist32",
+    max_steps=train_steps,
+    batch_size=demo.batch_size,
+    encoder_steps=demo.encoder_steps,
   )
+  train_lib.train(config, workdir)
   exporter.export_models(workdir, export_dir)
   return workdir, export_dir
 

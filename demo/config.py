@@ -39,7 +39,7 @@ class DemoConfig:
   batch_size: int = field(32, "Images per training step.")
   # A quarter of the preset's 2,000: the other 1,500 would add about 3.5
   # minutes, taking `make demo` past 10 minutes on a 2-core CPU, for about
-  # 0.1 dB on the digits (docs/benchmarks.md#generator-recipes). 0 starts
+  # 0.1 dB on the digits (docs/benchmarks.md#encoder-steps). 0 starts
   # each search from a pool of random z.
   encoder_steps: int = field(500, "Encoder steps after training; 0: none.")
   images_per_digit: int = field(

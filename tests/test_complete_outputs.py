@@ -327,3 +327,5 @@ def test_long_file_names_are_shortened_in_the_figure_rows():
   assert len(short) == figures.LABEL_CHARS
   assert short.startswith("00044_1") and short.endswith("27a1")
   assert "…" in short
+  with pytest.raises(ValueError, match="limit=0"):
+    figures.short_label(long_name, limit=0)

@@ -152,7 +152,7 @@ class TrainConfig:
   )
   # 2,000, not 500: the completion starts from the encoder's z, and the
   # longer phase won on digits, letters and colour at mnist32's size
-  # (docs/benchmarks.md#generator-recipes).
+  # (docs/benchmarks.md#encoder-steps).
   encoder_steps: int = field(
     2000,
     "Steps of the mask-aware encoder (models/encoder.py), trained "

@@ -17,10 +17,10 @@ LABEL_CHARS = 16
 def short_label(text: str, limit: int = LABEL_CHARS) -> str:
   """`text`, or its start and end around "…" when longer than `limit`
   (>= 1)."""
-  if len(text) <= limit:
-    return text
   if limit < 1:
     raise ValueError(f"limit={limit} must be at least 1")
+  if len(text) <= limit:
+    return text
   head = (limit - 1) // 2
   return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from common.errors import InputError
-from inpainting import complete, image_io, outputs
+from inpainting import complete, figures, image_io, outputs
 from inpainting.saved_models import ExportedGan, load_exported_gan
 from inpainting.search import SearchConfig
 from tests.conftest import (
@@ -319,8 +319,6 @@ def test_publish_never_replaces_results_that_appeared_meanwhile(tmp_path):
 
 
 def test_long_file_names_are_shortened_in_the_figure_rows():
-  from inpainting import figures
-
   assert figures.short_label("00075_1f614") == "00075_1f614"
   long_name = "00044_1f468-200d-1f9af-200d-27a1"
   short = figures.short_label(long_name)

@@ -58,6 +58,7 @@ RECIPES = {
   # matter more to it than a better G. The preset's is 2,000.
   "encoder_500": {"encoder_steps": 500},
   "encoder_1000": {"encoder_steps": 1000},
+  "encoder_cosine": {"encoder_schedule": "cosine"},
 }
 MASKS = ("center", "half:left", "random:0.8")
 # Held-out images for the real-images floor of the Fréchet distance (all of

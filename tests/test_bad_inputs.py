@@ -83,6 +83,11 @@ CLI_CASES = [
     (RUN, "--config.encoder_learning_rate=0"),
     "encoder_learning_rate=0.0 must be a finite number > 0",
   ),
+  (
+    TRAIN,
+    (RUN, "--config.encoder_schedule=linear"),
+    "encoder_schedule='linear' must be constant or cosine",
+  ),
   (TRAIN, (RUN, "--config.model.ef=0"), "ef=0 must be a positive integer"),
   (
     TRAIN,

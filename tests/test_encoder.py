@@ -14,6 +14,7 @@ from inpainting.saved_models import load_exported_gan
 from inpainting.search import LatentSearch, SearchConfig
 from models.config import ModelConfig
 from models.networks import build_encoder, build_generator
+from tests.conftest import read_scalars
 from training import encoder_masks
 from training import encoder_step as encoder_step_lib
 from training import train as train_lib
@@ -92,6 +93,55 @@ def test_encoder_step_trains_the_encoder_only():
     not np.array_equal(got.numpy(), want)
     for got, want in zip(encoder.weights, e_before)
   )
+
+
+def test_cosine_step_size_decays_from_the_base_to_zero_over_the_phase():
+  sizes = [
+    float(encoder_step_lib.cosine_step_size(1e-3, step, 4))
+    for step in (0, 1, 2, 4, 9)
+  ]
+  assert sizes == pytest.approx(
+    [1e-3, 1e-3 * (1 + np.cos(np.pi / 4)) / 2, 5e-4, 0.0, 0.0], abs=1e-9
+  )
+
+
+def test_cosine_schedule_reads_the_phase_from_the_checkpointed_counters(
+  tiny_config,
+):
+  from training.state import TrainState
+
+  state = TrainState(tiny_config(encoder_steps=8, encoder_schedule="cosine"))
+  step_size = state.make_encoder_step().step_size
+  # A run resumed mid-phase: its restored counters alone say where the
+  # schedule stands, so it goes on with the step size it stopped at.
+  state.encoder_step.assign(7)
+  state.encoder_phase_start.assign(5)
+  assert float(step_size()) == pytest.approx(
+    float(encoder_step_lib.cosine_step_size(1e-3, 2, 8))
+  )
+  constant = TrainState(tiny_config(encoder_steps=8))
+  assert constant.make_encoder_step().step_size is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+  "schedule, last_size",
+  # The step size of the last of 4 steps: cosine's at step 3 of 4.
+  [("constant", 1e-3), ("cosine", 1e-3 * (1 + np.cos(3 * np.pi / 4)) / 2)],
+)
+def test_encoder_trains_at_its_schedules_step_sizes(
+  tmp_path, tiny_config, schedule, last_size
+):
+  result = train_lib.train(
+    tiny_config(max_steps=1, encoder_steps=4, encoder_schedule=schedule),
+    str(tmp_path),
+  )
+  saved = tf.train.load_checkpoint(result.checkpoint).get_tensor(
+    "e_optimizer/_learning_rate/.ATTRIBUTES/VARIABLE_VALUE"
+  )
+  assert float(saved) == pytest.approx(last_size, rel=1e-5)
+  logged = read_scalars(str(tmp_path))["encoder/e_learning_rate"]
+  assert logged[max(logged)] == pytest.approx(last_size, rel=1e-5)
 
 
 @pytest.mark.slow

@@ -26,6 +26,8 @@ PRECISION_POLICIES = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 STRATEGIES = ("auto", "default", "mirrored", "multi_worker", "tpu")
 # DiffAugment's policies (training/augment.py), in the paper's order.
 AUGMENT_POLICIES = ("color", "translation", "cutout")
+# How the encoder's step size moves over a phase (training/encoder_step.py).
+ENCODER_SCHEDULES = ("constant", "cosine")
 
 
 def augment_policies(spec: str) -> Tuple[str, ...]:
@@ -164,10 +166,17 @@ class TrainConfig:
   encoder_learning_rate: float = field(
     1e-3, "Adam's step size for the encoder."
   )
+  encoder_schedule: str = field(
+    "constant",
+    "How the encoder's step size moves over each encoder phase: "
+    "'constant' keeps encoder_learning_rate; 'cosine' decays it from "
+    "there to 0 over the phase's encoder_steps (half a cosine).",
+  )
 
   def __post_init__(self):
     checks.one_of("mixed_precision", self.mixed_precision, PRECISION_POLICIES)
     checks.one_of("strategy", self.strategy, STRATEGIES)
+    checks.one_of("encoder_schedule", self.encoder_schedule, ENCODER_SCHEDULES)
     if self.strategy == "tpu" and not self.tpu:
       raise ConfigError("strategy='tpu' needs a TPU name or address (--tpu)")
     for name in (
@@ -245,7 +254,12 @@ class TrainConfig:
 
 # What a run recorded before these fields existed did: its config.json is
 # read as if it held them (r1_weight's default is no longer this).
-EARLIER_RUN_VALUES = {"d_learning_rate": None, "augment": "", "r1_weight": 0.0}
+EARLIER_RUN_VALUES = {
+  "d_learning_rate": None,
+  "augment": "",
+  "r1_weight": 0.0,
+  "encoder_schedule": "constant",
+}
 
 DEFAULT_PRESET = "mnist32"
 # The files of training/configs/, read only when asked for: they import this

@@ -11,7 +11,8 @@ The generator is frozen (inference mode); the gradient reaches the encoder
 through it.
 """
 
-from typing import Dict
+import math
+from typing import Callable, Dict, Optional
 
 import tensorflow as tf
 
@@ -44,6 +45,19 @@ def pixel_loss(reconstructed, images, masks):
   )
 
 
+def cosine_step_size(base, phase_step, phase_steps):
+  """`base` decayed to 0 along half a cosine over `phase_steps` steps.
+
+  Args:
+    base: The step size at the phase's start.
+    phase_step: Steps done in this phase (a tensor); past `phase_steps` the
+      step size stays 0.
+    phase_steps: The phase's length (> 0).
+  """
+  done = tf.minimum(tf.cast(phase_step, tf.float32) / float(phase_steps), 1.0)
+  return base * 0.5 * (1.0 + tf.cos(math.pi * done))
+
+
 def latent_loss(z_hat, z):
   """Mean squared error per z: [B, z_dim] x2 -> [B]."""
   return tf.reduce_mean(tf.square(z_hat - z), axis=1)
@@ -60,10 +74,22 @@ class EncoderStep:
     step: int64 tf.Variable counting completed encoder steps.
     masks: float32 [N, S, S, 1], the mask bank.
     strategy: The tf.distribute strategy whose scope holds the variables.
+    step_size: Optional () -> the step size of the coming update (a
+      schedule of checkpointed counters, so a resumed run goes on where it
+      stopped); None keeps the optimizer's own.
   """
 
   def __init__(
-    self, encoder, generator, optimizer, rng, step, masks, *, strategy=None
+    self,
+    encoder,
+    generator,
+    optimizer,
+    rng,
+    step,
+    masks,
+    *,
+    strategy=None,
+    step_size: Optional[Callable[[], tf.Tensor]] = None,
   ):
     self.encoder = encoder
     self.generator = generator
@@ -74,18 +100,26 @@ class EncoderStep:
     self.masks = tf.convert_to_tensor(masks, tf.float32)
     self.strategy = strategy or tf.distribute.get_strategy()
     self.loss_scaled = precision.is_loss_scaled(optimizer)
+    self.step_size = step_size
     self._compiled = tf.function(self._distributed_step)
 
   def __call__(self, real_images) -> Dict[str, tf.Tensor]:
     return self._compiled(real_images)
 
   def _distributed_step(self, real_images):
+    learning_rate = precision.inner_optimizer(self.optimizer).learning_rate
+    if self.step_size is not None:
+      # In the cross-replica context, where the mirrored variable may be
+      # assigned.
+      learning_rate.assign(self.step_size())
     per_replica = self.strategy.run(self._replica_step, args=(real_images,))
     self.step.assign_add(1)
-    return {
+    metrics = {
       name: self.strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None)
       for name, value in per_replica.items()
     }
+    metrics["e_learning_rate"] = tf.identity(learning_rate)
+    return metrics
 
   def _draw_masks(self, count):
     """`count` masks from the bank, each flipped at random (4x the shapes)."""

@@ -14,7 +14,7 @@ from models.checkpoint_parts import saved_parts
 from models.networks import build_encoder, build_generator, build_networks
 from training import checkpoints, ema, encoder_masks, precision
 from training.config import TrainConfig
-from training.encoder_step import EncoderStep
+from training.encoder_step import EncoderStep, cosine_step_size
 from training.gan_step import GanStep, make_optimizer
 
 
@@ -189,6 +189,18 @@ class TrainState:
       self.encoder_step,
       encoder_masks.mask_bank(self.generator.image_size),
       strategy=strategy,
+      step_size=self._encoder_step_size(),
+    )
+
+  def _encoder_step_size(self):
+    """config.encoder_schedule as a () -> step size; None for 'constant'."""
+    config = self.config
+    if config.encoder_schedule == "constant":
+      return None
+    return lambda: cosine_step_size(
+      config.encoder_learning_rate,
+      self.encoder_step - self.encoder_phase_start,
+      config.encoder_steps,
     )
 
 

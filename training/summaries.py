@@ -72,6 +72,8 @@ SCALAR_DESCRIPTIONS = {
   "e_pixel_loss_real": "Encoder: the pixel loss on real training images.",
   "e_pixel_loss_generated": "Encoder: the pixel loss on G(z).",
   "e_latent_loss": "Encoder: mean squared error between E(G(z) * m, m) and z.",
+  "e_learning_rate": "Encoder: Adam's step size for this step "
+  "(TrainConfig.encoder_schedule).",
   "images_per_sec": "Training throughput: images per second (global "
   "batch), averaged since the last log line.",
 }

@@ -28,6 +28,7 @@ RUN_DEFINING_FIELDS = (
   "seed",
   "ema_decay",
   "encoder_learning_rate",
+  "encoder_schedule",
 )
 # An earlier run's config.json is read with config.EARLIER_RUN_VALUES, so
 # resuming such a run with one of them turned on is refused like any other

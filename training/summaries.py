@@ -166,6 +166,7 @@ TUNED_HPARAMS = (
   "dataset",
   "ema_decay",
   "encoder_steps",
+  "encoder_schedule",
 )
 # Metric columns of the HParams tab, the Fréchet distance first: it is the
 # one that says which run generates better images.

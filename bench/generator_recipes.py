@@ -59,6 +59,7 @@ RECIPES = {
   "encoder_500": {"encoder_steps": 500},
   "encoder_1000": {"encoder_steps": 1000},
   "encoder_cosine": {"encoder_schedule": "cosine"},
+  "encoder_wide": {"model.ef": 128},
 }
 MASKS = ("center", "half:left", "random:0.8")
 # Held-out images for the real-images floor of the Fréchet distance (all of

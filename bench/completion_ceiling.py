@@ -44,12 +44,7 @@ _MODEL_DIR = flags.DEFINE_string("model_dir", None, "Export dir.")
 _SET = flags.DEFINE_enum(
   "set", "digits", list(quality_sets.NAMES), "Quality set."
 )
-_LETTERS_DIR = flags.DEFINE_string(
-  "letters_dir", None, "bench.folder_dataset's --out (for --set=letters)."
-)
-_COLOUR_DIR = flags.DEFINE_string(
-  "colour_dir", None, "bench.colour_dataset's --out (for --set=colour)."
-)
+_QUALITY_SET = quality_sets.define_folder_flags()
 _HELDOUT = flags.DEFINE_integer("heldout", 100, "Held-out images scored.")
 _MASKS = flags.DEFINE_list(
   "masks", ["center", "half:left", "random:0.8"], "Mask specs."
@@ -124,9 +119,7 @@ def ceiling_rows(gan, train, images, masks, neighbours, projection_steps):
 
 def main(argv):
   del argv
-  qset = quality_sets.quality_set(
-    _SET.value, _LETTERS_DIR.value, _COLOUR_DIR.value
-  )
+  qset = _QUALITY_SET(_SET.value)
   gan = load_exported_gan(_MODEL_DIR.value)
   images = qset.heldout(_HELDOUT.value, gan.image_size)
   train, _ = qset.training_images(gan.image_size)

@@ -68,12 +68,7 @@ FLOOR_IMAGES = 1000
 
 _SETS = flags.DEFINE_list("sets", list(quality_sets.NAMES), "Data sets.")
 _RECIPES = flags.DEFINE_list("recipes", list(RECIPES), "Recipes to run.")
-_LETTERS_DIR = flags.DEFINE_string(
-  "letters_dir", None, "bench.folder_dataset's --out (for --sets=letters)."
-)
-_COLOUR_DIR = flags.DEFINE_string(
-  "colour_dir", None, "bench.colour_dataset's --out (for --sets=colour)."
-)
+_QUALITY_SET = quality_sets.define_folder_flags()
 _WORK = flags.DEFINE_string(
   "work", None, "Where runs and exports go (kept: a rerun continues)."
 )
@@ -153,7 +148,7 @@ def main(argv):
     raise SystemExit(f"--recipes: unknown {unknown}; known: {list(RECIPES)}")
   results = {}
   for name in _SETS.value:
-    qset = quality_sets.quality_set(name, _LETTERS_DIR.value, _COLOUR_DIR.value)
+    qset = _QUALITY_SET(name)
     images, labels = qset.training_images(32)
     scorer = frechet.FrechetScorer(images, labels)
     heldout = qset.heldout(_HELDOUT.value, 32)

@@ -18,6 +18,7 @@ import os
 from typing import Optional
 
 import numpy as np
+from absl import flags
 
 from inpainting import complete, image_io
 
@@ -96,3 +97,15 @@ def quality_set(name: str, letters_dir=None, colour_dir=None) -> QualitySet:
     3 if name == "colour" else 1,
     folder,
   )
+
+
+def define_folder_flags():
+  """Defines --letters_dir and --colour_dir for a bench's command line;
+  returns name -> QualitySet, which reads them."""
+  letters_dir = flags.DEFINE_string(
+    "letters_dir", None, "bench.folder_dataset's --out (for the letters)."
+  )
+  colour_dir = flags.DEFINE_string(
+    "colour_dir", None, "bench.colour_dataset's --out (for the colour set)."
+  )
+  return lambda name: quality_set(name, letters_dir.value, colour_dir.value)

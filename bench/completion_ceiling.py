@@ -12,7 +12,9 @@ the mean hole PSNR of:
   projection  G(z) for z fitted to the WHOLE image (the hole included;
               squared error, from the same start): about the best this
               generator can draw in the hole, which no search from the
-              known pixels alone can be expected to pass;
+              known pixels alone can be expected to pass (pasted as G
+              draws it; `ours` and `start` are Poisson-blended, as the
+              completion outputs them);
   nearest     the mean of the --neighbours training images nearest to the
               image on its known pixels: a model-free estimate of the hole's
               posterior mean, the fill that squared error (and so PSNR)

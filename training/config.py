@@ -170,7 +170,8 @@ class TrainConfig:
     "constant",
     "How the encoder's step size moves over each encoder phase: "
     "'constant' keeps encoder_learning_rate; 'cosine' decays it from "
-    "there to 0 over the phase's encoder_steps (half a cosine).",
+    "there to 0 over the phase's encoder_steps (half a cosine; raising "
+    "encoder_steps mid-phase stretches the decay from where it stands).",
   )
 
   def __post_init__(self):

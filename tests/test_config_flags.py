@@ -107,7 +107,7 @@ def test_every_field_is_documented(cls):
 
 
 def test_presets_are_config_files():
-  assert config_lib.PRESET_NAMES == ("celeba64", "mnist32", "tiny")
+  assert config_lib.PRESET_NAMES == ("celeba64", "colour32", "mnist32", "tiny")
   assert sorted(config_lib.PRESETS) == list(config_lib.PRESET_NAMES)
   assert config_lib.PRESETS["mnist32"] == config_lib.TrainConfig()
   # tiny overrides mnist32: what it does not set is mnist32's.
@@ -115,6 +115,14 @@ def test_presets_are_config_files():
   assert (tiny.dataset, tiny.beta1) == (mnist32.dataset, mnist32.beta1)
   assert tiny.model.channels == mnist32.model.channels
   assert config_lib.load_config("celeba64").dataset == "tfds:celeb_a"
+  # colour32 is mnist32 in colour, trained twice as long.
+  colour32 = config_lib.PRESETS["colour32"]
+  assert colour32.max_steps == 2 * mnist32.max_steps
+  assert colour32.replace(
+    dataset=mnist32.dataset,
+    max_steps=mnist32.max_steps,
+    frechet_every=mnist32.frechet_every,
+  ) == mnist32.replace(channels=3)
 
 
 def test_with_overrides_sets_nested_fields():

@@ -7,16 +7,14 @@ and the hole-PSNR leads from +0.37 / +2.17 / -0.58 to +0.87 / +2.39 /
 -0.28 dB (center / half / random; docs/benchmarks.md#a-colour-preset).
 On the letters the same doubling lost, so mnist32 keeps 1,500."""
 
-import dataclasses
-
-from models.config import MNIST32
 from training import config
+from training.configs import mnist32
 
 
 def get_config() -> config.TrainConfig:
   # No Fréchet distance: its feature classifier knows digits only.
-  return config.TrainConfig(
-    model=dataclasses.replace(MNIST32, channels=3),
+  return mnist32.get_config().replace(
+    channels=3,
     dataset="tfds:cifar10",
     max_steps=3000,
     frechet_every=0,

@@ -68,6 +68,7 @@ def run_demo(workdir: str, config: DemoConfig = DemoConfig()) -> str:
   exported = exporter.export_models(train_dir, export_dir)
   gan = load_exported_gan(export_dir, exported.version)
   completer = complete.Completer(gan, config.search)
+  compare_starts = evaluation.StartComparison(gan, config.search)
 
   images = heldout_subset(config.images_per_digit)
   _stage(
@@ -86,9 +87,7 @@ def run_demo(workdir: str, config: DemoConfig = DemoConfig()) -> str:
       completer, images, masks
     )
     counts[mask_type] = len(images)
-    starts[mask_type] = evaluation.compare_starts(
-      gan, config.search, images, masks
-    )
+    starts[mask_type] = compare_starts(images, masks)
     _stage(
       f"{mask_type}: hole PSNR (dB) ours "
       f"{results[mask_type]['ours']['psnr']:.2f}, "

@@ -36,29 +36,37 @@ def compare_methods(completer: complete.Completer, images, masks):
   return scores, outputs
 
 
-def compare_starts(gan, config, images, masks):
+class StartComparison:
   """The search from the encoder's start against the pool start alone.
 
   Both run `config` on the same images, masks and seed; the pool start is
   the same export with its encoder left out (what exports without one do).
-
-  Returns:
-    {"encoder start" | "pool start": {"start_loss": mean loss of the
-    starting points (0 steps), "loss": mean loss after the search,
-    "psnr": mean hole PSNR of the blended completion}}; {} when the export
-    has no encoder.
+  Built once and called per mask: each Completer traces its graph once.
   """
-  if gan.encode is None:
-    return {}
-  rows = {}
-  for name, encode in (("encoder start", gan.encode), ("pool start", None)):
-    variant = dataclasses.replace(gan, encode=encode)
-    start = complete.Completer(variant, dataclasses.replace(config, steps=0))
-    searched = complete.Completer(variant, config)(images, masks)
-    per_image = complete.evaluate(images, searched.blended, masks)
-    rows[name] = {
-      "start_loss": float(np.mean(start(images, masks).loss)),
-      "loss": float(np.mean(searched.loss)),
-      "psnr": float(np.mean(per_image["hole_psnr"])),
-    }
-  return rows
+
+  def __init__(self, gan, config):
+    self.completers = {}
+    if gan.encode is None:
+      return
+    for name, encode in (("encoder start", gan.encode), ("pool start", None)):
+      variant = dataclasses.replace(gan, encode=encode)
+      self.completers[name] = (
+        complete.Completer(variant, dataclasses.replace(config, steps=0)),
+        complete.Completer(variant, config),
+      )
+
+  def __call__(self, images, masks):
+    """{"encoder start" | "pool start": {"start_loss": mean loss of the
+    starting points (0 steps), "loss": mean loss after the search, "psnr":
+    mean hole PSNR of the blended completion}}; {} when the export has no
+    encoder."""
+    rows = {}
+    for name, (start, search) in self.completers.items():
+      searched = search(images, masks)
+      per_image = complete.evaluate(images, searched.blended, masks)
+      rows[name] = {
+        "start_loss": float(np.mean(start(images, masks).loss)),
+        "loss": float(np.mean(searched.loss)),
+        "psnr": float(np.mean(per_image["hole_psnr"])),
+      }
+    return rows

@@ -88,6 +88,11 @@ CLI_CASES = [
     (RUN, "--config.encoder_schedule=linear"),
     "encoder_schedule='linear' must be constant or cosine",
   ),
+  (
+    TRAIN,
+    (RUN, "--config.encoder_latent_weight=-1"),
+    "encoder_latent_weight=-1.0 must be a finite number >= 0",
+  ),
   (TRAIN, (RUN, "--config.model.ef=0"), "ef=0 must be a positive integer"),
   (
     TRAIN,

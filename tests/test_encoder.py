@@ -62,7 +62,8 @@ def test_mask_bank_holds_every_family_equally():
   assert np.all(known[:5] < 1) and np.all(known[5] == 1)  # "none" last
 
 
-def test_encoder_step_trains_the_encoder_only():
+@pytest.mark.parametrize("latent_weight", [1.0, 0.25])
+def test_encoder_step_trains_the_encoder_only(latent_weight):
   generator = build_generator(TINY)
   encoder = build_encoder(TINY)
   optimizer = make_optimizer(1e-3, 0.9, encoder.trainable_variables)
@@ -76,12 +77,14 @@ def test_encoder_step_trains_the_encoder_only():
     tf.random.Generator.from_seed(0),
     step,
     encoder_masks.mask_bank(16, per_family=4),
+    latent_weight=latent_weight,
   )
   metrics = {k: float(v) for k, v in run(tf.constant(_digits(4))).items()}
   assert int(step.numpy()) == 1
   assert all(np.isfinite(v) for v in metrics.values())
   assert metrics["e_loss"] == pytest.approx(
-    metrics["e_pixel_loss"] + metrics["e_latent_loss"], rel=1e-5
+    metrics["e_pixel_loss"] + latent_weight * metrics["e_latent_loss"],
+    rel=1e-5,
   )
   assert metrics["e_pixel_loss"] == pytest.approx(
     (metrics["e_pixel_loss_real"] + metrics["e_pixel_loss_generated"]) / 2,
@@ -121,6 +124,13 @@ def test_cosine_schedule_reads_the_phase_from_the_checkpointed_counters(
   )
   constant = TrainState(tiny_config(encoder_steps=8))
   assert constant.make_encoder_step().step_size is None
+
+
+def test_the_runs_latent_weight_reaches_the_encoder_step(tiny_config):
+  from training.state import TrainState
+
+  config = tiny_config(encoder_steps=2, encoder_latent_weight=0.25)
+  assert TrainState(config).make_encoder_step().latent_weight == 0.25
 
 
 @pytest.mark.slow
@@ -289,3 +299,23 @@ def test_served_completer_returns_the_uncertainty(encoder_export):
   spread = out["uncertainty"].numpy()
   assert spread.shape == (2, 16, 16, 1)
   assert np.all(spread[masks > 0] == 0) and spread[masks == 0].max() > 0
+
+
+def test_a_run_from_before_the_latent_weight_resumes_only_at_its_weight(
+  tmp_path,
+):
+  import json
+
+  from training import workdir as workdir_lib
+  from training.config import get_config
+  from training.errors import WorkdirError
+
+  # config.json as runs wrote it before the field existed: weight 1.
+  saved = get_config("tiny").to_dict()
+  del saved["encoder_latent_weight"]
+  (tmp_path / "config.json").write_text(json.dumps(saved))
+  with pytest.raises(WorkdirError, match="has encoder_latent_weight=1.0"):
+    workdir_lib.check_workdir(get_config("tiny"), str(tmp_path))
+  workdir_lib.check_workdir(
+    get_config("tiny", encoder_latent_weight=1.0), str(tmp_path)
+  )

@@ -3,7 +3,8 @@
 Each step encodes two half batches under masks drawn from the mask bank
 (training/encoder_masks.py):
   - G(z) for fresh z ~ U(-1, 1): z is known, so E(G(z) * m, m) is pulled
-    towards z (latent loss) as well as G(E(.)) towards G(z) (pixel loss);
+    towards z (latent loss, lightly: encoder_latent_weight) as well as
+    G(E(.)) towards G(z) (pixel loss);
   - real training images: only the pixels are known, so only the pixel
     loss, on the whole image and again on the hole: the encoder learns to
     guess what the hole holds, which is what completion asks of it.
@@ -17,11 +18,6 @@ from typing import Callable, Dict, Optional
 import tensorflow as tf
 
 from training import precision
-
-# Weight of the latent loss (mean squared error over z's dimensions, about
-# 1/3 for a random guess) against the pixel loss (squared error in [-1, 1],
-# about 0.5 at first): both matter from the start.
-LATENT_WEIGHT = 1.0
 
 
 def pixel_loss(reconstructed, images, masks):
@@ -77,6 +73,10 @@ class EncoderStep:
     step_size: Optional () -> the step size of the coming update (a
       schedule of checkpointed counters, so a resumed run goes on where it
       stopped); None keeps the optimizer's own.
+    latent_weight: Weight of the latent loss (mean squared error over z's
+      dimensions, about 1/3 for a random guess) against the pixel loss
+      (squared error in [-1, 1], about 0.5 at first);
+      TrainConfig.encoder_latent_weight.
   """
 
   def __init__(
@@ -90,6 +90,7 @@ class EncoderStep:
     *,
     strategy=None,
     step_size: Optional[Callable[[], tf.Tensor]] = None,
+    latent_weight: float,
   ):
     self.encoder = encoder
     self.generator = generator
@@ -101,6 +102,7 @@ class EncoderStep:
     self.strategy = strategy or tf.distribute.get_strategy()
     self.loss_scaled = precision.is_loss_scaled(optimizer)
     self.step_size = step_size
+    self.latent_weight = latent_weight
     self._compiled = tf.function(self._distributed_step)
 
   def __call__(self, real_images) -> Dict[str, tf.Tensor]:
@@ -150,7 +152,7 @@ class EncoderStep:
       # Averages over the global batch: the replicas' sum is the mean.
       pixel_mean = tf.nn.compute_average_loss(pixels)
       latent_mean = tf.nn.compute_average_loss(latent)
-      loss = pixel_mean + LATENT_WEIGHT * latent_mean
+      loss = pixel_mean + self.latent_weight * latent_mean
       scaled = self.optimizer.scale_loss(loss) if self.loss_scaled else loss
     grads = tape.gradient(scaled, variables)
     self.optimizer.apply_gradients(zip(grads, variables))

@@ -190,6 +190,7 @@ class TrainState:
       encoder_masks.mask_bank(self.generator.image_size),
       strategy=strategy,
       step_size=self._encoder_step_size(),
+      latent_weight=self.config.encoder_latent_weight,
     )
 
   def _encoder_step_size(self):

@@ -64,8 +64,8 @@ SCALAR_DESCRIPTIONS = {
   "the last log line for overflowing gradients.",
   "g_skipped_steps": "Mixed precision: generator steps skipped since the "
   "last log line for overflowing gradients.",
-  "e_loss": "Encoder loss: pixel loss + latent loss (training/"
-  "encoder_step.py).",
+  "e_loss": "Encoder loss: pixel loss + encoder_latent_weight x latent "
+  "loss (training/encoder_step.py).",
   "e_pixel_loss": "Encoder: mean squared error of G(E(x * m, m)) against "
   "x over whole images, plus again over the hole; "
   "generated and real images.",
@@ -167,6 +167,7 @@ TUNED_HPARAMS = (
   "ema_decay",
   "encoder_steps",
   "encoder_schedule",
+  "encoder_latent_weight",
 )
 # Metric columns of the HParams tab, the Fréchet distance first: it is the
 # one that says which run generates better images.

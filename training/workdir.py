@@ -29,6 +29,7 @@ RUN_DEFINING_FIELDS = (
   "ema_decay",
   "encoder_learning_rate",
   "encoder_schedule",
+  "encoder_latent_weight",
 )
 # An earlier run's config.json is read with config.EARLIER_RUN_VALUES, so
 # resuming such a run with one of them turned on is refused like any other

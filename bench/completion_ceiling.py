@@ -104,12 +104,22 @@ def project(gan, images, z, steps, learning_rate=0.01):
   return gan.generate(z).numpy()
 
 
-def ceiling_rows(gan, train, images, masks, neighbours, projection_steps):
-  """{row: [B, H, W, C] filled images} of the module docstring's rows."""
+def completers(gan):
+  """(start, ours): the default completion without and with its search
+  steps; built once, so each traces its graph once for all masks."""
   has_encoder = gan.encode is not None
-  start = complete.Completer(gan, default_config(has_encoder, steps=0))
+  return (
+    complete.Completer(gan, default_config(has_encoder, steps=0)),
+    complete.Completer(gan, default_config(has_encoder)),
+  )
+
+
+def ceiling_rows(
+  gan, start, ours, train, images, masks, neighbours, projection_steps
+):
+  """{row: [B, H, W, C] filled images} of the module docstring's rows;
+  `start` and `ours` from completers(gan)."""
   started = start(images, masks)
-  ours = complete.Completer(gan, default_config(has_encoder))
   projection = project(gan, images, started.z, projection_steps)
   return {
     "ours": ours(images, masks).blended,
@@ -125,11 +135,19 @@ def main(argv):
   gan = load_exported_gan(_MODEL_DIR.value)
   images = qset.heldout(_HELDOUT.value, gan.image_size)
   train, _ = qset.training_images(gan.image_size)
+  start, ours = completers(gan)
   results = {}
   for spec in _MASKS.value:
     masks = masks_lib.make_masks([spec], len(images), gan.image_size)
     rows = ceiling_rows(
-      gan, train, images, masks, _NEIGHBOURS.value, _PROJECTION_STEPS.value
+      gan,
+      start,
+      ours,
+      train,
+      images,
+      masks,
+      _NEIGHBOURS.value,
+      _PROJECTION_STEPS.value,
     )
     results[spec] = {
       name: float(

@@ -4,7 +4,8 @@ trained twice as long: on the colour quality set
 (bench/colour_dataset.py), where the generator is what limits the
 completion, 3,000 GAN steps brought the Fréchet distance from 87.0 to 60.6
 and the hole-PSNR leads from +0.37 / +2.17 / -0.58 to +0.87 / +2.39 /
--0.28 dB (center / half / random; docs/benchmarks.md#a-colour-preset).
+-0.28 dB (center / half / random; docs/benchmarks.md#a-colour-preset);
+with the encoder's latent weight at today's 0.1, +0.96 / +2.54 / -0.22.
 On the letters the same doubling lost, so mnist32 keeps 1,500."""
 
 from training import config

@@ -69,6 +69,7 @@ _SEARCH = config_flags.define_flags(
       "feature_learning_rate",
       "codes",
       "learning_rate",
+      "anchor_weight",
     )
   },
   note="Default: the export's (default_config).",

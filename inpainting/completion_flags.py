@@ -22,6 +22,7 @@ SEARCH_FLAGS = (
   "average_best",
   "seed",
   "prior_weight",
+  "anchor_weight",
   "learning_rate",
   "pool_size",
   "search",

@@ -186,13 +186,19 @@ class LatentSearch:
     images_r = tf.repeat(images, restarts, axis=0)
     weights_r = tf.repeat(weights, restarts, axis=0)
 
+    anchor = anchor_scale(images, config.anchor_weight, self.z_dim)
+    z_start = z
+
     def step(t, z, m, v, last_check, stop):
       with tf.GradientTape() as tape:
         tape.watch(z)
         total, _, _ = self.candidate_losses(z, images_r, weights_r)
         # Candidates are independent, so the gradient of the sum is each
-        # candidate's own gradient.
-        objective = tf.reduce_sum(total)
+        # candidate's own gradient. The anchor is part of what the steps
+        # minimise only: restarts are ranked by how they fit the image.
+        objective = tf.reduce_sum(total) + anchor * tf.reduce_sum(
+          tf.square(z - z_start)
+        )
       grad = tape.gradient(objective, z)
       z, m, v = adam_step(
         z, grad, m, v, tf.cast(t + 1, tf.float32), config, config.learning_rate
@@ -253,6 +259,15 @@ class LatentSearch:
       # Per image, so that callers that concatenate batches can.
       "steps_run": tf.fill([batch], steps_run),
     }
+
+
+def anchor_scale(images, anchor_weight, z_dim):
+  """The factor of sum((z - z_start)^2) that makes the anchor term
+  anchor_weight * H*W*C * mean((z - z_start)^2): the contextual loss sums
+  over an image's H*W*C values, so one anchor_weight pulls alike at every
+  image size and channel count."""
+  values = tf.cast(tf.reduce_prod(tf.shape(images)[1:]), tf.float32)
+  return anchor_weight * values / z_dim
 
 
 def hole_spread(generated, masks, restarts):

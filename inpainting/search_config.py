@@ -25,6 +25,8 @@ POOL_START_DEFAULTS = {
   "learning_rate": 0.03,
   "pool_size": 1024,
   "prior_weight": YEH_PRIOR_WEIGHT,
+  # A random start is no estimate worth staying near.
+  "anchor_weight": 0.0,
 }
 _NO_ENCODER = "exports without an encoder:"
 # What `search` may be: the latent code alone, or then the generator's
@@ -44,7 +46,8 @@ class SearchConfig:
   (prior_weight 0): the encoder's start on G's manifold already does its
   job, and a short search does not leave it, so hole PSNRs stayed the same
   without it, while the discriminator it needs costs about half of a search
-  step. The measurements: see docs/benchmarks.md. Exports without an
+  step. For the same reason the steps are anchored to their start
+  (anchor_weight). The measurements: see docs/benchmarks.md. Exports without an
   encoder get POOL_START_DEFAULTS (`default_config`): Yeh et al.'s long
   search from random z, prior included.
 
@@ -79,6 +82,19 @@ class SearchConfig:
     f"lambda of the prior loss ({_NO_ENCODER} Yeh et al.'s "
     f"{POOL_START_DEFAULTS['prior_weight']}, their section 4; 0: none, "
     "and the discriminator is never run).",
+  )
+  # The search fits the known pixels next to the hole (the importance
+  # weights are zero elsewhere), and on large holes fitting them tighter
+  # drifted from the encoder's guess for the hole: 20 unanchored steps lost
+  # 0.3-0.4 dB to the start alone on letters' center and half holes. Scaled
+  # by the image's pixel values so that one weight suits every image size.
+  anchor_weight: float = field(
+    0.5,
+    "Pulls each search back to its start (the encoder's z, or a pool "
+    "draw): adds anchor_weight * H*W*C * mean((z - z_start)^2) to the "
+    "loss that the Adam steps on z minimise, not to the loss that ranks "
+    f"the restarts ({_NO_ENCODER} 0; 0: none). See "
+    "docs/benchmarks.md#search-anchor.",
   )
   window: int = field(
     IMPORTANCE_WINDOW, "Importance-weight window, odd (Yeh et al.: 7)."
@@ -177,7 +193,12 @@ class SearchConfig:
     checks.one_of("search", self.search, SEARCHES)
     for name in ("learning_rate", "epsilon", "feature_learning_rate"):
       checks.positive_number(name, getattr(self, name))
-    for name in ("prior_weight", "min_improvement", "feature_radius"):
+    for name in (
+      "prior_weight",
+      "anchor_weight",
+      "min_improvement",
+      "feature_radius",
+    ):
       checks.non_negative_number(name, getattr(self, name))
     for name in ("beta1", "beta2"):
       checks.fraction(name, getattr(self, name))

@@ -374,6 +374,11 @@ CLI_CASES = [
     GOOD_COMPLETE + ("--prior_weight=inf",),
     "--prior_weight=inf must be a finite number >= 0",
   ),
+  (
+    COMPLETE,
+    GOOD_COMPLETE + ("--anchor_weight=-0.5",),
+    "--anchor_weight=-0.5 must be a finite number >= 0",
+  ),
   (COMPLETE, GOOD_COMPLETE + ("--seed=-5",), "--seed=-5 must be"),
   (
     COMPLETE,

@@ -64,7 +64,10 @@ def test_search_lowers_the_loss_and_keeps_z_in_range(tiny_export):
   images = _images()
   mask = masks.make_masks(["center", "half", "irregular", "random"], 4, 16)
   search = _search(
-    gan, SearchConfig(pool_size=0, restarts=2, learning_rate=0.05)
+    gan,
+    SearchConfig(
+      pool_size=0, restarts=2, learning_rate=0.05, anchor_weight=0.0
+    ),
   )
   start = search(images, mask, steps=0)
   found = search(images, mask, steps=40)
@@ -78,6 +81,48 @@ def test_search_lowers_the_loss_and_keeps_z_in_range(tiny_export):
     found["loss"].numpy(),
     rtol=1e-4,
   )
+
+
+def test_anchor_keeps_the_steps_near_their_start(tiny_export):
+  gan = load_exported_gan(tiny_export[1])
+  images = _images()
+  mask = masks.make_masks(["center", "half", "irregular", "random"], 4, 16)
+
+  def search(anchor_weight):
+    return _search(
+      gan,
+      SearchConfig(
+        pool_size=0,
+        restarts=1,
+        learning_rate=0.05,
+        anchor_weight=anchor_weight,
+      ),
+    )
+
+  start = search(0.0)(images, mask, steps=0)
+  free = search(0.0)(images, mask, steps=40)
+  anchored = search(0.05)(images, mask, steps=40)
+
+  def moved(found):
+    return np.linalg.norm(found["z"].numpy() - start["z"].numpy(), axis=1)
+
+  assert np.all(moved(free) > 0)
+  assert np.all(moved(anchored) < moved(free))
+  # The loss it reports (that ranks the restarts) is the fit alone,
+  # without the anchor term.
+  np.testing.assert_allclose(
+    anchored["loss"].numpy(), anchored["contextual_loss"].numpy()
+  )
+
+
+def test_anchor_weight_is_per_pixel_value():
+  from inpainting.search import anchor_scale
+
+  # 16x16 RGB: 768 values; z_dim 8: 0.5 * 768 / 8 per squared unit of z.
+  images = tf.zeros([2, 16, 16, 3])
+  assert float(anchor_scale(images, 0.5, 8)) == pytest.approx(48.0)
+  assert default_config(True).anchor_weight == 0.5
+  assert default_config(False).anchor_weight == 0.0
 
 
 def test_prior_weight_zero_never_runs_the_discriminator(tiny_export):

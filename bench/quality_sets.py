@@ -41,14 +41,14 @@ class QualitySet:
   channels: int
   folder: Optional[str] = None
 
-  def heldout(self, count: int, size: int) -> np.ndarray:
-    """`count` held-out images in [-1, 1], spread over the labels."""
+  def heldout(self, count: int, size: int, skip: int = 0) -> np.ndarray:
+    """`count` held-out images in [-1, 1], spread over the labels, after
+    the first `skip` of that spread: `skip=100` gives images no bench that
+    scores the first 100 has seen, to check a choice made on those."""
     if self.folder is None:
-      from demo.run import heldout_subset
-
-      return heldout_subset(max(1, count // 10))[:count]
+      return _heldout_digits(skip, count)
     paths = image_io.find_images(os.path.join(self.folder, "heldout"))
-    picked = _spread_over_labels(paths, count)
+    picked = _spread_over_labels(paths, skip + count)[skip:]
     return complete.load_image_files(picked, size, self.channels)
 
   def training_images(self, size: int):
@@ -64,6 +64,25 @@ class QualitySet:
     index = {name: i for i, name in enumerate(names)}
     images = complete.load_image_files(paths, size, self.channels)
     return images, np.array([index[label_of(p)] for p in paths])
+
+
+def _heldout_digits(skip, count):
+  """Held-out digits [skip, skip + count) of the spread over classes:
+  images skip/10 ... (skip + count)/10 of each class (demo.run's
+  heldout_subset takes each class's first ones)."""
+  from common import pixels
+  from training import embedded_mnist
+
+  if skip == 0:
+    from demo.run import heldout_subset
+
+    return heldout_subset(max(1, count // 10))[:count]
+  images, labels = embedded_mnist.load_split("heldout")
+  first, last = skip // 10, (skip + count) // 10
+  keep = np.concatenate(
+    [np.flatnonzero(labels == d)[first:last] for d in range(10)]
+  )
+  return pixels.to_unit_range(images[keep].astype(np.float32)).numpy()
 
 
 def label_of(path: str) -> str:

@@ -48,6 +48,7 @@ RECIPES = {
   "baseline": {},
   "no_r1": {"r1_weight": 0.0},
   "r1_x10": {"r1_weight": 10.0},
+  "r1_0.1": {"r1_weight": 0.1},
   "diffaugment": {"augment": "color,translation,cutout"},
   "translation": {"augment": "translation,cutout"},
   "spectral_norm": {"model.spectral_norm": True},

@@ -93,7 +93,8 @@ class SearchConfig:
     "Pulls each search back to its start (the encoder's z, or a pool "
     "draw): adds anchor_weight * H*W*C * mean((z - z_start)^2) to the "
     "loss that the Adam steps on z minimise, not to the loss that ranks "
-    f"the restarts ({_NO_ENCODER} 0; 0: none). See "
+    f"the restarts ({_NO_ENCODER} {POOL_START_DEFAULTS['anchor_weight']}; "
+    "0: none). See "
     "docs/benchmarks.md#search-anchor.",
   )
   window: int = field(

@@ -67,22 +67,11 @@ class QualitySet:
 
 
 def _heldout_digits(skip, count):
-  """Held-out digits [skip, skip + count) of the spread over classes:
-  images skip/10 ... (skip + count)/10 of each class (demo.run's
-  heldout_subset takes each class's first ones)."""
-  from common import pixels
-  from training import embedded_mnist
+  """Held-out digits [skip, skip + count) of the spread over classes: each
+  class's images after its first skip/10 (demo.run's heldout_subset)."""
+  from demo.run import heldout_subset
 
-  if skip == 0:
-    from demo.run import heldout_subset
-
-    return heldout_subset(max(1, count // 10))[:count]
-  images, labels = embedded_mnist.load_split("heldout")
-  first, last = skip // 10, (skip + count) // 10
-  keep = np.concatenate(
-    [np.flatnonzero(labels == d)[first:last] for d in range(10)]
-  )
-  return pixels.to_unit_range(images[keep].astype(np.float32)).numpy()
+  return heldout_subset(max(1, count // 10), skip // 10)[:count]
 
 
 def label_of(path: str) -> str:

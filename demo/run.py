@@ -27,11 +27,13 @@ from training import train as train_lib
 FIGURE_EXAMPLES = 2
 
 
-def heldout_subset(images_per_digit: int):
-  """The first `images_per_digit` held-out images of each digit, in [-1, 1]."""
+def heldout_subset(images_per_digit: int, skip_per_digit: int = 0):
+  """`images_per_digit` held-out images of each digit, after its first
+  `skip_per_digit`, in [-1, 1]."""
   images, labels = embedded_mnist.load_split("heldout")
+  first, last = skip_per_digit, skip_per_digit + images_per_digit
   keep = np.concatenate(
-    [np.flatnonzero(labels == d)[:images_per_digit] for d in range(10)]
+    [np.flatnonzero(labels == d)[first:last] for d in range(10)]
   )
   return pixels.to_unit_range(images[keep].astype(np.float32)).numpy()
 

@@ -95,6 +95,8 @@ class CompleterModule(tf.Module):
       # The split the generator SavedModel exports (config.search="ilo").
       features=lambda z: float32_features(generator, z),
       from_features=generator.from_features,
+      from_features_tuned=generator.from_features_tuned,
+      output_kernel_shape=generator.output_kernel_shape(),
     )
     # Shapes are left open in the signatures and checked inside the graph,
     # so a bad request fails with an InvalidArgument error that says what

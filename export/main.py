@@ -56,6 +56,7 @@ _SEARCH = config_flags.define_flags(
       "feature_steps",
       "feature_radius",
       "feature_learning_rate",
+      "tune_learning_rate",
       "codes",
     )
   },

@@ -41,6 +41,11 @@ class GeneratorModule(tf.Module):
   from_features: `features` -> `images`; from_features(features(z)) is
     serving_default(z). The completion's feature search
     (SearchConfig.search="ilo") runs these two.
+  from_features_tuned: `features`, `kernel_delta` [None, k, k, C, width]
+    and `bias_delta` [None, C] -> `images`: the output layer with each
+    image's own weights, the trained ones plus its deltas (zero deltas:
+    from_features). The per-image fine-tuning (SearchConfig.search="dgp")
+    runs it.
 
   Args:
     generator: The trained Keras generator.
@@ -66,6 +71,26 @@ class GeneratorModule(tf.Module):
         )
       ],
     )
+    self.from_features_tuned = tf.function(
+      lambda features, kernel_delta, bias_delta: {
+        "images": generator.from_features_tuned(
+          features, kernel_delta, bias_delta
+        )
+      },
+      input_signature=[
+        tf.TensorSpec(
+          [None] + generator.feature_shape(), tf.float32, name="features"
+        ),
+        tf.TensorSpec(
+          [None] + generator.output_kernel_shape(),
+          tf.float32,
+          name="kernel_delta",
+        ),
+        tf.TensorSpec(
+          [None, generator.channels], tf.float32, name="bias_delta"
+        ),
+      ],
+    )
     self.sample = tf.function(
       self._sample,
       input_signature=[
@@ -80,6 +105,7 @@ class GeneratorModule(tf.Module):
       "sample": self.sample,
       "features": self.features,
       "from_features": self.from_features,
+      "from_features_tuned": self.from_features_tuned,
     }
 
   def _generate(self, z):

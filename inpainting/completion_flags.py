@@ -29,6 +29,7 @@ SEARCH_FLAGS = (
   "feature_steps",
   "feature_radius",
   "feature_learning_rate",
+  "tune_learning_rate",
   "codes",
 )
 

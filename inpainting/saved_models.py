@@ -32,20 +32,31 @@ class ExportedGan:
   # predate the split.
   features: Optional[Callable] = None
   from_features: Optional[Callable] = None
+  # (features_k, kernel_delta, bias_delta) -> images: the output layer with
+  # each image's own weights (SearchConfig.search="dgp"), and the shape of
+  # its kernel; None for exports that predate it.
+  from_features_tuned: Optional[Callable] = None
+  output_kernel_shape: Optional[List[int]] = None
 
 
 def check_search(gan: ExportedGan, search: str):
   """Refuses a SearchConfig.search that the export cannot run.
 
   Raises:
-    InputError: "--search=NAME: ..." when it needs the generator's split
-      signatures and the export predates them.
+    InputError: "--search=NAME: ..." when it needs signatures of the
+      generator that the export predates.
   """
   if search != "z" and gan.from_features is None:
     raise InputError(
       f"--search={search}: version {gan.version} of this export has no "
       "features/from_features signatures on its generator (it predates "
       "them); export it again, or use --search=z"
+    )
+  if search == "dgp" and gan.from_features_tuned is None:
+    raise InputError(
+      f"--search={search}: version {gan.version} of this export has no "
+      "from_features_tuned signature on its generator (it predates it); "
+      "export it again, or use --search=z"
     )
 
 
@@ -215,6 +226,13 @@ def load_exported_gan(
     i_sig = g_module.signatures["from_features"]
     gan.features = lambda z: f_sig(z=z)["features"]
     gan.from_features = lambda x: i_sig(features=x)["images"]
+  if "from_features_tuned" in g_module.signatures.keys():
+    t_sig = g_module.signatures["from_features_tuned"]
+    gan.from_features_tuned = lambda x, kernel, bias: t_sig(
+      features=x, kernel_delta=kernel, bias_delta=bias
+    )["images"]
+    kernel_spec = t_sig.structured_input_signature[1]["kernel_delta"]
+    gan.output_kernel_shape = [int(d) for d in kernel_spec.shape[1:]]
   modules = [g_module, d_module]
   encoder_path = os.path.join(model_dir, "encoder", str(version))
   if tf.io.gfile.exists(os.path.join(encoder_path, SAVED_MODEL_FILE)):

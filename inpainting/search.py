@@ -6,15 +6,16 @@ loop state (inpainting/adam.py) so the search stays a pure function of its
 inputs, which lets the completer SavedModel embed the same code for a batch
 of any size. With `search="ilo"` the feature map at the generator's split is
 searched next (inpainting/feature_search.py); with `search="mgan"`, several
-codes composed there (inpainting/multi_code.py).
+codes composed there (inpainting/multi_code.py); with `search="dgp"`, the
+generator's output layer fine-tuned per image (inpainting/layer_tuning.py).
 """
 
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, List, Optional
 
 import tensorflow as tf
 
 from common.errors import InputError
-from inpainting import feature_search, losses, multi_code
+from inpainting import feature_search, layer_tuning, losses, multi_code
 from inpainting.adam import adam_step
 from inpainting.search_config import SearchConfig  # noqa: F401  (re-export)
 
@@ -34,10 +35,13 @@ class LatentSearch:
     features, from_features: Optional z -> features_k and features_k ->
       images, the generator split (models/generator.py's Generator.features);
       config.search "ilo" and "mgan" need them.
+    from_features_tuned, output_kernel_shape: Optional (features_k,
+      kernel_delta, bias_delta) -> images, the output layer with each
+      image's own weights, and its kernel's shape; config.search "dgp"
+      needs them and `features`.
 
   Raises:
-    InputError: search "ilo" or "mgan" without `features` and
-      `from_features`.
+    InputError: config.search needs signatures that were not given.
   """
 
   def __init__(
@@ -49,12 +53,20 @@ class LatentSearch:
     encode: Optional[Callable] = None,
     features: Optional[Callable] = None,
     from_features: Optional[Callable] = None,
+    from_features_tuned: Optional[Callable] = None,
+    output_kernel_shape: Optional[List[int]] = None,
   ):
-    if config.search != "z" and (features is None or from_features is None):
+    needed = {
+      "z": {},
+      "ilo": {"features": features, "from_features": from_features},
+      "mgan": {"features": features, "from_features": from_features},
+      "dgp": {"features": features, "from_features_tuned": from_features_tuned},
+    }[config.search]
+    if any(value is None for value in needed.values()):
       raise InputError(
-        f"search={config.search!r} needs the generator's features and "
-        "from_features signatures, which this export predates; export it "
-        "again, or use search='z'"
+        f"search={config.search!r} needs the generator's "
+        f"{' and '.join(needed)} signatures, which this export predates; "
+        "export it again, or use search='z'"
       )
     self.generate = generate
     self.discriminate = discriminate
@@ -63,6 +75,8 @@ class LatentSearch:
     self.encode = encode
     self.features = features
     self.from_features = from_features
+    self.from_features_tuned = from_features_tuned
+    self.output_kernel_shape = output_kernel_shape
 
   def candidate_losses(self, z, images, weights):
     """(total, contextual) loss per candidate, and its G(z)."""
@@ -157,8 +171,8 @@ class LatentSearch:
 
     Returns:
       {"z": [B, z_dim], "generated": G(z*) [B, H, W, C] (search "ilo" or
-       "mgan": G_2 of the searched or composed feature map; the losses
-       are then its),
+       "mgan": G_2 of the searched or composed feature map; "dgp": the
+       tuned output layer's image; the losses are then its),
        "loss": [B] total loss of z*, "contextual_loss": [B],
        "uncertainty": [B, H, W, 1] the standard deviation of the restarts'
        G(z) in the hole (mean over channels; 0 on known pixels, and
@@ -239,6 +253,10 @@ class LatentSearch:
       _, total, contextual, generated = multi_code.search_codes(
         self, z, seed, images_r, weights_r
       )
+    elif config.search == "dgp":
+      total, contextual, generated = layer_tuning.tune_output_layer(
+        self, z, images_r, weights_r
+      )
     else:
       total, contextual, generated = self.candidate_losses(
         z, images_r, weights_r
@@ -304,4 +322,6 @@ def search_for(gan, config) -> "LatentSearch":
     encode=gan.encode,
     features=gan.features,
     from_features=gan.from_features,
+    from_features_tuned=gan.from_features_tuned,
+    output_kernel_shape=gan.output_kernel_shape,
   )

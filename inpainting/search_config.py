@@ -31,8 +31,10 @@ POOL_START_DEFAULTS = {
 _NO_ENCODER = "exports without an encoder:"
 # What `search` may be: the latent code alone, or then the generator's
 # feature map (Intermediate Layer Optimization, Daras et al. ICML 2021), or
-# several codes composed there (multi-code GAN prior, Gu et al. CVPR 2020).
-SEARCHES = ("z", "ilo", "mgan")
+# several codes composed there (multi-code GAN prior, Gu et al. CVPR 2020),
+# or the generator's output layer fine-tuned per image (Deep Generative
+# Prior, Pan et al. ECCV 2020).
+SEARCHES = ("z", "ilo", "mgan", "dgp")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,13 +137,16 @@ class SearchConfig:
     "layer, kept within `feature_radius` of G(z*)'s own, so the fill may "
     "leave the generator's range (Daras et al. ICML 2021); 'mgan', then "
     "`codes` codes composed channel by channel at that map, starting from "
-    "z* alone (Gu et al. CVPR 2020). Both need an export with the "
-    "generator's features signatures.",
+    "z* alone (Gu et al. CVPR 2020); 'dgp', then the generator's output "
+    "layer's weights, fine-tuned for each image on G(z*)'s feature map "
+    "(Pan et al. ECCV 2020). Each needs an export with the generator's "
+    "features signatures.",
   )
   feature_steps: int = field(
     20,
-    "Adam steps on the feature map (search='ilo') or on the codes and their "
-    "importances (search='mgan') after the z search.",
+    "Adam steps on the feature map (search='ilo'), on the codes and their "
+    "importances (search='mgan') or on the output layer's weights "
+    "(search='dgp') after the z search.",
   )
   feature_radius: float = field(
     0.1,
@@ -153,6 +158,13 @@ class SearchConfig:
     0.005,
     "Adam step size on the feature map (search='ilo') or on the codes' "
     "channel importances (search='mgan'; the codes take learning_rate).",
+  )
+  # The smallest of 3e-4, 1e-3 and 3e-3 on 50 held-out colour images: every
+  # one lost to the z search (docs/benchmarks.md#beyond-z-search).
+  tune_learning_rate: float = field(
+    3e-4,
+    "Adam step size on the output layer's weights (search='dgp'), which "
+    "start at the trained ones.",
   )
   codes: int = field(
     4,
@@ -192,7 +204,12 @@ class SearchConfig:
         f"window={self.window!r} must be odd (a window centred on its pixel)"
       )
     checks.one_of("search", self.search, SEARCHES)
-    for name in ("learning_rate", "epsilon", "feature_learning_rate"):
+    for name in (
+      "learning_rate",
+      "epsilon",
+      "feature_learning_rate",
+      "tune_learning_rate",
+    ):
       checks.positive_number(name, getattr(self, name))
     for name in (
       "prior_weight",

@@ -115,6 +115,40 @@ class Generator(layers.Network):
     """The output layer: features -> images [N, S, S, C] in [-1, 1], float32."""
     return self.tanh(self.to_image(features))
 
+  def from_features_tuned(self, features, kernel_delta, bias_delta):
+    """The output layer with each image's own weights, for per-image
+    fine-tuning (Deep Generative Prior, inpainting/layer_tuning.py):
+    tanh(conv_transpose(features_i, W + kernel_delta_i) + b + bias_delta_i).
+
+    Zero deltas give from_features(features). The transposed convolution
+    is linear in its kernel, so the shared layer runs once for the batch
+    and only each image's delta runs on its own.
+
+    Args:
+      features: [N, S/2, S/2, feature_width].
+      kernel_delta: [N] + output_kernel_shape().
+      bias_delta: [N, channels].
+
+    Returns:
+      [N, S, S, C] in [-1, 1], float32.
+    """
+    features = keras.ops.cast(features, "float32")
+    shared = keras.ops.cast(self.to_image(features), "float32")
+
+    def own_delta(args):
+      image_features, kernel = args
+      return keras.ops.conv_transpose(
+        image_features[None], kernel, strides=2, padding="same"
+      )[0]
+
+    delta = keras.ops.vectorized_map(own_delta, (features, kernel_delta))
+    return keras.ops.tanh(shared + delta + bias_delta[:, None, None, :])
+
+  def output_kernel_shape(self):
+    """[k, k, channels, feature_width]: the output layer's kernel."""
+    size = self.to_image.kernel_size
+    return [size[0], size[1], self.channels, self.feature_width]
+
   def feature_shape(self):
     """[height, width, channels] of `features`' output."""
     size = self.image_size // 2

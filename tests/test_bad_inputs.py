@@ -230,6 +230,11 @@ CLI_CASES = [
   (EXPORT, GOOD_EXPORT + ("--version=-3",), "--version=-3 must be"),
   (EXPORT, GOOD_EXPORT + ("--search=w",), "--search='w' must be one of z"),
   (EXPORT, GOOD_EXPORT + ("--codes=0",), "--codes=0 must be an integer >= 1"),
+  (
+    EXPORT,
+    GOOD_EXPORT + ("--tune_learning_rate=nan",),
+    "--tune_learning_rate=nan must be a finite number > 0",
+  ),
   (EXPORT, GOOD_EXPORT + ("--version=abc",), "flag --version=abc"),
   (
     EXPORT,
@@ -409,6 +414,18 @@ CLI_CASES = [
     COMPLETE,
     GOOD_COMPLETE + ("--feature_learning_rate=0",),
     "--feature_learning_rate=0.0 must be a finite number > 0",
+  ),
+  (
+    COMPLETE,
+    GOOD_COMPLETE + ("--tune_learning_rate=-1",),
+    "--tune_learning_rate=-1.0 must be a finite number > 0",
+  ),
+  (
+    COMPLETE,
+    ("--model_dir={in}/unsplit_export",)
+    + GOOD_COMPLETE[1:]
+    + ("--search=dgp",),
+    "--search=dgp: version 1 of this export has no features/from_features",
   ),
   (
     COMPLETE,

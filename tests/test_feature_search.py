@@ -1,5 +1,6 @@
 """The generator's split signatures and the searches beyond z on them:
-the feature search (ILO) and the multi-code composition (mGANprior)."""
+the feature search (ILO), the multi-code composition (mGANprior) and the
+per-image tuning of the output layer (Deep Generative Prior)."""
 
 import dataclasses
 import os
@@ -26,7 +27,10 @@ ILO = SearchConfig(
   feature_learning_rate=0.05,
 )
 MGAN = dataclasses.replace(ILO, search="mgan", codes=3)
-BEYOND_Z = pytest.mark.parametrize("config", [ILO, MGAN], ids=["ilo", "mgan"])
+DGP = dataclasses.replace(ILO, search="dgp", tune_learning_rate=0.01)
+BEYOND_Z = pytest.mark.parametrize(
+  "config", [ILO, MGAN, DGP], ids=["ilo", "mgan", "dgp"]
+)
 
 
 def export_without_split(export_dir, dest):
@@ -69,12 +73,44 @@ def test_split_signatures_compose_to_serving_default(tiny_export):
   np.testing.assert_allclose(generator(z, training=False), whole, atol=1e-5)
 
 
+def test_tuned_output_layer_signature_matches_the_model(tiny_export):
+  workdir, export_dir = tiny_export
+  gan = load_exported_gan(export_dir)
+  generator = restore.restore_networks(workdir).generator
+  assert gan.output_kernel_shape == generator.output_kernel_shape()
+  assert gan.output_kernel_shape == [5, 5, 1, 16]
+  features = gan.features(tf.random.uniform((2, gan.z_dim), -1, 1, seed=3))
+  zeros = tf.zeros([2] + gan.output_kernel_shape), tf.zeros([2, 1])
+  # Zero deltas: the trained layer.
+  np.testing.assert_allclose(
+    gan.from_features_tuned(features, *zeros),
+    gan.from_features(features),
+    atol=1e-5,
+  )
+  rng = np.random.default_rng(0)
+  kernel = tf.constant(rng.normal(0, 0.05, [2, 5, 5, 1, 16]), tf.float32)
+  bias = tf.constant(rng.normal(0, 0.1, [2, 1]), tf.float32)
+  np.testing.assert_allclose(
+    gan.from_features_tuned(features, kernel, bias),
+    generator.from_features_tuned(features, kernel, bias),
+    atol=1e-5,
+  )
+
+
+def test_exports_without_the_tuned_layer_refuse_dgp(tiny_export):
+  gan = load_exported_gan(tiny_export[1])
+  older = dataclasses.replace(gan, from_features_tuned=None)
+  complete.Completer(older, ILO)  # the split alone still serves ilo
+  with pytest.raises(InputError, match="^--search=dgp: .* no from_features_tu"):
+    complete.Completer(older, DGP)
+
+
 def test_exports_without_the_split_load_and_refuse_ilo(tiny_export, tmp_path):
   old = export_without_split(tiny_export[1], tmp_path / "old")
   gan = load_exported_gan(old)
   assert gan.features is None and gan.from_features is None
   complete.Completer(gan, SearchConfig(steps=1))  # z-only still runs
-  for config in (ILO, MGAN):
+  for config in (ILO, MGAN, DGP):
     with pytest.raises(
       InputError, match=f"^--search={config.search}: version 1 of this"
     ):
@@ -203,6 +239,7 @@ def test_split_signatures_run_in_a_tf1_session(tiny_export):
     meta = tf.compat.v1.saved_model.loader.load(sess, ["serve"], path)
     features_sig = meta.signature_def["features"]
     images_sig = meta.signature_def["from_features"]
+    tuned_sig = meta.signature_def["from_features_tuned"]
     features = sess.run(
       features_sig.outputs["features"].name,
       {features_sig.inputs["z"].name: np.zeros((2, 8), np.float32)},
@@ -211,8 +248,19 @@ def test_split_signatures_run_in_a_tf1_session(tiny_export):
       images_sig.outputs["images"].name,
       {images_sig.inputs["features"].name: features},
     )
+    tuned = sess.run(
+      tuned_sig.outputs["images"].name,
+      {
+        tuned_sig.inputs["features"].name: features,
+        tuned_sig.inputs["kernel_delta"].name: np.zeros(
+          (2, 5, 5, 1, 16), np.float32
+        ),
+        tuned_sig.inputs["bias_delta"].name: np.zeros((2, 1), np.float32),
+      },
+    )
   assert features.shape == (2, 8, 8, 16) and images.shape == (2, 16, 16, 1)
   assert np.all(np.abs(images) <= 1)
+  np.testing.assert_allclose(tuned, images, atol=1e-5)
 
 
 @pytest.mark.slow

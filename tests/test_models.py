@@ -63,6 +63,32 @@ def test_generator_is_its_features_then_its_output_layer(config, feature_shape):
   )
 
 
+def test_tuned_output_layer_is_each_images_own_layer():
+  generator, _ = build_networks(TINY)
+  features = generator.features(tf.random.uniform((3, TINY.z_dim), -1, 1))
+  rng = np.random.default_rng(1)
+  kernel = tf.constant(
+    rng.normal(0, 0.05, [3] + generator.output_kernel_shape()), tf.float32
+  )
+  bias = tf.constant(rng.normal(0, 0.1, [3, TINY.channels]), tf.float32)
+  tuned = generator.from_features_tuned(features, kernel, bias)
+  layer = generator.to_image
+  trained = [w.numpy() for w in (layer.kernel, layer.bias)]
+  for i in range(3):
+    # The output layer with image i's weights, on image i alone.
+    layer.kernel.assign(trained[0] + kernel[i])
+    layer.bias.assign(trained[1] + bias[i])
+    np.testing.assert_allclose(
+      tuned[i : i + 1], generator.from_features(features[i : i + 1]), atol=1e-5
+    )
+  layer.kernel.assign(trained[0])
+  layer.bias.assign(trained[1])
+  zero = generator.from_features_tuned(
+    features, tf.zeros_like(kernel), tf.zeros_like(bias)
+  )
+  np.testing.assert_allclose(zero, generator.from_features(features), atol=1e-6)
+
+
 def test_mnist32_builds():
   generator, discriminator = build_networks(MNIST32)
   assert generator(tf.zeros((2, 100))).shape == (2, 32, 32, 1)

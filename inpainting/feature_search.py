@@ -18,8 +18,7 @@ mode, so a batch of two gives what two batches of one give.
 
 import tensorflow as tf
 
-from inpainting import losses
-from inpainting.adam import adam_step
+from inpainting import adam
 
 
 def _per_image_norm(x):
@@ -48,7 +47,7 @@ def search_features(search, start, images, weights):
   """Adam on the feature map from `start`, projected after each step.
 
   Args:
-    search: The LatentSearch (its config, from_features and discriminate).
+    search: The LatentSearch (its config, from_features and losses_of).
     start: [N, h, w, c] G_1(z*) of each candidate.
     images: [N, S, S, C] each candidate's image.
     weights: [N, S, S, 1] its importance weights (losses.importance_weights).
@@ -59,36 +58,15 @@ def search_features(search, start, images, weights):
   config = search.config
 
   def candidate_losses(features):
-    generated = search.from_features(features)
-    contextual = losses.contextual_loss(generated, images, weights)
-    if config.prior_weight == 0:
-      return contextual, contextual, generated
-    prior = losses.prior_loss(search.discriminate(generated))
-    return contextual + config.prior_weight * prior, contextual, generated
+    return search.losses_of(search.from_features(features), images, weights)
 
-  def step(t, features, m, v):
-    with tf.GradientTape() as tape:
-      tape.watch(features)
-      total, _, _ = candidate_losses(features)
-      # A sum of per-candidate losses: each map gets its own gradient.
-      objective = tf.reduce_sum(total)
-    grad = tape.gradient(objective, features)
-    features, m, v = adam_step(
-      features,
-      grad,
-      m,
-      v,
-      tf.cast(t + 1, tf.float32),
-      config,
-      config.feature_learning_rate,
-    )
-    features = project(features, start, config.feature_radius)
-    return t + 1, features, m, v
-
-  _, features, _, _ = tf.while_loop(
-    lambda t, *_: t < config.feature_steps,
-    step,
-    (tf.constant(0), start, tf.zeros_like(start), tf.zeros_like(start)),
+  (features,) = adam.minimize(
+    lambda features: candidate_losses(features)[0],
+    [start],
+    [config.feature_learning_rate],
+    config.feature_steps,
+    config,
+    after=lambda tensors: [project(tensors[0], start, config.feature_radius)],
   )
   total, contextual, generated = candidate_losses(features)
   return features, total, contextual, generated

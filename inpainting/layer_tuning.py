@@ -20,8 +20,7 @@ two batches of one give.
 
 import tensorflow as tf
 
-from inpainting import losses
-from inpainting.adam import adam_step
+from inpainting import adam
 
 
 def tune_output_layer(search, z, images, weights):
@@ -29,7 +28,7 @@ def tune_output_layer(search, z, images, weights):
 
   Args:
     search: The LatentSearch (its config, features, from_features_tuned,
-      output_kernel_shape and discriminate).
+      output_kernel_shape and losses_of).
     z: [N, z_dim] each candidate's z* from the z search.
     images: [N, S, S, C] each candidate's image.
     weights: [N, S, S, 1] its importance weights (losses.importance_weights).
@@ -46,58 +45,16 @@ def tune_output_layer(search, z, images, weights):
   bias = tf.zeros([candidates, search.output_kernel_shape[2]], tf.float32)
 
   def candidate_losses(kernel, bias):
-    generated = search.from_features_tuned(features, kernel, bias)
-    contextual = losses.contextual_loss(generated, images, weights)
-    if config.prior_weight == 0:
-      return contextual, contextual, generated
-    prior = losses.prior_loss(search.discriminate(generated))
-    return contextual + config.prior_weight * prior, contextual, generated
-
-  def step(t, kernel, bias, m_kernel, v_kernel, m_bias, v_bias):
-    with tf.GradientTape() as tape:
-      tape.watch([kernel, bias])
-      total, _, _ = candidate_losses(kernel, bias)
-      # A sum of per-candidate losses: each candidate's deltas get their own
-      # gradient.
-      objective = tf.reduce_sum(total)
-    # Through the SavedModel's vectorized map the kernel's gradient may
-    # come back as IndexedSlices.
-    grad_kernel, grad_bias = [
-      tf.convert_to_tensor(grad)
-      for grad in tape.gradient(objective, [kernel, bias])
-    ]
-    step_number = tf.cast(t + 1, tf.float32)
-    kernel, m_kernel, v_kernel = adam_step(
-      kernel,
-      grad_kernel,
-      m_kernel,
-      v_kernel,
-      step_number,
-      config,
-      config.tune_learning_rate,
+    return search.losses_of(
+      search.from_features_tuned(features, kernel, bias), images, weights
     )
-    bias, m_bias, v_bias = adam_step(
-      bias,
-      grad_bias,
-      m_bias,
-      v_bias,
-      step_number,
-      config,
-      config.tune_learning_rate,
-    )
-    return t + 1, kernel, bias, m_kernel, v_kernel, m_bias, v_bias
 
-  _, kernel, bias, *_ = tf.while_loop(
-    lambda t, *_: t < config.feature_steps,
-    step,
-    (
-      tf.constant(0),
-      kernel,
-      bias,
-      tf.zeros_like(kernel),
-      tf.zeros_like(kernel),
-      tf.zeros_like(bias),
-      tf.zeros_like(bias),
-    ),
+  kernel, bias = adam.minimize(
+    lambda kernel, bias: candidate_losses(kernel, bias)[0],
+    [kernel, bias],
+    [config.tune_learning_rate] * 2,
+    config.feature_steps,
+    config,
+    after=lambda tensors: tensors,
   )
   return candidate_losses(kernel, bias)

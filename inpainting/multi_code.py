@@ -22,8 +22,7 @@ batches of one give.
 
 import tensorflow as tf
 
-from inpainting import losses
-from inpainting.adam import adam_step
+from inpainting import adam
 
 # Key of the extra codes' draw: no image's own draws use negative keys, and
 # the shared pool uses -1.
@@ -55,7 +54,7 @@ def search_codes(search, z, seed, images, weights):
 
   Args:
     search: The LatentSearch (its config, features, from_features and
-      discriminate).
+      losses_of).
     z: [N, z_dim] each candidate's z* from the z search.
     seed: int64 scalar, the search's seed (draws the extra codes).
     images: [N, S, S, C] each candidate's image.
@@ -86,59 +85,18 @@ def search_codes(search, z, seed, images, weights):
     maps = tf.reshape(
       maps, tf.concat([[candidates, count], tf.shape(maps)[1:]], 0)
     )
-    generated = search.from_features(compose(maps, importance))
-    contextual = losses.contextual_loss(generated, images, weights)
-    if config.prior_weight == 0:
-      return contextual, contextual, generated
-    prior = losses.prior_loss(search.discriminate(generated))
-    return contextual + config.prior_weight * prior, contextual, generated
-
-  def step(t, codes, importance, m_codes, v_codes, m_imp, v_imp):
-    with tf.GradientTape() as tape:
-      tape.watch([codes, importance])
-      total, _, _ = candidate_losses(codes, importance)
-      # A sum of per-candidate losses: each candidate gets its own gradient.
-      objective = tf.reduce_sum(total)
-    grad_codes, grad_importance = tape.gradient(objective, [codes, importance])
-    step_number = tf.cast(t + 1, tf.float32)
-    codes, m_codes, v_codes = adam_step(
-      codes,
-      grad_codes,
-      m_codes,
-      v_codes,
-      step_number,
-      config,
-      config.learning_rate,
+    return search.losses_of(
+      search.from_features(compose(maps, importance)), images, weights
     )
+
+  codes, importance = adam.minimize(
+    lambda codes, importance: candidate_losses(codes, importance)[0],
+    [codes, importance],
+    [config.learning_rate, config.feature_learning_rate],
+    config.feature_steps,
+    config,
     # Codes stay in the support of the prior, as z does.
-    codes = tf.clip_by_value(codes, -1.0, 1.0)
-    importance, m_imp, v_imp = adam_step(
-      importance,
-      grad_importance,
-      m_imp,
-      v_imp,
-      step_number,
-      config,
-      config.feature_learning_rate,
-    )
-    return t + 1, codes, importance, m_codes, v_codes, m_imp, v_imp
-
-  zeros_codes, zeros_importance = (
-    tf.zeros_like(codes),
-    tf.zeros_like(importance),
-  )
-  _, codes, importance, *_ = tf.while_loop(
-    lambda t, *_: t < config.feature_steps,
-    step,
-    (
-      tf.constant(0),
-      codes,
-      importance,
-      zeros_codes,
-      zeros_codes,
-      zeros_importance,
-      zeros_importance,
-    ),
+    after=lambda tensors: [tf.clip_by_value(tensors[0], -1.0, 1.0), tensors[1]],
   )
   total, contextual, generated = candidate_losses(codes, importance)
   return codes, total, contextual, generated

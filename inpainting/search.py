@@ -80,7 +80,11 @@ class LatentSearch:
 
   def candidate_losses(self, z, images, weights):
     """(total, contextual) loss per candidate, and its G(z)."""
-    generated = self.generate(z)
+    return self.losses_of(self.generate(z), images, weights)
+
+  def losses_of(self, generated, images, weights):
+    """(total, contextual) loss per candidate of the images it drew (by
+    G(z) or by a search beyond z), and those images."""
     contextual = losses.contextual_loss(generated, images, weights)
     if self.config.prior_weight == 0:
       # No prior loss: D's forward and backward passes (about half of a

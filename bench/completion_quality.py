@@ -36,8 +36,7 @@ from absl import app, flags
 from bench import common
 from common import config_flags
 from common import masks as masks_lib
-from inpainting import complete, evaluation
-from inpainting.search_config import SearchConfig, default_config
+from inpainting import complete, evaluation, search_config
 
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "Export dir (optional).")
 _TRAIN_STEPS = flags.DEFINE_integer(
@@ -56,22 +55,17 @@ _MASKS = flags.DEFINE_list(
 )
 # Search flags from SearchConfig's fields, as dcgan-complete's.
 _SEARCH = config_flags.define_flags(
-  SearchConfig(),
+  search_config.SearchConfig(),
   {
     name: name
     for name in (
       "steps",
       "restarts",
       "average_best",
-      "search",
-      "feature_steps",
-      "feature_radius",
-      "feature_learning_rate",
-      "tune_learning_rate",
-      "codes",
       "learning_rate",
       "anchor_weight",
     )
+    + search_config.BEYOND_Z_FIELDS
   },
   note="Default: the export's (default_config).",
 )
@@ -161,7 +155,9 @@ def main(argv):
   del argv
   with common.exported_gan(_MODEL_DIR.value, _TRAIN_STEPS.value) as gan:
     images = load_images(gan)
-    config = default_config(gan.encode is not None, **_SEARCH.overrides())
+    config = search_config.default_config(
+      gan.encode is not None, **_SEARCH.overrides()
+    )
     completer = complete.Completer(gan, config)
     results = {}
     print(

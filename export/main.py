@@ -16,7 +16,7 @@ from absl import flags
 
 from common import cli, config_flags
 from export import preflight
-from inpainting.search_config import SearchConfig
+from inpainting.search_config import BEYOND_Z_FIELDS, SearchConfig
 
 _WORKDIR = flags.DEFINE_string(
   "workdir", None, "Required. The training run's --workdir."
@@ -49,17 +49,7 @@ _LIMITS = [flags.DEFINE_integer(*flag) for flag in preflight.LIMIT_FLAGS]
 # The served completer's search (what a request that names none runs).
 _SEARCH = config_flags.define_flags(
   SearchConfig(),
-  {
-    name: name
-    for name in (
-      "search",
-      "feature_steps",
-      "feature_radius",
-      "feature_learning_rate",
-      "tune_learning_rate",
-      "codes",
-    )
-  },
+  {name: name for name in BEYOND_Z_FIELDS},
   note="Sets the served completer's default.",
 )
 

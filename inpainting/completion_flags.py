@@ -11,7 +11,7 @@ from typing import Dict, Optional, Sequence
 from absl import flags
 
 from common import config_flags
-from inpainting.search_config import SearchConfig
+from inpainting.search_config import BEYOND_Z_FIELDS, SearchConfig
 
 flags.disclaim_key_flags()
 
@@ -25,13 +25,7 @@ SEARCH_FLAGS = (
   "anchor_weight",
   "learning_rate",
   "pool_size",
-  "search",
-  "feature_steps",
-  "feature_radius",
-  "feature_learning_rate",
-  "tune_learning_rate",
-  "codes",
-)
+) + BEYOND_Z_FIELDS
 
 
 @dataclasses.dataclass(frozen=True)

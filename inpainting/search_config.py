@@ -35,6 +35,16 @@ _NO_ENCODER = "exports without an encoder:"
 # or the generator's output layer fine-tuned per image (Deep Generative
 # Prior, Pan et al. ECCV 2020).
 SEARCHES = ("z", "ilo", "mgan", "dgp")
+# The fields that choose and configure the search after z: each command
+# that lets a user pick the search gives every one of them a flag.
+BEYOND_Z_FIELDS = (
+  "search",
+  "feature_steps",
+  "feature_radius",
+  "feature_learning_rate",
+  "tune_learning_rate",
+  "codes",
+)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -170,7 +170,7 @@ class SearchConfig:
     "channel importances (search='mgan'; the codes take learning_rate).",
   )
   # The smallest of 3e-4, 1e-3 and 3e-3 on 50 held-out colour images: every
-  # one lost to the z search (docs/benchmarks.md#beyond-z-search).
+  # one lost to the z search (docs/benchmarks.md, "Output-layer tuning").
   tune_learning_rate: float = field(
     3e-4,
     "Adam step size on the output layer's weights (search='dgp'), which "

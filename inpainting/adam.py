@@ -26,7 +26,9 @@ def adam_step(x, grad, m, v, t, config, learning_rate):
   return x, m, v
 
 
-def minimize(per_candidate_loss, start, learning_rates, steps, config, after):
+def minimize(
+  per_candidate_loss, start, learning_rates, steps, config, after=None
+):
   """`steps` Adam steps on the tensors `start`, in one tf.while_loop.
 
   Args:
@@ -37,7 +39,7 @@ def minimize(per_candidate_loss, start, learning_rates, steps, config, after):
     steps: How many steps (an int or int32 scalar).
     config: A SearchConfig (Adam's betas and epsilon).
     after: (list of tensors) -> list of tensors, applied after each step
-      (a projection or a clip; identity for none).
+      (a projection or a clip); None: nothing.
 
   Returns:
     The list of tensors after the last step.
@@ -57,7 +59,7 @@ def minimize(per_candidate_loss, start, learning_rates, steps, config, after):
       )
     ]
     tensors, firsts, seconds = (list(part) for part in zip(*stepped))
-    return t + 1, after(tensors), firsts, seconds
+    return t + 1, after(tensors) if after else tensors, firsts, seconds
 
   zeros = [tf.zeros_like(x) for x in start]
   _, tensors, _, _ = tf.while_loop(

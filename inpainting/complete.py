@@ -45,8 +45,8 @@ class Completer:
     batch_size: Images per compiled call (bounds memory).
 
   Raises:
-    InputError: config.search needs the generator's split signatures and
-      the export has none.
+    InputError: config.search needs generator signatures that the export
+      has none of (search_config.SEARCH_SIGNATURES).
   """
 
   def __init__(

@@ -55,6 +55,5 @@ def tune_output_layer(search, z, images, weights):
     [config.tune_learning_rate] * 2,
     config.feature_steps,
     config,
-    after=lambda tensors: tensors,
   )
   return candidate_losses(kernel, bias)

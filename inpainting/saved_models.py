@@ -14,6 +14,7 @@ from typing import Callable, List, Optional, Sequence
 import tensorflow as tf
 
 from common.errors import InputError
+from inpainting.search_config import SEARCH_SIGNATURES
 
 
 @dataclasses.dataclass
@@ -46,17 +47,14 @@ def check_search(gan: ExportedGan, search: str):
     InputError: "--search=NAME: ..." when it needs signatures of the
       generator that the export predates.
   """
-  if search != "z" and gan.from_features is None:
+  # An unknown name is SearchConfig's to refuse; it needs nothing here.
+  needed = SEARCH_SIGNATURES.get(search, ())
+  missing = [name for name in needed if getattr(gan, name) is None]
+  if missing:
     raise InputError(
       f"--search={search}: version {gan.version} of this export has no "
-      "features/from_features signatures on its generator (it predates "
-      "them); export it again, or use --search=z"
-    )
-  if search == "dgp" and gan.from_features_tuned is None:
-    raise InputError(
-      f"--search={search}: version {gan.version} of this export has no "
-      "from_features_tuned signature on its generator (it predates it); "
-      "export it again, or use --search=z"
+      f"{'/'.join(missing)} signature(s) on its generator (it is older "
+      "than the search); export it again, or use --search=z"
     )
 
 

@@ -17,7 +17,10 @@ import tensorflow as tf
 from common.errors import InputError
 from inpainting import feature_search, layer_tuning, losses, multi_code
 from inpainting.adam import adam_step
-from inpainting.search_config import SearchConfig  # noqa: F401  (re-export)
+from inpainting.search_config import (
+  SEARCH_SIGNATURES,
+  SearchConfig,  # noqa: F401  (re-export)
+)
 
 
 class LatentSearch:
@@ -56,16 +59,18 @@ class LatentSearch:
     from_features_tuned: Optional[Callable] = None,
     output_kernel_shape: Optional[List[int]] = None,
   ):
-    needed = {
-      "z": {},
-      "ilo": {"features": features, "from_features": from_features},
-      "mgan": {"features": features, "from_features": from_features},
-      "dgp": {"features": features, "from_features_tuned": from_features_tuned},
-    }[config.search]
-    if any(value is None for value in needed.values()):
+    given = {
+      "features": features,
+      "from_features": from_features,
+      "from_features_tuned": from_features_tuned,
+    }
+    missing = [
+      name for name in SEARCH_SIGNATURES[config.search] if given[name] is None
+    ]
+    if missing:
       raise InputError(
         f"search={config.search!r} needs the generator's "
-        f"{' and '.join(needed)} signatures, which this export predates; "
+        f"{' and '.join(missing)} signatures, which this export predates; "
         "export it again, or use search='z'"
       )
     self.generate = generate

@@ -35,6 +35,14 @@ _NO_ENCODER = "exports without an encoder:"
 # or the generator's output layer fine-tuned per image (Deep Generative
 # Prior, Pan et al. ECCV 2020).
 SEARCHES = ("z", "ilo", "mgan", "dgp")
+# The generator signatures each search runs on, by their names in
+# ExportedGan and LatentSearch (the SavedModel's signature names).
+SEARCH_SIGNATURES = {
+  "z": (),
+  "ilo": ("features", "from_features"),
+  "mgan": ("features", "from_features"),
+  "dgp": ("features", "from_features_tuned"),
+}
 # The fields that choose and configure the search after z: each command
 # that lets a user pick the search gives every one of them a flag.
 BEYOND_Z_FIELDS = (

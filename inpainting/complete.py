@@ -46,7 +46,7 @@ class Completer:
 
   Raises:
     InputError: config.search needs generator signatures that the export
-      has none of (search_config.SEARCH_SIGNATURES).
+      lacks (search_config.SEARCH_SIGNATURES).
   """
 
   def __init__(

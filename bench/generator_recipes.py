@@ -51,6 +51,7 @@ RECIPES = {
   "r1_0.1": {"r1_weight": 0.1},
   "diffaugment": {"augment": "color,translation,cutout"},
   "translation": {"augment": "translation,cutout"},
+  "mirror": {"mirror": True},
   "spectral_norm": {"model.spectral_norm": True},
   "ttur": {"learning_rate": 1e-4, "d_learning_rate": 4e-4},
   "wide": {"model.gf": 64},

@@ -100,6 +100,14 @@ class TrainConfig:
     "E||grad_x D(x)||^2 over the (augmented) real images to the "
     "discriminator's loss; 0 = none. Logged as losses/r1_penalty.",
   )
+  mirror: bool = field(
+    False,
+    "Flip each training image left-right with probability 1/2, drawn "
+    "afresh every epoch (StyleGAN's --mirror): twice the data for "
+    "sets whose mirror images are as plausible as the originals, such as "
+    "faces; not for text or digits. The generator learns both "
+    "orientations.",
+  )
   seed: int = field(0, "Seeds weights, z draws, data order and augmentations.")
   log_every: int = field(50, "Steps between log lines and scalar summaries.")
   sample_every: int = field(
@@ -205,6 +213,8 @@ class TrainConfig:
     if not isinstance(self.augment, str):
       raise ConfigError(f"augment={self.augment!r} must be a string")
     augment_policies(self.augment)
+    if not isinstance(self.mirror, bool):
+      raise ConfigError(f"mirror={self.mirror!r} must be true or false")
     # keras.utils.set_random_seed and NumPy take seeds in [0, 2**32).
     checks.integer("seed", self.seed, 0, 2**32 - 1)
     checks.integer("frechet_every", self.frechet_every, low=0)
@@ -271,6 +281,7 @@ class TrainConfig:
 EARLIER_RUN_VALUES = {
   "d_learning_rate": None,
   "augment": "",
+  "mirror": False,
   "r1_weight": 0.0,
   "encoder_schedule": "constant",
   "encoder_latent_weight": 1.0,

@@ -215,19 +215,41 @@ def training_batches(
   batch_size: int,
   seed: int,
   shuffle_buffer: int,
+  mirror: bool = False,
   num_shards: int = 1,
   shard_index: int = 0,
 ) -> tf.data.Dataset:
   """Endless, shuffled batches of [batch_size, H, W, C].
 
-  With `num_shards` > 1 (one input pipeline per worker) this pipeline reads
-  only its shard of the source, so workers see disjoint images.
+  With `mirror`, each image is flipped left-right with probability 1/2,
+  drawn anew for every time it is read (`mirrored`). With `num_shards` > 1
+  (one input pipeline per worker) this pipeline reads only its shard of the
+  source, so workers see disjoint images.
   """
   images = source.shard(num_shards, shard_index)
   images = images.shuffle(
     shuffle_buffer, seed=seed, reshuffle_each_iteration=True
   ).repeat()
+  if mirror:
+    images = mirrored(images, seed, shard_index)
   return images.batch(batch_size, drop_remainder=True).prefetch(AUTOTUNE)
+
+
+def mirrored(images: tf.data.Dataset, seed: int, shard_index: int = 0):
+  """Flips each image left-right with probability 1/2.
+
+  Stateless draws keyed by (seed, shard, position in the stream), so a run
+  is reproducible and a resumed one (a new data seed) draws afresh, as its
+  data order does; each shard draws its own.
+  """
+  key = int(np.random.SeedSequence([seed, shard_index]).generate_state(1)[0])
+
+  def flip(position, image):
+    return tf.image.stateless_random_flip_left_right(
+      image, seed=tf.stack([tf.constant(key, tf.int64), position])
+    )
+
+  return images.enumerate().map(flip, num_parallel_calls=AUTOTUNE)
 
 
 def data_seed(seed: int, start_step: int) -> int:

@@ -192,6 +192,7 @@ class Trainer:
         context.get_per_replica_batch_size(config.batch_size),
         seed=input_pipeline.data_seed(config.seed, start),
         shuffle_buffer=config.shuffle_buffer,
+        mirror=config.mirror,
         num_shards=context.num_input_pipelines,
         shard_index=context.input_pipeline_id,
       )

@@ -24,6 +24,7 @@ RUN_DEFINING_FIELDS = (
   "d_learning_rate",
   "beta1",
   "augment",
+  "mirror",
   "r1_weight",
   "seed",
   "ema_decay",

@@ -132,6 +132,16 @@ CLI_CASES = [
   ),
   (
     TRAIN,
+    (RUN, "--config.mirror=sometimes"),
+    "flag --config.mirror=sometimes: ('Non-boolean argument",
+  ),
+  (
+    TRAIN,
+    ("--workdir={workdir}", "--config=tiny", "--config.mirror"),
+    "config.json: the run in this workdir has mirror=False, not mirror=True",
+  ),
+  (
+    TRAIN,
     ("--workdir={workdir}", "--config=tiny", "--config.model.spectral_norm"),
     "config.json: the run in this workdir has model",
   ),

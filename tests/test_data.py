@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 import pytest
+import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from models.config import ModelConfig
@@ -61,6 +62,58 @@ def test_folder_skips_corrupt_and_non_image_files(tmp_path, caplog):
   assert images.min() >= -1 and images.max() <= 1
   batches = input_pipeline.training_batches(source, 2, seed=0, shuffle_buffer=8)
   assert next(iter(batches)).shape == (2, 16, 16, 3)
+
+
+def _distinct_images(count, size=4):
+  """`count` images whose left-right flips are new images too."""
+  values = np.arange(count * size * size, dtype=np.float32)
+  return values.reshape(count, size, size, 1)
+
+
+def _flipped_rows(images, seed, shard_index=0):
+  """Whether each image of `mirrored`'s stream came out flipped."""
+  dataset = tf.data.Dataset.from_tensor_slices(images)
+  out = list(
+    input_pipeline.mirrored(dataset, seed, shard_index).as_numpy_iterator()
+  )
+  flipped = []
+  for original, image in zip(images, out):
+    # Each image comes out as itself or its mirror image, never else.
+    assert (image == original).all() or (image == original[:, ::-1]).all()
+    flipped.append(not (image == original).all())
+  return flipped
+
+
+def test_mirror_flips_about_half_reproducibly_and_per_seed_and_shard():
+  images = _distinct_images(400)
+  flipped = _flipped_rows(images, seed=5)
+  assert 150 < sum(flipped) < 250
+  assert _flipped_rows(images, seed=5) == flipped
+  assert _flipped_rows(images, seed=6) != flipped
+  assert _flipped_rows(images, seed=5, shard_index=1) != flipped
+
+
+def test_mirror_draws_anew_each_epoch_and_only_when_asked():
+  images = _distinct_images(16)
+  source = input_pipeline.ImageSource(
+    lambda n, i: tf.data.Dataset.from_tensor_slices(images), 16, "test"
+  )
+
+  def epochs(mirror):
+    # A batch is the whole set; shuffle_buffer 1 keeps the file order.
+    batches = input_pipeline.training_batches(
+      source, 16, seed=3, shuffle_buffer=1, mirror=mirror
+    )
+    return [batch.numpy() for batch in batches.take(3)]
+
+  plain = epochs(mirror=False)
+  assert all((epoch == images).all() for epoch in plain)
+  mirrored = epochs(mirror=True)
+  flips = [
+    [not (a == b).all() for a, b in zip(epoch, images)] for epoch in mirrored
+  ]
+  assert all(any(epoch) for epoch in flips)
+  assert flips[0] != flips[1] != flips[2]
 
 
 def _assert_shards_partition(source, num_shards):

@@ -290,9 +290,11 @@ def test_spectral_norm_d_saves_and_reloads_as_a_keras_file(tmp_path):
 
 
 def _identical_images_folder(root):
-  """Four copies of one image: every batch is the same whatever the data
-  order, which a resumed run draws afresh (input_pipeline.data_seed)."""
-  image = np.random.default_rng(0).integers(0, 256, (16, 16, 1))
+  """Four copies of one image, its own mirror image: every batch is the same
+  whatever the data order and flips, which a resumed run draws afresh
+  (input_pipeline.data_seed)."""
+  half = np.random.default_rng(0).integers(0, 256, (16, 8, 1))
+  image = np.concatenate([half, half[:, ::-1]], axis=1)
   for i in range(4):
     write_image(str(root / f"{i}.png"), image)
   return f"folder:{root}"
@@ -308,6 +310,7 @@ def test_resume_is_step_exact_with_every_recipe_on(tmp_path, tiny_config):
     r1_weight=1.0,
     d_learning_rate=4e-4,
     spectral_norm=True,
+    mirror=True,
   )
   whole, split = str(tmp_path / "whole"), str(tmp_path / "split")
   whole_result = train_lib.train(config, whole)
@@ -371,12 +374,13 @@ def test_new_fields_round_trip_and_an_old_config_json_loads(tmp_path):
     r1_weight=0.5,
     d_learning_rate=1e-3,
     spectral_norm=True,
+    mirror=True,
   )
   values = json.loads(config.to_json())
   assert values["model"]["spectral_norm"] is True
   assert TrainConfig.from_dict(values) == config
   old = json.loads(get_config("tiny").to_json())
-  for name in ("augment", "r1_weight", "d_learning_rate"):
+  for name in ("augment", "mirror", "r1_weight", "d_learning_rate"):
     del old[name]
   del old["model"]["spectral_norm"]
   assert TrainConfig.from_dict(old) == get_config("tiny")
@@ -389,6 +393,8 @@ def test_new_fields_round_trip_and_an_old_config_json_loads(tmp_path):
     workdir_lib.check_workdir(get_config("tiny", spectral_norm=True), workdir)
   with pytest.raises(WorkdirError, match="has augment='', not augment="):
     workdir_lib.check_workdir(get_config("tiny", augment="color"), workdir)
+  with pytest.raises(WorkdirError, match="has mirror=False, not mirror=True"):
+    workdir_lib.check_workdir(get_config("tiny", mirror=True), workdir)
 
 
 @pytest.mark.parametrize(
@@ -398,6 +404,7 @@ def test_new_fields_round_trip_and_an_old_config_json_loads(tmp_path):
     dict(augment="color"),
     dict(r1_weight=1.0),
     dict(d_learning_rate=None),
+    dict(mirror=True),
   ],
 )
 def test_resuming_with_another_recipe_is_refused(tmp_path, changed):
@@ -424,6 +431,8 @@ def test_resuming_with_another_recipe_is_refused(tmp_path, changed):
     (dict(d_learning_rate=0.0), "d_learning_rate=0.0 must be a finite"),
     (dict(d_learning_rate=float("nan")), "d_learning_rate=nan must be"),
     (dict(spectral_norm="yes"), "spectral_norm='yes' must be False or True"),
+    (dict(mirror=1), "mirror=1 must be False or True"),
+    (dict(mirror="yes"), "mirror='yes' must be False or True"),
   ],
 )
 def test_bad_values_are_config_errors(bad, message):

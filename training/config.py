@@ -213,8 +213,7 @@ class TrainConfig:
     if not isinstance(self.augment, str):
       raise ConfigError(f"augment={self.augment!r} must be a string")
     augment_policies(self.augment)
-    if not isinstance(self.mirror, bool):
-      raise ConfigError(f"mirror={self.mirror!r} must be true or false")
+    checks.one_of("mirror", self.mirror, (False, True))
     # keras.utils.set_random_seed and NumPy take seeds in [0, 2**32).
     checks.integer("seed", self.seed, 0, 2**32 - 1)
     checks.integer("frechet_every", self.frechet_every, low=0)

@@ -156,6 +156,7 @@ TUNED_HPARAMS = (
   "batch_size",
   "beta1",
   "augment",
+  "mirror",
   "r1_weight",
   "model.spectral_norm",
   "model.z_dim",

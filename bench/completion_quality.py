@@ -64,6 +64,7 @@ _SEARCH = config_flags.define_flags(
       "average_best",
       "learning_rate",
       "anchor_weight",
+      "mirror_tolerance",
     )
     + search_config.BEYOND_Z_FIELDS
   },

@@ -27,12 +27,17 @@ class Completion:
   """NumPy arrays for a batch of B images."""
 
   generated: np.ndarray  # G(z*) [B, H, W, C]
-  completed: np.ndarray  # known pixels + G(z*) in the hole
-  blended: np.ndarray  # known pixels + Poisson-blended G(z*)
+  # known pixels + the fill in the hole: G(z*), or its mean with the
+  # mirror image's where mirror_used
+  completed: np.ndarray
+  blended: np.ndarray  # known pixels + the Poisson-blended fill
   z: np.ndarray  # [B, z_dim]
   loss: np.ndarray  # [B]
   # [B, H, W, 1]: standard deviation of the restarts' G(z) in the hole.
   uncertainty: np.ndarray
+  # [B]: 1 where the mirror image's fill was averaged into completed and
+  # blended (SearchConfig.mirror_tolerance), else 0.
+  mirror_used: np.ndarray
 
 
 class Completer:
@@ -122,6 +127,7 @@ class Completer:
       merged["z"],
       merged["loss"],
       merged["uncertainty"],
+      merged["mirror_used"],
     )
 
 

@@ -25,6 +25,7 @@ SEARCH_FLAGS = (
   "anchor_weight",
   "learning_rate",
   "pool_size",
+  "mirror_tolerance",
 ) + BEYOND_Z_FIELDS
 
 

@@ -242,6 +242,11 @@ CLI_CASES = [
   (EXPORT, GOOD_EXPORT + ("--codes=0",), "--codes=0 must be an integer >= 1"),
   (
     EXPORT,
+    GOOD_EXPORT + ("--mirror_tolerance=nan",),
+    "--mirror_tolerance=nan must be a finite number >= 0",
+  ),
+  (
+    EXPORT,
     GOOD_EXPORT + ("--tune_learning_rate=nan",),
     "--tune_learning_rate=nan must be a finite number > 0",
   ),
@@ -424,6 +429,11 @@ CLI_CASES = [
     COMPLETE,
     GOOD_COMPLETE + ("--feature_learning_rate=0",),
     "--feature_learning_rate=0.0 must be a finite number > 0",
+  ),
+  (
+    COMPLETE,
+    GOOD_COMPLETE + ("--mirror_tolerance=-1",),
+    "--mirror_tolerance=-1.0 must be a finite number >= 0",
   ),
   (
     COMPLETE,

@@ -220,15 +220,56 @@ def test_completer_blends_and_keeps_known_pixels(tiny_export):
   gan = load_exported_gan(tiny_export[1])
   images = _images(5)
   mask = masks.make_masks(["center", "irregular"], 5, 16)
-  result = complete.Completer(gan, SearchConfig(steps=5), batch_size=2)(
-    images, mask
-  )
+  config = SearchConfig(steps=5, mirror_tolerance=0)
+  result = complete.Completer(gan, config, batch_size=2)(images, mask)
   known = np.broadcast_to(mask, images.shape) == 1
   for output in (result.completed, result.blended):
     np.testing.assert_array_equal(output[known], images[known])
   hole = ~known
   np.testing.assert_array_equal(result.completed[hole], result.generated[hole])
   assert result.z.shape == (5, 8) and result.loss.shape == (5,)
+  np.testing.assert_array_equal(result.mirror_used, np.zeros(5))
+
+
+def test_mirror_averaging_fills_with_the_mean_of_both_searches(tiny_export):
+  """A mirror-symmetric image and mask: the mirror image's search is the
+  image's own, so the averaged fill is G(z*) and its mirror image, meaned."""
+  gan = load_exported_gan(tiny_export[1])
+  half = _images(3)[:, :, :8]
+  images = np.concatenate([half, half[:, :, ::-1]], axis=2)
+  mask = masks.make_masks(["center"], 3, 16)
+  result = complete.Completer(gan, SearchConfig(steps=3))(images, mask)
+  np.testing.assert_array_equal(result.mirror_used, np.ones(3))
+  hole = np.broadcast_to(mask, images.shape) == 0
+  mean = (result.generated + result.generated[:, :, ::-1]) / 2
+  np.testing.assert_allclose(result.completed[hole], mean[hole], atol=1e-6)
+  known = ~hole
+  np.testing.assert_array_equal(result.blended[known], images[known])
+
+
+def test_mirror_tolerance_decides_per_image_whose_fill_is_averaged(
+  tiny_export,
+):
+  gan = load_exported_gan(tiny_export[1])
+  images = _images(6)
+  mask = masks.make_masks(["center", "random", "half"], 6, 16)
+
+  def run(tolerance):
+    config = SearchConfig(steps=3, mirror_tolerance=tolerance)
+    return complete.Completer(gan, config)(images, mask)
+
+  off, default, always = run(0), run(1.1), run(1e6)
+  np.testing.assert_array_equal(always.mirror_used, np.ones(6))
+  # The image's own search is the same whatever the tolerance.
+  # (Twice the batch: the same up to float rounding.)
+  for result in (default, always):
+    np.testing.assert_allclose(result.generated, off.generated, atol=1e-5)
+    np.testing.assert_allclose(result.z, off.z, atol=1e-5)
+  hole = np.broadcast_to(mask, images.shape) == 0
+  assert not np.allclose(always.completed[hole], off.completed[hole])
+  for i, used in enumerate(default.mirror_used):
+    twin = always if used else off
+    np.testing.assert_allclose(default.blended[i], twin.blended[i], atol=1e-6)
 
 
 def test_completer_shows_progress_per_batch(tiny_export, capfd):

@@ -9,7 +9,7 @@ function.
 import tensorflow as tf
 
 from inpainting import blending
-from inpainting.search import LatentSearch
+from inpainting.search import LatentSearch, keys_or_positions
 
 
 def search_and_blend(
@@ -72,11 +72,9 @@ def mirror_averaged_fill(
   search fits the known pixels worse, and `tolerance` leaves it out.
   """
   batch = tf.shape(images)[0]
-  keys = (
-    tf.range(batch, dtype=tf.int64)
-    if image_keys is None
-    else tf.cast(image_keys, tf.int64)
-  )
+  # Explicit keys: the doubled batch's default positions would give each
+  # image other draws than it gets without mirroring.
+  keys = keys_or_positions(image_keys, batch)
   both = search(
     tf.concat([images, _mirror(images)], 0),
     tf.concat([masks, _mirror(masks)], 0),

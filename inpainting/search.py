@@ -198,11 +198,7 @@ class LatentSearch:
     images = tf.convert_to_tensor(images, tf.float32)
     masks = tf.convert_to_tensor(masks, tf.float32)
     batch = tf.shape(images)[0]
-    image_keys = (
-      tf.range(batch, dtype=tf.int64)
-      if image_keys is None
-      else tf.cast(image_keys, tf.int64)
-    )
+    image_keys = keys_or_positions(image_keys, batch)
 
     weights = losses.importance_weights(masks, config.window)
     z = self.starting_points(images, masks, weights, restarts, seed, image_keys)
@@ -286,6 +282,13 @@ class LatentSearch:
       # Per image, so that callers that concatenate batches can.
       "steps_run": tf.fill([batch], steps_run),
     }
+
+
+def keys_or_positions(image_keys, batch) -> tf.Tensor:
+  """The images' int64 keys for their random draws; None: 0, ..., batch-1."""
+  if image_keys is None:
+    return tf.range(batch, dtype=tf.int64)
+  return tf.cast(image_keys, tf.int64)
 
 
 def anchor_scale(images, anchor_weight, z_dim):

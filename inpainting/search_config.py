@@ -151,7 +151,7 @@ class SearchConfig:
   # PSNR on every mask of the colour and letters sets, and cost digits,
   # whose mirror images G cannot draw, at most 0.07 dB at 1.1: their
   # mirror's searches fit the known pixels worse and are left out
-  # (docs/benchmarks.md#mirror-averaging).
+  # (docs/benchmarks.md#test-time-mirroring).
   mirror_tolerance: float = field(
     1.1,
     "Test-time mirroring: each image is also completed flipped "

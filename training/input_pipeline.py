@@ -242,7 +242,7 @@ def mirrored(images: tf.data.Dataset, seed: int, shard_index: int = 0):
   is reproducible and a resumed one (a new data seed) draws afresh, as its
   data order does; each shard draws its own.
   """
-  key = int(np.random.SeedSequence([seed, shard_index]).generate_state(1)[0])
+  key = _derived_seed(seed, shard_index)
 
   def flip(position, image):
     return tf.image.stateless_random_flip_left_right(
@@ -258,4 +258,9 @@ def data_seed(seed: int, start_step: int) -> int:
   A resumed run draws a fresh order instead of replaying the first batches it
   already trained on; a run that is not interrupted is fully reproducible.
   """
-  return int(np.random.SeedSequence([seed, start_step]).generate_state(1)[0])
+  return _derived_seed(seed, start_step)
+
+
+def _derived_seed(*parts: int) -> int:
+  """A 32-bit seed mixed from `parts` (numpy's SeedSequence)."""
+  return int(np.random.SeedSequence(list(parts)).generate_state(1)[0])

@@ -64,7 +64,8 @@ _SEARCH = config_flags.define_flags(
       "average_best",
       "learning_rate",
       "anchor_weight",
-      "mirror_tolerance",
+      "views",
+      "view_tolerance",
     )
     + search_config.BEYOND_Z_FIELDS
   },

@@ -44,7 +44,7 @@ _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed calls per batch size.")
 _BATCHES = flags.DEFINE_list("batch_sizes", ["1", "64"], "Batch sizes.")
 
 # The served defaults before the encoder (SearchConfig of that release,
-# Yeh et al.'s prior weight included, no anchor, no test-time mirroring).
+# Yeh et al.'s prior weight included, no anchor, no test-time views).
 PREVIOUS_DEFAULTS = SearchConfig(
   steps=300,
   restarts=2,
@@ -52,7 +52,7 @@ PREVIOUS_DEFAULTS = SearchConfig(
   pool_size=1024,
   prior_weight=YEH_PRIOR_WEIGHT,
   anchor_weight=0.0,
-  mirror_tolerance=0.0,
+  views=1,
 )
 
 

@@ -49,7 +49,7 @@ _LIMITS = [flags.DEFINE_integer(*flag) for flag in preflight.LIMIT_FLAGS]
 # The served completer's search (what a request that names none runs).
 _SEARCH = config_flags.define_flags(
   SearchConfig(),
-  {name: name for name in ("mirror_tolerance",) + BEYOND_Z_FIELDS},
+  {name: name for name in ("views", "view_tolerance") + BEYOND_Z_FIELDS},
   note="Sets the served completer's default.",
 )
 

@@ -231,7 +231,7 @@ class CompleteBatch(beam.DoFn):
         "outputs": outputs,
         "loss": float(result.loss[i]),
         "steps_run": int(self.completer.config.steps),
-        "mirror_used": bool(result.mirror_used[i]),
+        "views_used": int(result.views_used[i]),
         "seconds": round(seconds, 4),
       }
       path = done_path(self.job.out, name)

@@ -28,16 +28,17 @@ class Completion:
 
   generated: np.ndarray  # G(z*) [B, H, W, C]
   # known pixels + the fill in the hole: G(z*), or its mean with the
-  # mirror image's where mirror_used
+  # fills of the test-time views that fit (SearchConfig.views)
   completed: np.ndarray
   blended: np.ndarray  # known pixels + the Poisson-blended fill
   z: np.ndarray  # [B, z_dim]
   loss: np.ndarray  # [B]
-  # [B, H, W, 1]: standard deviation of the restarts' G(z) in the hole.
+  # [B, H, W, 1]: in the hole, the standard deviation of the restarts'
+  # G(z) and of the averaged views' fills (added in quadrature).
   uncertainty: np.ndarray
-  # [B]: 1 where the mirror image's fill was averaged into completed and
-  # blended (SearchConfig.mirror_tolerance), else 0.
-  mirror_used: np.ndarray
+  # [B]: how many views' fills were averaged into completed and blended,
+  # the image's own included (SearchConfig.views, view_tolerance).
+  views_used: np.ndarray
 
 
 class Completer:
@@ -127,7 +128,7 @@ class Completer:
       merged["z"],
       merged["loss"],
       merged["uncertainty"],
-      merged["mirror_used"],
+      merged["views_used"],
     )
 
 

@@ -25,7 +25,8 @@ SEARCH_FLAGS = (
   "anchor_weight",
   "learning_rate",
   "pool_size",
-  "mirror_tolerance",
+  "views",
+  "view_tolerance",
 ) + BEYOND_Z_FIELDS
 
 

@@ -22,6 +22,8 @@ IMPORTANCE_WINDOW = 7
 YEH_PRIOR_WEIGHT = 0.003
 POOL_START_DEFAULTS = {
   "steps": 300,
+  # Random starts differ more than an encoder's start and its pool's best.
+  "restarts": 2,
   "learning_rate": 0.03,
   "pool_size": 1024,
   "prior_weight": YEH_PRIOR_WEIGHT,
@@ -29,6 +31,9 @@ POOL_START_DEFAULTS = {
   "anchor_weight": 0.0,
 }
 _NO_ENCODER = "exports without an encoder:"
+# inpainting.completion_graph.VIEWS: the image, its mirror image and six
+# one-pixel shifts (kept here, without TensorFlow, for the flag's check).
+MAX_VIEWS = 8
 # What `search` may be: the latent code alone, or then the generator's
 # feature map (Intermediate Layer Optimization, Daras et al. ICML 2021), or
 # several codes composed there (multi-code GAN prior, Gu et al. CVPR 2020),
@@ -83,10 +88,13 @@ class SearchConfig:
     f"Adam steps on z ({_NO_ENCODER} {POOL_START_DEFAULTS['steps']}; "
     "0: the start alone).",
   )
+  # One: with the test-time views, a second restart from the pool gained
+  # at most 0.04 dB (docs/benchmarks.md#test-time-views) for twice the work.
   restarts: int = field(
-    2,
-    "Starting points per image; the lowest final loss wins. Their "
-    "spread is the uncertainty map (zero with one restart).",
+    1,
+    "Starting points per image; the lowest final loss wins "
+    f"({_NO_ENCODER} {POOL_START_DEFAULTS['restarts']}). Their spread, "
+    "with the views' (`views`), is the uncertainty map.",
   )
   # The reference implementations use 0.01 (bamos/dcgan-completion).
   learning_rate: float = field(
@@ -147,18 +155,24 @@ class SearchConfig:
     "(capped at `restarts`). 1 (Yeh et al.): the best alone, sharp; more "
     "approximates the posterior mean of the hole: blurrier, higher PSNR.",
   )
-  # Averaging in the mirror image's completion gained 0.2-0.3 dB of hole
-  # PSNR on every mask of the colour and letters sets, and cost digits,
-  # whose mirror images G cannot draw, at most 0.07 dB at 1.1: their
-  # mirror's searches fit the known pixels worse and are left out
-  # (docs/benchmarks.md#test-time-mirroring).
-  mirror_tolerance: float = field(
+  # Averaging in the searches of the image's mirror image and of copies
+  # shifted by a pixel gained hole PSNR on every mask of the colour and
+  # letters sets (0.4-0.6 dB with all 8) and of digits, whose mirror
+  # images G cannot draw: their searches fit the known pixels worse and are
+  # left out at 1.1 (docs/benchmarks.md#test-time-views).
+  views: int = field(
+    8,
+    "Test-time views: each image is also completed as up to 7 transformed "
+    "copies, in this order: its mirror image, shifted one pixel right, "
+    "left, down, up, and its mirror image shifted right and left; their "
+    "fills (mapped back) are averaged with its own where their search fits "
+    "the known pixels nearly as well (`view_tolerance`). Each view is one "
+    "more search's work, in one batch. 1: the image alone.",
+  )
+  view_tolerance: float = field(
     1.1,
-    "Test-time mirroring: each image is also completed flipped "
-    "left-right, and where that search's contextual loss is at most this "
-    "many times the image's own, the two fills are averaged (flipped "
-    "back) before the blend; elsewhere the image's own fill stands. Twice "
-    "the search's work, in one batch. 0: off.",
+    "A view's fill is averaged in where its search's contextual loss is "
+    "at most this many times the image's own (0: none is).",
   )
 
   search: str = field(
@@ -234,6 +248,7 @@ class SearchConfig:
       raise ConfigError(
         f"window={self.window!r} must be odd (a window centred on its pixel)"
       )
+    checks.integer("views", self.views, low=1, high=MAX_VIEWS)
     checks.one_of("search", self.search, SEARCHES)
     for name in (
       "learning_rate",
@@ -247,7 +262,7 @@ class SearchConfig:
       "anchor_weight",
       "min_improvement",
       "feature_radius",
-      "mirror_tolerance",
+      "view_tolerance",
     ):
       checks.non_negative_number(name, getattr(self, name))
     for name in ("beta1", "beta2"):

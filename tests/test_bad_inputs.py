@@ -242,8 +242,13 @@ CLI_CASES = [
   (EXPORT, GOOD_EXPORT + ("--codes=0",), "--codes=0 must be an integer >= 1"),
   (
     EXPORT,
-    GOOD_EXPORT + ("--mirror_tolerance=nan",),
-    "--mirror_tolerance=nan must be a finite number >= 0",
+    GOOD_EXPORT + ("--view_tolerance=nan",),
+    "--view_tolerance=nan must be a finite number >= 0",
+  ),
+  (
+    EXPORT,
+    GOOD_EXPORT + ("--views=9",),
+    "--views=9 must be an integer in [1, 8]",
   ),
   (
     EXPORT,
@@ -432,8 +437,13 @@ CLI_CASES = [
   ),
   (
     COMPLETE,
-    GOOD_COMPLETE + ("--mirror_tolerance=-1",),
-    "--mirror_tolerance=-1.0 must be a finite number >= 0",
+    GOOD_COMPLETE + ("--view_tolerance=-1",),
+    "--view_tolerance=-1.0 must be a finite number >= 0",
+  ),
+  (
+    COMPLETE,
+    GOOD_COMPLETE + ("--views=0",),
+    "--views=0 must be an integer in [1, 8]",
   ),
   (
     COMPLETE,

@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from common import masks
 from export import restore
-from inpainting import complete, losses
+from inpainting import complete, completion_graph, losses, search_config
 from inpainting.saved_models import load_exported_gan
 from inpainting.search import LatentSearch, SearchConfig
 from inpainting.search_config import YEH_PRIOR_WEIGHT, default_config
@@ -220,7 +220,7 @@ def test_completer_blends_and_keeps_known_pixels(tiny_export):
   gan = load_exported_gan(tiny_export[1])
   images = _images(5)
   mask = masks.make_masks(["center", "irregular"], 5, 16)
-  config = SearchConfig(steps=5, mirror_tolerance=0)
+  config = SearchConfig(steps=5, views=1)
   result = complete.Completer(gan, config, batch_size=2)(images, mask)
   known = np.broadcast_to(mask, images.shape) == 1
   for output in (result.completed, result.blended):
@@ -228,18 +228,19 @@ def test_completer_blends_and_keeps_known_pixels(tiny_export):
   hole = ~known
   np.testing.assert_array_equal(result.completed[hole], result.generated[hole])
   assert result.z.shape == (5, 8) and result.loss.shape == (5,)
-  np.testing.assert_array_equal(result.mirror_used, np.zeros(5))
+  np.testing.assert_array_equal(result.views_used, np.ones(5))
 
 
-def test_mirror_averaging_fills_with_the_mean_of_both_searches(tiny_export):
+def test_mirror_view_fills_with_the_mean_of_both_searches(tiny_export):
   """A mirror-symmetric image and mask: the mirror image's search is the
   image's own, so the averaged fill is G(z*) and its mirror image, meaned."""
   gan = load_exported_gan(tiny_export[1])
   half = _images(3)[:, :, :8]
   images = np.concatenate([half, half[:, :, ::-1]], axis=2)
   mask = masks.make_masks(["center"], 3, 16)
-  result = complete.Completer(gan, SearchConfig(steps=3))(images, mask)
-  np.testing.assert_array_equal(result.mirror_used, np.ones(3))
+  config = SearchConfig(steps=3, views=2)
+  result = complete.Completer(gan, config)(images, mask)
+  np.testing.assert_array_equal(result.views_used, np.full(3, 2))
   hole = np.broadcast_to(mask, images.shape) == 0
   mean = (result.generated + result.generated[:, :, ::-1]) / 2
   np.testing.assert_allclose(result.completed[hole], mean[hole], atol=1e-6)
@@ -247,29 +248,57 @@ def test_mirror_averaging_fills_with_the_mean_of_both_searches(tiny_export):
   np.testing.assert_array_equal(result.blended[known], images[known])
 
 
-def test_mirror_tolerance_decides_per_image_whose_fill_is_averaged(
+def test_views_map_back_and_move_the_image_by_a_pixel():
+  assert len(completion_graph.VIEWS) == search_config.MAX_VIEWS
+  image = tf.reshape(tf.range(16.0), [1, 4, 4, 1])
+  right = completion_graph.View("right", dx=1).apply(image)[0, :, :, 0]
+  # Moved right by one, the left column repeated.
+  np.testing.assert_array_equal(right[:, 1:], image[0, :, :3, 0])
+  np.testing.assert_array_equal(right[:, 0], image[0, :, 0, 0])
+  for view in completion_graph.VIEWS:
+    back = view.undo(view.apply(image))[0, :, :, 0].numpy()
+    dy, dx = abs(view.dy), abs(view.dx)
+    inner = back[dy : 4 - dy, dx : 4 - dx]
+    np.testing.assert_array_equal(
+      inner, image[0, dy : 4 - dy, dx : 4 - dx, 0].numpy(), view.name
+    )
+
+
+def test_view_tolerance_decides_per_image_and_view_what_is_averaged(
   tiny_export,
 ):
+  """The fill is the mean of the views' fills, mapped back, whose search's
+  contextual loss is within the tolerance of the image's own: recomputed
+  here view by view, each view searched on its own."""
   gan = load_exported_gan(tiny_export[1])
   images = _images(6)
   mask = masks.make_masks(["center", "random", "half"], 6, 16)
+  keys = tf.range(6, dtype=tf.int64)
+  search = _search(gan, SearchConfig(steps=3, views=1))
+  fills, ratios = [], []
+  for view in completion_graph.VIEWS:
+    found = search(view.apply(images), view.apply(mask), image_keys=keys)
+    fills.append(view.undo(found["generated"]).numpy())
+    ratios.append(found["contextual_loss"].numpy())
+  ratios = np.array(ratios) / ratios[0]
+  # A tolerance that keeps some views and leaves others out.
+  tolerance = float(np.median(ratios[1:]))
+  used = ratios <= tolerance
+  used[0] = True
+  assert 8 < used.sum() < 48
+  expected = np.einsum("vi,vihwc->ihwc", used, np.array(fills))
+  expected /= used.sum(0)[:, None, None, None]
 
-  def run(tolerance):
-    config = SearchConfig(steps=3, mirror_tolerance=tolerance)
-    return complete.Completer(gan, config)(images, mask)
-
-  off, default, always = run(0), run(1.1), run(1e6)
-  np.testing.assert_array_equal(always.mirror_used, np.ones(6))
-  # The image's own search is the same whatever the tolerance.
-  # (Twice the batch: the same up to float rounding.)
-  for result in (default, always):
-    np.testing.assert_allclose(result.generated, off.generated, atol=1e-5)
-    np.testing.assert_allclose(result.z, off.z, atol=1e-5)
+  config = SearchConfig(steps=3, views=8, view_tolerance=tolerance)
+  result = complete.Completer(gan, config)(images, mask, keys.numpy())
+  np.testing.assert_array_equal(result.views_used, used.sum(0))
   hole = np.broadcast_to(mask, images.shape) == 0
-  assert not np.allclose(always.completed[hole], off.completed[hole])
-  for i, used in enumerate(default.mirror_used):
-    twin = always if used else off
-    np.testing.assert_allclose(default.blended[i], twin.blended[i], atol=1e-6)
+  # The batch of 48 against 6: the same up to float rounding.
+  np.testing.assert_allclose(result.completed[hole], expected[hole], atol=1e-5)
+  # The image's own search is the same whatever the views.
+  np.testing.assert_allclose(result.generated, fills[0], atol=1e-5)
+  off = complete.Completer(gan, SearchConfig(steps=3, view_tolerance=0))
+  np.testing.assert_array_equal(off(images, mask).views_used, np.ones(6))
 
 
 def test_completer_shows_progress_per_batch(tiny_export, capfd):

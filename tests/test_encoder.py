@@ -266,22 +266,24 @@ def test_encoder_start_is_never_worse_than_the_pool_start(encoder_export):
   assert np.all(with_encoder <= pool_only + 1e-5)
 
 
-def test_uncertainty_is_zero_with_one_restart_and_only_in_the_hole(
+def test_uncertainty_is_the_restarts_and_views_spread_in_the_hole(
   encoder_export,
 ):
   gan = load_exported_gan(encoder_export[1])
   images = _digits(2)
   masks = masks_lib.make_masks(["center"], 2, 16)
-  one = complete.Completer(gan, SearchConfig(steps=2, restarts=1))(
-    images, masks
-  )
-  assert one.uncertainty.shape == (2, 16, 16, 1)
-  assert np.all(one.uncertainty == 0)
-  three = complete.Completer(gan, SearchConfig(steps=2, restarts=3))(
-    images, masks
-  )
-  assert np.all(three.uncertainty[masks > 0] == 0)
-  assert three.uncertainty[masks == 0].max() > 0
+
+  def spread(**fields):
+    config = SearchConfig(steps=2, **fields)
+    return complete.Completer(gan, config)(images, masks).uncertainty
+
+  one = spread(restarts=1, views=1)
+  assert one.shape == (2, 16, 16, 1)
+  assert np.all(one == 0)
+  for restarts, views in ((3, 1), (1, 8), (3, 8)):
+    result = spread(restarts=restarts, views=views, view_tolerance=1e6)
+    assert np.all(result[masks > 0] == 0)
+    assert result[masks == 0].max() > 0, (restarts, views)
 
 
 def test_served_completer_returns_the_uncertainty(encoder_export):

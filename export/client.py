@@ -36,7 +36,7 @@ MODEL_NAME = "completer"
 # (inpainting.search_config.SearchConfig, which this module does not
 # import: the b64 format runs without TensorFlow).
 DEFAULT_STEPS = 20
-DEFAULT_RESTARTS = 2
+DEFAULT_RESTARTS = 1
 DEFAULT_SEED = 0
 _INT32_MAX = 2**31 - 1
 _INT64_MAX = 2**63 - 1

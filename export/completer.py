@@ -7,8 +7,8 @@ sends a damaged image and gets the completion back.
 Signatures:
   serving_default:   images [N, S, S, C] float32 in [-1, 1], masks [N, S, S, 1]
                      (1 = known) -> blended, completed, generated, loss,
-                     uncertainty [N, S, S, 1] (the restarts' standard
-                     deviation in the hole)
+                     uncertainty [N, S, S, 1] (the restarts' and
+                     test-time views' standard deviation in the hole)
   complete_options:  the same plus steps (int32), restarts (int32), seed (int64)
   complete_png:      image_png, mask_png: [N] PNG bytes (TF Serving REST's
                      {"b64": ...}); mask black = missing -> blended_bytes,

@@ -215,8 +215,9 @@ def complete_files(
   """Completes image files and writes the results as a new out_dir.
 
   Writes completed/NAME.png, blended/NAME.png, generated/NAME.png,
-  masks/NAME.png, uncertainty/NAME.png (the restarts' per-pixel standard
-  deviation in the hole, gray level 255 x std; black with one restart) (all
+  masks/NAME.png, uncertainty/NAME.png (the restarts' and views' per-pixel
+  standard deviation in the hole, gray level 255 x std; black with one
+  restart and one view) (all
   at the model's size: the input's centred square, resized), figure.png and
   metrics.json, where NAME is the input's
   path relative to the --images folder (or the glob's fixed directory;

@@ -10,7 +10,7 @@ irregular[:STROKES] (at most 64), file:PATH (black = missing; any size: it
 is centre-cropped and resized like the images, so a mask drawn on the photo
 works). Images of any size are completed in their centred square, resized to
 the model's size. Writes completed/, blended/, generated/, masks/ and
-uncertainty/ (the restarts' per-pixel spread in the hole), all at the
+uncertainty/ (the restarts' and views' per-pixel spread in the hole), all at the
 model's size and keeping the inputs' paths relative to the --images folder
 or the glob's directory, with --full_resolution also full_resolution/ (each
 input at its own size with only the hole replaced), figure.png and

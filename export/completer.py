@@ -50,7 +50,7 @@ from export.request_checks import (
 from export.signatures import backing_variables, float32_features
 from inpainting.completion_graph import search_and_blend
 from inpainting.search import LatentSearch, SearchConfig
-from inpainting.search_config import default_config
+from inpainting.search_config import served_config
 
 
 class CompleterModule(tf.Module):
@@ -58,9 +58,9 @@ class CompleterModule(tf.Module):
 
   Args:
     generator, discriminator: The trained Keras networks.
-    config: Default SearchConfig of the served search (None: the defaults
-      with or without an encoder); its steps and restarts are lowered to
-      the limits where they exceed them.
+    config: Default SearchConfig of the served search (None: the served
+      defaults with or without an encoder, `served_config`); its steps and
+      restarts are lowered to the limits where they exceed them.
     limits: ServingLimits, checked on every request.
     encoder: The trained mask-aware encoder, or None.
   """
@@ -84,7 +84,7 @@ class CompleterModule(tf.Module):
     self.channels = generator.channels
     self.limits = limits
     self.config = within_limits(
-      config or default_config(encoder is not None), limits
+      config or served_config(encoder is not None), limits
     )
     self.search = LatentSearch(
       lambda z: generator(z, training=False),

@@ -44,7 +44,7 @@ from inpainting.saved_models import (
   SAVED_MODEL_FILE,
   complete_versions,
 )
-from inpainting.search_config import SearchConfig, default_config
+from inpainting.search_config import SearchConfig, served_config
 
 # In the order they are moved into place: the encoder, which a version may
 # lack, first, so that once the required models are in place it is too.
@@ -186,9 +186,10 @@ def export_models(
   weights), the discriminator, the encoder if the run trained one for that
   generator, and the completer (which runs the latent search, from the
   encoder's start where there is one, with `search_config` as its defaults
-  and refuses requests beyond `limits`; None: the defaults for an export
-  with or without an encoder, then `search_overrides` {field: value}, the
-  fields dcgan-export's search flags set).
+  and refuses requests beyond `limits`; None: the served defaults for an
+  export with or without an encoder, `served_config`, then
+  `search_overrides` {field: value}, the fields dcgan-export's search flags
+  set).
 
   Every SavedModel is written to a staging folder inside export_dir and
   renamed into place once all of them are complete; a version counts for
@@ -215,9 +216,7 @@ def export_models(
   try:
     versions.check_version_is_free(export_dir, MODEL_NAMES, version)
     if search_config is None and search_overrides:
-      search_config = default_config(
-        run.encoder is not None, **search_overrides
-      )
+      search_config = served_config(run.encoder is not None, **search_overrides)
     completer = CompleterModule(
       generator, discriminator, search_config, limits, encoder=run.encoder
     )

@@ -16,7 +16,7 @@ from absl import flags
 
 from common import cli, config_flags
 from export import preflight
-from inpainting.search_config import BEYOND_Z_FIELDS, SearchConfig
+from inpainting.search_config import BEYOND_Z_FIELDS, SERVED_VIEWS, SearchConfig
 
 _WORKDIR = flags.DEFINE_string(
   "workdir", None, "Required. The training run's --workdir."
@@ -48,7 +48,7 @@ _SERVING_BASE = flags.DEFINE_string(
 _LIMITS = [flags.DEFINE_integer(*flag) for flag in preflight.LIMIT_FLAGS]
 # The served completer's search (what a request that names none runs).
 _SEARCH = config_flags.define_flags(
-  SearchConfig(),
+  SearchConfig(views=SERVED_VIEWS),
   {name: name for name in ("views", "view_tolerance") + BEYOND_Z_FIELDS},
   note="Sets the served completer's default.",
 )

@@ -277,5 +277,19 @@ def default_config(has_encoder: bool, **overrides) -> SearchConfig:
   return SearchConfig(**values)
 
 
+# The served completer answers one request at a time, within a latency
+# budget: 8 views took 10.5 s for a batch of 64 on the 2-core machine. Four
+# (the image, its mirror image, shifted right and left) cost what the
+# former default's two restarts and mirror image did, and keep most of the
+# eight's gain (docs/benchmarks.md#test-time-views).
+SERVED_VIEWS = 4
+
+
+def served_config(has_encoder: bool, **overrides) -> SearchConfig:
+  """The served completer's defaults (dcgan-export's): `default_config`
+  with SERVED_VIEWS views, then `overrides`."""
+  return default_config(has_encoder, **{"views": SERVED_VIEWS, **overrides})
+
+
 # The graph holds steps, restarts, sizes as int32 and the seed as int64.
 _INT32_MAX, _INT64_MAX = 2**31 - 1, 2**63 - 1

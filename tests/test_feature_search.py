@@ -276,13 +276,15 @@ def test_dcgan_export_sets_the_served_search(tiny_export, tmp_path):
     "--codes=2",
     "--feature_steps=3",
     "--feature_learning_rate=0.5",  # 3 steps of 0.005 would hardly move
+    "--views=2",
   )
   defaults = versions.read_marker(path)["search_defaults"]
-  assert (defaults["search"], defaults["codes"], defaults["feature_steps"]) == (
-    "mgan",
-    2,
-    3,
-  )
+  assert (
+    defaults["search"],
+    defaults["codes"],
+    defaults["feature_steps"],
+    defaults["views"],
+  ) == ("mgan", 2, 3, 2)
   images = _images(2, seed=2)
   mask = masks.make_masks(["center"], 2, 16)
   served = tf.saved_model.load(path).signatures["serving_default"](

@@ -13,7 +13,7 @@ from common import masks
 from export.warmup import WARMUP_FILE
 from inpainting import complete
 from inpainting.saved_models import load_exported_gan
-from inpainting.search_config import default_config
+from inpainting.search_config import served_config
 from tests.conftest import REPO, subprocess_env
 
 # The fresh-process runner: TF1 session loader, `serve` tag, tensor names.
@@ -77,7 +77,7 @@ def test_session_loader_matches_inpainting(tiny_export, tmp_path):
   gan = load_exported_gan(export_dir)
   # The served defaults of an export without an encoder, as requested.
   ours = complete.Completer(
-    gan, default_config(False, steps=20, restarts=2, seed=5)
+    gan, served_config(False, steps=20, restarts=2, seed=5)
   )(images, mask)
   np.testing.assert_allclose(served["generated"], ours.generated, atol=1e-4)
   np.testing.assert_allclose(served["blended"], ours.blended, atol=1e-4)

@@ -18,6 +18,7 @@ from export import versions
 from export.warmup import WARMUP_FILE
 from inpainting.saved_models import load_exported_gan
 from inpainting.search import LatentSearch, SearchConfig
+from inpainting.search_config import SERVED_VIEWS
 from tests.conftest import export_completer, gray_png
 
 SIZE = 16  # the tiny preset's
@@ -152,6 +153,8 @@ def test_limits_come_from_the_export_flags(tiny_export, tmp_path):
     marker["search_defaults"]["steps"],
     marker["search_defaults"]["restarts"],
   ) == (1, 1)
+  # The served completer's own number of test-time views.
+  assert marker["search_defaults"]["views"] == SERVED_VIEWS
   served = tf.saved_model.load(path)
   # The warm-up requests fit the limits.
   for record in tf.data.TFRecordDataset(os.path.join(path, WARMUP_FILE)):

@@ -68,7 +68,8 @@ def write_report(
       f"Held-out MNIST digits (never trained on), {details['train_steps']} "
       f"GAN training steps and {details.get('encoder_steps', 0)} encoder "
       f"steps, {details['search']['steps']} search steps per image and "
-      f"restart ({details['search']['restarts']} restarts). "
+      f"restart ({details['search']['restarts']} restarts) and "
+      f"{details['search']['views']} test-time views. "
       "Numbers are hole PSNR (dB) / hole SSIM, measured only over the "
       "missing pixels; the best PSNR per row is bold.",
       "",
@@ -76,14 +77,15 @@ def write_report(
       "",
       "Where the search starts: from the best of the encoder's z and the "
       "pool (ours), or from the pool alone (exports without an encoder), "
-      "then the same search:",
+      "then the same search, on the image alone (no test-time views):",
       "",
       starts_table(details.get("starts", {})),
       "",
       f"![completions]({figure_name})",
       "",
       "Columns: original, masked input (hole in grey), G(z*), the "
-      "restarts' per-pixel standard deviation (uncertainty, white = 1), "
+      "restarts' and test-time views' per-pixel standard deviation "
+      "(uncertainty, white = 1), "
       "our Poisson-blended completion, then the classical baselines.",
       "",
       f"Time: {details['seconds']['total']:.0f} s in all "

@@ -39,15 +39,18 @@ def compare_methods(completer: complete.Completer, images, masks):
 class StartComparison:
   """The search from the encoder's start against the pool start alone.
 
-  Both run `config` on the same images, masks and seed; the pool start is
-  the same export with its encoder left out (what exports without one do).
-  Built once and called per mask: each Completer traces its graph once.
+  Both run `config` on the same images, masks and seed, the image alone
+  (one test-time view: the views average searches from both starts alike,
+  and would multiply the comparison's time); the pool start is the same
+  export with its encoder left out (what exports without one do). Built
+  once and called per mask: each Completer traces its graph once.
   """
 
   def __init__(self, gan, config):
     self.completers = {}
     if gan.encode is None:
       return
+    config = dataclasses.replace(config, views=1)
     for name, encode in (("encoder start", gan.encode), ("pool start", None)):
       variant = dataclasses.replace(gan, encode=encode)
       self.completers[name] = (

@@ -33,6 +33,11 @@ def markdown_table(results: Dict, counts: Dict[str, int]) -> str:
   return "\n".join(lines)
 
 
+def _count(number: int, noun: str) -> str:
+  """ "1 restart", "2 restarts"."""
+  return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def starts_table(starts: Dict) -> str:
   """Mask type x {encoder start, pool start}: start loss, loss after the
   search, hole PSNR (empty without an encoder)."""
@@ -68,7 +73,7 @@ def write_report(
       f"Held-out MNIST digits (never trained on), {details['train_steps']} "
       f"GAN training steps and {details.get('encoder_steps', 0)} encoder "
       f"steps, {details['search']['steps']} search steps per image and "
-      f"restart ({details['search']['restarts']} restarts) and "
+      f"restart ({_count(details['search']['restarts'], 'restart')}) and "
       f"{details['search']['views']} test-time views. "
       "Numbers are hole PSNR (dB) / hole SSIM, measured only over the "
       "missing pixels; the best PSNR per row is bold.",

@@ -143,9 +143,9 @@ class View:
 
 
 def _shift(images, dy, dx):
-  """Moves [N, H, W, C] by (dy, dx) pixels, the edge row or column
-  repeated where the image moved away from it (so no border appears in the
-  known pixels)."""
+  """Moves [N, H, W, C] by (dy, dx) pixels, filling what it moved away from
+  with the image mirrored at its edge (for one pixel: the edge row or
+  column repeated), so that no border appears among the known pixels."""
   if not dy and not dx:
     return images
   pad = max(abs(dy), abs(dx))

@@ -89,7 +89,8 @@ class SearchConfig:
     "0: the start alone).",
   )
   # One: with the test-time views, a second restart from the pool gained
-  # at most 0.04 dB (docs/benchmarks.md#test-time-views) for twice the work.
+  # -0.03 to +0.03 dB (docs/benchmarks.md#test-time-views) for twice the
+  # work.
   restarts: int = field(
     1,
     "Starting points per image; the lowest final loss wins "
@@ -157,7 +158,7 @@ class SearchConfig:
   )
   # Averaging in the searches of the image's mirror image and of copies
   # shifted by a pixel gained hole PSNR on every mask of the colour and
-  # letters sets (0.4-0.6 dB with all 8) and of digits, whose mirror
+  # letters sets (0.25-0.56 dB with all 8) and of digits, whose mirror
   # images G cannot draw: their searches fit the known pixels worse and are
   # left out at 1.1 (docs/benchmarks.md#test-time-views).
   views: int = field(

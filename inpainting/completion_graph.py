@@ -51,22 +51,19 @@ def search_and_blend(
   images = tf.convert_to_tensor(images, tf.float32)
   masks = tf.convert_to_tensor(masks, tf.float32)
   config = search.config
-  if config.views == 1:
-    found = search(images, masks, steps, restarts, seed, image_keys)
-    fill = found["generated"]
-    found["views_used"] = tf.ones_like(found["loss"])
-  else:
-    found, fill = view_averaged_fill(
-      search,
-      images,
-      masks,
-      steps,
-      restarts,
-      seed,
-      image_keys,
-      VIEWS[: config.views],
-      config.view_tolerance,
-    )
+  # One view (the image alone) is the same arithmetic: its fill, counted
+  # once, and no spread between views.
+  found, fill = view_averaged_fill(
+    search,
+    images,
+    masks,
+    steps,
+    restarts,
+    seed,
+    image_keys,
+    VIEWS[: config.views],
+    config.view_tolerance,
+  )
   found["completed"] = blending.paste(images, fill, masks)
   found["blended"] = blending.poisson_blend(images, fill, masks)
   return found

@@ -62,6 +62,8 @@ RECIPES = {
   # matter more to it than a better G. The preset's is 2,000.
   "encoder_500": {"encoder_steps": 500},
   "encoder_1000": {"encoder_steps": 1000},
+  # colour32's (docs/benchmarks.md#a-colour-preset).
+  "encoder_4000": {"encoder_steps": 4000},
   "encoder_cosine": {"encoder_schedule": "cosine"},
   "encoder_wide": {"model.ef": 128},
   "encoder_latent_0.1": {"encoder_latent_weight": 0.1},

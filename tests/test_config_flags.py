@@ -115,12 +115,14 @@ def test_presets_are_config_files():
   assert (tiny.dataset, tiny.beta1) == (mnist32.dataset, mnist32.beta1)
   assert tiny.model.channels == mnist32.model.channels
   assert config_lib.load_config("celeba64").dataset == "tfds:celeb_a"
-  # colour32 is mnist32 in colour, trained twice as long.
+  # colour32 is mnist32 in colour, its GAN and encoder trained twice as long.
   colour32 = config_lib.PRESETS["colour32"]
   assert colour32.max_steps == 2 * mnist32.max_steps
+  assert colour32.encoder_steps == 2 * mnist32.encoder_steps
   assert colour32.replace(
     dataset=mnist32.dataset,
     max_steps=mnist32.max_steps,
+    encoder_steps=mnist32.encoder_steps,
     frechet_every=mnist32.frechet_every,
   ) == mnist32.replace(channels=3)
 

@@ -7,10 +7,10 @@ and the hole-PSNR leads from +0.37 / +2.17 / -0.58 to +0.87 / +2.39 /
 -0.28 dB (center / half / random; docs/benchmarks.md#a-colour-preset);
 with the encoder's latent weight at today's 0.1, +0.96 / +2.54 / -0.22.
 On the letters the same doubling lost, so mnist32 keeps 1,500.
-Its encoder trains for 4,000 steps, not 2,000: on two seeds, +1.53 / +3.07
-/ +0.28 and +1.39 / +3.11 / +0.29 dB became +1.50 / +3.00 / +0.31 and
-+1.57 / +3.12 / +0.32 (docs/benchmarks.md#a-colour-preset): the worse
-seed gained 0.18 dB on center holes, the better lost 0.03."""
+Its encoder trains for 4,000 steps, not 2,000: over four seeds the leads
+averaged +1.50 / +3.02 / +0.32 dB against +1.47 / +3.05 / +0.30, and the
+spread between trainings narrowed (center holes +1.37 to +1.57 against
++1.30 to +1.67; docs/benchmarks.md#a-colour-preset)."""
 
 from training import config
 from training.configs import mnist32

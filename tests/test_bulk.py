@@ -24,7 +24,8 @@ BULK = "inpainting.bulk_main"
 KINDS = ("blended", "completed", "uncertainty")
 # 2 views, not the default 8: still the multi-view path, a quarter of the
 # searches (these tests are about the pipeline, not the views).
-SEARCH = ("--steps=3", "--restarts=2", "--pool_size=8", "--views=2")
+SEARCH_OPTIONS = {"steps": 3, "restarts": 2, "pool_size": 8, "views": 2}
+SEARCH = tuple(f"--{name}={value}" for name, value in SEARCH_OPTIONS.items())
 
 
 def _inputs(folder, count=18, bad=("bad1", "bad2")):
@@ -63,9 +64,7 @@ def _reference(export_dir, images, out, masks=("center",)):
   """dcgan-complete's outputs for the same images and options."""
   gan = load_exported_gan(export_dir)
   # As dcgan-complete resolves SEARCH.
-  config = default_config(
-    gan.encode is not None, steps=3, restarts=2, pool_size=8, views=2
-  )
+  config = default_config(gan.encode is not None, **SEARCH_OPTIONS)
   complete.complete_files(
     gan, images, list(masks), out, config, with_metrics=False
   )

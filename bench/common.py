@@ -40,6 +40,16 @@ def export_or_train(model_dir, root, train_steps):
 
 
 @contextlib.contextmanager
+def exported_gans(model_dir, train_steps):
+  """`exported_gan` for a --model_dir that may name an ensemble's exports
+  (comma-separated): yields the list of loaded members."""
+  from inpainting.saved_models import load_exports
+
+  with tempfile.TemporaryDirectory() as root:
+    yield load_exports(export_or_train(model_dir, root, train_steps))
+
+
+@contextlib.contextmanager
 def exported_gan(model_dir, train_steps):
   """Yields the reloaded export of `model_dir`, or of an mnist32 trained for
   `train_steps` in a temporary folder (removed on exit)."""

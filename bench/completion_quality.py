@@ -4,6 +4,7 @@ r"""Hole PSNR / SSIM of our completion and three classical baselines.
   python -m bench.completion_quality --model_dir=E --images=my_faces/
   python -m bench.completion_quality            # trains a mnist32 export first
   python -m bench.completion_quality --model_dir=E --search=ilo
+  python -m bench.completion_quality --model_dir=E1,E2 --images=my_faces/
 
 For each mask type, completes the images (default: the embedded held-out
 digits, --images_per_digit of each) with ours (the completion's defaults,
@@ -11,10 +12,13 @@ single best: the export's encoder start, if any, then the search), OpenCV
 Telea and Navier-Stokes and scikit-image biharmonic, prints a table and
 draws it as a PNG chart. For a generator of 32x32 grey digits (without
 --images) it also prints the Fréchet distance of its samples to the
-embedded training digits (training/frechet.py). The last line is a JSON
+embedded training digits (training/frechet.py). With several exports
+(an ensemble, as dcgan-complete's --model_dir) "ours" is their averaged
+completion. The last line is a JSON
 object: mask type -> method -> {"psnr", "ssim"}; "lead_db": mask type ->
 our hole-PSNR lead over the best classical method; "frechet_generator"
-(null for other generators, and with --images); "search": --search;
+(null for other generators, with --images and for ensembles, whose
+members' distances are "frechet_members"); "search": --search;
 "search_gain_db": mask type -> our hole PSNR minus that of the z-only
 search (the same flags with --search=z, on the same images and masks, in
 this run; 0 for --search=z); "seconds": mask type -> {search: seconds the
@@ -38,7 +42,11 @@ from common import config_flags
 from common import masks as masks_lib
 from inpainting import complete, evaluation, search_config
 
-_MODEL_DIR = flags.DEFINE_string("model_dir", None, "Export dir (optional).")
+_MODEL_DIR = flags.DEFINE_string(
+  "model_dir",
+  None,
+  "Export dir (optional); several, comma-separated: an ensemble.",
+)
 _TRAIN_STEPS = flags.DEFINE_integer(
   "train_steps", 1500, "mnist32 steps when no --model_dir is given."
 )
@@ -155,25 +163,28 @@ def z_only_psnr(completer, images, masks):
 
 def main(argv):
   del argv
-  with common.exported_gan(_MODEL_DIR.value, _TRAIN_STEPS.value) as gan:
+  with common.exported_gans(_MODEL_DIR.value, _TRAIN_STEPS.value) as gans:
+    gan = gans[0]
     images = load_images(gan)
     config = search_config.default_config(
       gan.encode is not None, **_SEARCH.overrides()
     )
-    completer = complete.Completer(gan, config)
+    completer = complete.Completer(gans, config)
     results = {}
     print(
       f"{len(images)} images, {config.steps} steps, {config.restarts} "
       f"restart(s), mean of the best {config.average_best}, "
       f"search {config.search}, "
-      f"{'encoder' if gan.encode else 'no encoder'}; hole PSNR (dB) / "
+      f"{'encoder' if gan.encode else 'no encoder'}"
+      f"{f', an ensemble of {len(gans)}' if len(gans) > 1 else ''}; "
+      "hole PSNR (dB) / "
       "hole SSIM"
     )
     print(f"{'mask':14s}" + "".join(f"{m:>18s}" for m in evaluation.METHODS))
     # The z-only search at the same settings, on the same images and masks.
     z_config = dataclasses.replace(config, search="z")
     z_completer = (
-      completer if config.search == "z" else complete.Completer(gan, z_config)
+      completer if config.search == "z" else complete.Completer(gans, z_config)
     )
     gains, seconds = {}, {}
     for spec in _MASKS.value:
@@ -215,18 +226,22 @@ def main(argv):
       + ", ".join(f"{mask} {lead:+.2f}" for mask, lead in leads.items())
     )
     # The digit classifier's features say nothing about other images.
-    scores = None if _IMAGES.value else frechet_line(gan)
-    if scores:
-      print(
-        f"Fréchet distance to the training digits: generator "
-        f"{scores[0]:.3f}, real held-out digits {scores[1]:.3f}"
-      )
+    members = [] if _IMAGES.value else [frechet_line(g) for g in gans]
+    for index, scores in enumerate(members):
+      if scores:
+        member = f" (member {index + 1})" if len(gans) > 1 else ""
+        print(
+          f"Fréchet distance to the training digits: generator{member} "
+          f"{scores[0]:.3f}, real held-out digits {scores[1]:.3f}"
+        )
+    scores = members[0] if len(members) == 1 else None
     print(
       json.dumps(
         {
           **results,
           "lead_db": leads,
           "frechet_generator": scores[0] if scores else None,
+          "frechet_members": [m[0] if m else None for m in members],
           "search": config.search,
           "search_gain_db": gains,
           "seconds": seconds,

@@ -122,11 +122,10 @@ class CompleteBatch(beam.DoFn):
     env.grow_gpu_memory()
     from inpainting.search_config import default_config
 
-    self.gan = saved_models.load_exported_gan(
-      self.job.model_dir, self.job.version
-    )
+    gans = saved_models.load_exports(self.job.model_dir, self.job.version)
+    self.gan = gans[0]
     config = default_config(self.gan.encode is not None, **self.job.search)
-    self.completer = complete.Completer(self.gan, config, self.job.batch_size)
+    self.completer = complete.Completer(gans, config, self.job.batch_size)
     self.specs = (
       None
       if self.job.mask_specs[0].startswith(MASK_DIR_PREFIX)

@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 from common import config_checks, files, owners
 from common.errors import InputError
@@ -49,7 +49,8 @@ class BulkJob:
   """What the workers need; picklable (paths and plain values only).
 
   Attributes:
-    model_dir, version: The export and its version (resolved at launch).
+    model_dir, version: The export and its version (resolved at launch);
+      an ensemble's exports (comma-separated) and their versions, a list.
     mask_specs: --mask, or ["dir:PATH"]: PATH/NAME.png per image.
     out: The output folder.
     search: SearchConfig overrides the user gave (the rest: the export's
@@ -59,7 +60,7 @@ class BulkJob:
   """
 
   model_dir: str
-  version: int
+  version: Union[int, List[int]]
   mask_specs: Sequence[str]
   out: str
   search: Dict

@@ -26,10 +26,10 @@ def complete(argv: Sequence[str], options: CompletionOptions, metrics: bool):
   from inpainting import complete as complete_lib
   from inpainting import saved_models
 
-  gan = saved_models.load_exported_gan(options.model_dir, options.version)
-  config = default_config(gan.encode is not None, **options.search)
+  gans = saved_models.load_exports(options.model_dir, options.version)
+  config = default_config(gans[0].encode is not None, **options.search)
   report = complete_lib.complete_files(
-    gan,
+    gans,
     options.images,
     options.mask,
     options.out,
@@ -72,11 +72,13 @@ def complete_bulk(
   # not take the memory the workers need.
   tf_env.grow_gpu_memory()
 
-  gan = saved_models.load_exported_gan(options.model_dir, options.version)
-  saved_models.check_search(gan, options.search.get("search", "z"))
+  gans = saved_models.load_exports(options.model_dir, options.version)
+  for gan in gans:
+    saved_models.check_search(gan, options.search.get("search", "z"))
+  versions = [gan.version for gan in gans]
   job = bulk_job.BulkJob(
     options.model_dir,
-    gan.version,
+    versions[0] if len(gans) == 1 else versions,
     tuple(options.mask),
     options.out,
     options.search,

@@ -4,7 +4,7 @@ import dataclasses
 import sys
 import time
 import zlib
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Union
 
 import numpy as np
 import tensorflow as tf
@@ -26,18 +26,22 @@ from inpainting.search_config import default_config
 class Completion:
   """NumPy arrays for a batch of B images."""
 
+  # An ensemble's (Completer of several exports): its members' mean
+  # (`average_members`).
   generated: np.ndarray  # G(z*) [B, H, W, C]
   # known pixels + the fill in the hole: G(z*), or its mean with the
   # fills of the test-time views that fit (SearchConfig.views)
   completed: np.ndarray
   blended: np.ndarray  # known pixels + the Poisson-blended fill
-  z: np.ndarray  # [B, z_dim]
+  z: np.ndarray  # [B, z_dim] (an ensemble: its members' z, concatenated)
   loss: np.ndarray  # [B]
   # [B, H, W, 1]: in the hole, the standard deviation of the restarts'
-  # G(z) and of the averaged views' fills (added in quadrature).
+  # G(z), of the averaged views' fills and of an ensemble's members' fills
+  # (added in quadrature).
   uncertainty: np.ndarray
   # [B]: how many views' fills were averaged into completed and blended,
-  # the image's own included (SearchConfig.views, view_tolerance).
+  # the image's own included (SearchConfig.views, view_tolerance), summed
+  # over an ensemble's members.
   views_used: np.ndarray
 
 
@@ -45,26 +49,35 @@ class Completer:
   """Runs the compiled search and blending in batches.
 
   Args:
-    gan: The loaded SavedModels.
+    gans: The loaded SavedModels: one export, or an ensemble's members
+      (`saved_models.load_exports`), whose completions are averaged
+      (`average_members`).
     config: SearchConfig (None: the defaults for an export with or without
-      an encoder, `search_config.default_config`).
+      an encoder, `search_config.default_config`), for every member.
     batch_size: Images per compiled call (bounds memory).
 
   Raises:
-    InputError: config.search needs generator signatures that the export
+    InputError: config.search needs generator signatures that an export
       lacks (search_config.SEARCH_SIGNATURES).
   """
 
   def __init__(
     self,
-    gan: ExportedGan,
+    gans: Union[ExportedGan, Sequence[ExportedGan]],
     config: Optional[SearchConfig] = None,
     batch_size: int = 64,
   ):
-    self.gan = gan
-    config = config or default_config(gan.encode is not None)
+    self.members = [gans] if isinstance(gans, ExportedGan) else list(gans)
+    # The first member's shape and version stand for the ensemble's: the
+    # loader checked that the members agree on shape.
+    self.gan = self.members[0]
+    config = config or default_config(self.gan.encode is not None)
     self.config = config
     self.batch_size = batch_size
+    self._completes = [self._compiled(gan, config) for gan in self.members]
+
+  @staticmethod
+  def _compiled(gan, config):
     check_search(gan, config.search)
     search = search_for(gan, config)
     shape = [None, gan.image_size, gan.image_size]
@@ -80,7 +93,7 @@ class Completer:
     def complete(images, masks, keys):
       return search_and_blend(search, images, masks, image_keys=keys)
 
-    self._complete = complete
+    return complete
 
   def __call__(self, images, masks, keys=None) -> Completion:
     """Completes images [N, S, S, C] under masks [N, S, S, 1].
@@ -115,10 +128,16 @@ class Completer:
     ) as progress:
       for start in batches:
         end = start + self.batch_size
-        out = self._complete(
-          images[start:end], masks[start:end], keys[start:end]
-        )
-        parts.append({k: v.numpy() for k, v in out.items()})
+        members = [
+          {
+            k: v.numpy()
+            for k, v in complete(
+              images[start:end], masks[start:end], keys[start:end]
+            ).items()
+          }
+          for complete in self._completes
+        ]
+        parts.append(average_members(members, masks[start:end]))
         progress.update(min(end, len(images)) - start)
     merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     return Completion(
@@ -130,6 +149,32 @@ class Completer:
       merged["uncertainty"],
       merged["views_used"],
     )
+
+
+def average_members(members: Sequence[Dict], masks) -> Dict:
+  """One completion from an ensemble's: the mean of the members' images.
+
+  Independently trained generators err on a hole differently, so their
+  mean is closer to it than either (squared error rewards the mean of
+  plausible fills, as with the test-time views). The Poisson blend is
+  linear in the fill, so the mean of the blended images is the blend of
+  the mean fill. The uncertainty adds, in quadrature, the members' own
+  (their root mean square) and their spread; z concatenates the members'
+  codes, loss is their mean and views_used their sum. One member: itself.
+  """
+  if len(members) == 1:
+    return members[0]
+  averaged = {
+    name: np.mean([m[name] for m in members], axis=0)
+    for name in ("generated", "completed", "blended", "loss")
+  }
+  fills = np.stack([m["completed"] for m in members])
+  spread = np.mean(np.std(fills, axis=0), axis=-1, keepdims=True)
+  own = np.mean([m["uncertainty"] ** 2 for m in members], axis=0)
+  averaged["uncertainty"] = np.sqrt(own + spread**2 * (1.0 - masks))
+  averaged["z"] = np.concatenate([m["z"] for m in members], axis=-1)
+  averaged["views_used"] = np.sum([m["views_used"] for m in members], axis=0)
+  return averaged
 
 
 def image_key(name: str) -> int:
@@ -173,7 +218,7 @@ def load_image_files(paths: Sequence[str], size: int, channels: int):
 
 
 def _report(
-  gan: ExportedGan,
+  gans: Sequence[ExportedGan],
   inputs: Sequence[image_io.ImageFile],
   mask_specs: Sequence[str],
   config: SearchConfig,
@@ -187,7 +232,10 @@ def _report(
     config, average_best=min(config.average_best, config.restarts)
   )
   report = {
-    "model_version": gan.version,
+    # An ensemble's: one version per member, in --model_dir's order.
+    "model_version": (
+      gans[0].version if len(gans) == 1 else [g.version for g in gans]
+    ),
     "masks": list(mask_specs),
     "search": dataclasses.asdict(ran),
     "seconds": seconds,
@@ -203,7 +251,7 @@ def _report(
 
 
 def complete_files(
-  gan: ExportedGan,
+  gans: Union[ExportedGan, Sequence[ExportedGan]],
   image_pattern: str,
   mask_specs: Sequence[str],
   out_dir: str,
@@ -212,7 +260,8 @@ def complete_files(
   batch_size: int = 64,
   full_resolution: bool = False,
 ) -> Dict:
-  """Completes image files and writes the results as a new out_dir.
+  """Completes image files with one export, or an ensemble's members
+  (`Completer`), and writes the results as a new out_dir.
 
   Writes completed/NAME.png, blended/NAME.png, generated/NAME.png,
   masks/NAME.png, uncertainty/NAME.png (the restarts' and views' per-pixel
@@ -238,9 +287,9 @@ def complete_files(
   inputs = image_io.find_image_files(image_pattern)
   image_io.check_out_dir(out_dir, inputs)
   specs = masks_lib.parse_specs(mask_specs)
+  completer = Completer(gans, config, batch_size)
+  gan, config = completer.gan, completer.config
   images = load_image_files(inputs.paths, gan.image_size, gan.channels)
-  completer = Completer(gan, config, batch_size)
-  config = completer.config
   keys = [image_key(image.name) for image in inputs.files]
   masks = masks_lib.make_masks(
     specs, len(images), gan.image_size, seed=config.seed, keys=keys
@@ -252,7 +301,13 @@ def complete_files(
 
   per_image = evaluate(images, result.blended, masks) if with_metrics else {}
   report = _report(
-    gan, inputs.files, mask_specs, config, seconds, result.loss, per_image
+    completer.members,
+    inputs.files,
+    mask_specs,
+    config,
+    seconds,
+    result.loss,
+    per_image,
   )
   outputs.publish(
     out_dir,

@@ -6,11 +6,12 @@ its --help lists them. Pure Python and absl.
 """
 
 import dataclasses
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from absl import flags
 
 from common import config_flags
+from common.errors import InputError
 from inpainting.search_config import BEYOND_Z_FIELDS, SearchConfig
 
 flags.disclaim_key_flags()
@@ -28,6 +29,33 @@ SEARCH_FLAGS = (
   "views",
   "view_tolerance",
 ) + BEYOND_Z_FIELDS
+
+
+# --model_dir's help. Several exports make an ensemble: independently
+# trained GANs err on a hole differently, so the mean of their completions
+# is closer to it than either (docs/benchmarks.md#generator-ensembles).
+MODEL_DIR_HELP = (
+  "Export dir (required); several, comma-separated, complete as an "
+  "ensemble: each searches and blends, and the completions are averaged."
+)
+
+
+def model_dirs(spec: str) -> List[str]:
+  """--model_dir's export dirs: one, or an ensemble's, comma-separated.
+
+  Raises:
+    InputError: an empty entry or the same export twice.
+  """
+  dirs = [d.strip() for d in spec.split(",")]
+  if not all(dirs):
+    raise InputError(f"--model_dir={spec}: an empty export dir in the list")
+  repeated = sorted({d for d in dirs if dirs.count(d) > 1})
+  if repeated:
+    raise InputError(
+      f"--model_dir={spec}: {repeated[0]} is named twice (an ensemble's "
+      "members must differ)"
+    )
+  return dirs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,9 +98,7 @@ def define(images_help: str, mask_help: str, out_help: str) -> CompletionFlags:
   """Defines --model_dir, --version, --images, --mask, --out, the search
   flags, --batch_size and --full_resolution for the calling entry point."""
   holders = {
-    "model_dir": flags.DEFINE_string(
-      "model_dir", None, "Export dir (required)."
-    ),
+    "model_dir": flags.DEFINE_string("model_dir", None, MODEL_DIR_HELP),
     "version": flags.DEFINE_integer("version", None, "Model version (latest)."),
     "images": flags.DEFINE_string("images", None, images_help),
     "mask": flags.DEFINE_list("mask", ["center"], mask_help),

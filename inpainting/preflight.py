@@ -10,7 +10,7 @@ from typing import Dict, List, Sequence
 from common import files, masks
 from common.errors import InputError
 from inpainting import bulk_job, image_io
-from inpainting.completion_flags import CompletionOptions
+from inpainting.completion_flags import CompletionOptions, model_dirs
 
 
 def _check_flags(options: CompletionOptions, counts: Dict[str, int]) -> None:
@@ -25,11 +25,11 @@ def _check_flags(options: CompletionOptions, counts: Dict[str, int]) -> None:
   if options.version is not None and options.version < 1:
     raise InputError(f"--version={options.version} must be an integer >= 1")
   # files: a URL (gs://...) is checked on its own file system.
-  model_dir = options.model_dir
-  if not files.isdir(model_dir):
-    exists = files.exists(model_dir)
-    problem = "not a directory" if exists else "no such directory"
-    raise InputError(f"--model_dir={model_dir}: {problem}")
+  for model_dir in model_dirs(options.model_dir):
+    if not files.isdir(model_dir):
+      exists = files.exists(model_dir)
+      problem = "not a directory" if exists else "no such directory"
+      raise InputError(f"--model_dir={model_dir}: {problem}")
 
 
 def check_inputs(argv: Sequence[str], options: CompletionOptions) -> None:

@@ -9,11 +9,12 @@ layer, export/signatures.py) are loaded where the export has them.
 import dataclasses
 import numbers
 import os
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Union
 
 import tensorflow as tf
 
 from common.errors import InputError
+from inpainting.completion_flags import model_dirs
 from inpainting.search_config import SEARCH_SIGNATURES
 
 
@@ -240,3 +241,48 @@ def load_exported_gan(
   # The signatures hold their modules' variables only weakly.
   gan._modules = tuple(modules)
   return gan
+
+
+def load_exports(
+  model_dir: str, version: Union[None, int, Sequence[int]] = None
+) -> List[ExportedGan]:
+  """The exports that --model_dir names: one, or an ensemble's members
+  (comma-separated), each loaded by `load_exported_gan`.
+
+  Args:
+    model_dir: --model_dir.
+    version: None (each member's latest complete version), one version for
+      every member (--version), or one per member (what a launcher resolved
+      and its workers must load).
+
+  Raises:
+    InputError: a member that does not load, or members that do not
+      complete the same images alike: another image size or channel count,
+      or an encoder in some and not in others (their search defaults would
+      differ).
+  """
+  dirs = model_dirs(model_dir)
+  if version is None or isinstance(version, numbers.Integral):
+    versions = [version] * len(dirs)
+  else:
+    versions = list(version)
+    if len(versions) != len(dirs):
+      raise InputError(
+        f"--model_dir={model_dir}: {len(dirs)} exports but "
+        f"{len(versions)} versions"
+      )
+  gans = [load_exported_gan(d, v) for d, v in zip(dirs, versions)]
+  first = gans[0]
+  for path, gan in zip(dirs[1:], gans[1:]):
+    for what, mine, theirs in (
+      ("image size", gan.image_size, first.image_size),
+      ("channel count", gan.channels, first.channels),
+      ("encoder", gan.encode is not None, first.encode is not None),
+    ):
+      if mine != theirs:
+        raise InputError(
+          f"--model_dir: {path} differs from {dirs[0]} in its {what} "
+          f"({mine} against {theirs}); an ensemble's members must "
+          "complete the same images alike"
+        )
+  return gans

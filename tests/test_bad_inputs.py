@@ -481,6 +481,32 @@ CLI_CASES = [
     ("--model_dir={in}/empty",) + GOOD_COMPLETE[1:],
     "holds no exported version",
   ),
+  # an ensemble (--model_dir=A,B): each member as one export, and the list
+  (
+    COMPLETE,
+    ("--model_dir={export},",) + GOOD_COMPLETE[1:],
+    "--model_dir={export},: an empty export dir in the list",
+  ),
+  (
+    COMPLETE,
+    ("--model_dir={export},{export}",) + GOOD_COMPLETE[1:],
+    "{export} is named twice (an ensemble's members must differ)",
+  ),
+  (
+    COMPLETE,
+    ("--model_dir={export},{in}/nope",) + GOOD_COMPLETE[1:],
+    "--model_dir={in}/nope: no such directory",
+  ),
+  (
+    COMPLETE,
+    ("--model_dir={export},{in}/empty",) + GOOD_COMPLETE[1:],
+    "--model_dir: {in}/empty holds no exported version",
+  ),
+  (
+    COMPLETE,
+    ("--model_dir={export},{in}/damaged_export",) + GOOD_COMPLETE[1:],
+    "damaged_export/generator/1 is damaged and cannot be loaded",
+  ),
   (
     COMPLETE,
     ("--model_dir={export}", "--images={in}/nope/*.png", "--out={out}/o"),
@@ -540,6 +566,16 @@ CLI_CASES = [
     BULK,
     ("--model_dir={in}/empty",) + GOOD_COMPLETE[1:],
     "holds no exported version",
+  ),
+  (
+    BULK,
+    ("--model_dir={export},{export}",) + GOOD_COMPLETE[1:],
+    "{export} is named twice (an ensemble's members must differ)",
+  ),
+  (
+    BULK,
+    ("--model_dir={in}/nope,{export}",) + GOOD_COMPLETE[1:],
+    "--model_dir={in}/nope: no such directory",
   ),
   (BULK, GOOD_COMPLETE + ("--workers=0",), "--workers=0 must be an integer"),
   (BULK, GOOD_COMPLETE + ("--batch_size=0",), "--batch_size=0 must be"),

@@ -175,9 +175,26 @@ def test_blending_keeps_known_pixels_and_removes_an_offset():
   blended = blending.poisson_blend(images, generated, mask).numpy()
   known = np.broadcast_to(mask, images.shape) == 1
   np.testing.assert_array_equal(blended[known], images[known])
-  # G = y + constant has y's gradients: blending must give back y.
+  # G = y + constant has y's gradients: in a hole enclosed by known pixels
+  # (the center mask's) blending must give back y.
   shifted = blending.poisson_blend(images, images + 0.3, mask).numpy()
-  np.testing.assert_allclose(shifted, images, atol=1e-4)
+  np.testing.assert_allclose(shifted[0], images[0], atol=1e-4)
+
+
+def test_at_the_frame_the_correction_fades_to_gs_own_values():
+  # The left half missing: known pixels on one side, the frame on three.
+  rng = np.random.default_rng(2)
+  images = rng.uniform(-1, 1, (1, 16, 16, 1)).astype(np.float32)
+  mask = masks.make_masks(["half:left"], 1, 16)
+  offset = (
+    blending.poisson_blend(images, images + 0.3, mask).numpy() - images
+  )[0, :, :8, 0]
+  # Nothing is left of the offset next to the known half, and it grows
+  # towards the far edge, where G's own values are kept, never past them.
+  column = offset.mean(axis=0)
+  assert np.all(np.diff(column) < 0), column
+  assert 0.0 < column[-1] < 0.1 and 0.2 < column[0] < 0.3, column
+  assert np.all((offset > 0) & (offset < 0.3))
 
 
 def test_blending_runs_inside_tf_function():

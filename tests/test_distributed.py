@@ -15,7 +15,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.conftest import REPO, checkpoint_step, read_scalars, subprocess_env
+from tests.conftest import (
+  REPO,
+  checkpoint_step,
+  read_scalars,
+  subprocess_env,
+  wait_for,
+)
 from training import state as state_lib
 from training import train as train_lib
 
@@ -263,13 +269,20 @@ def test_ctrl_c_while_waiting_for_peers_ends_the_trainer(tmp_path):
     code = trainer.wait(timeout=30)
   finally:
     trainer.kill()
+  interrupted = (
+    "dcgan-train: interrupted while waiting for the other workers of "
+    "TF_CONFIG's cluster to start"
+  )
+  # The watchdog, a process of its own, writes that line when it sees the
+  # trainer gone: a moment after the trainer's exit, later on a busy
+  # machine.
+  wait_for(
+    lambda: interrupted in log_path.read_text(), 30, "the watchdog's line"
+  )
   log = log_path.read_text()
   assert code == 2, log[-3000:]
   assert "Traceback" not in log, log[-3000:]
-  assert log.strip().splitlines()[-1] == (
-    "dcgan-train: interrupted while waiting for the other workers of "
-    "TF_CONFIG's cluster to start"
-  ), log[-3000:]
+  assert log.strip().splitlines()[-1] == interrupted, log[-3000:]
   assert not os.path.exists(tmp_path / "run")
 
 

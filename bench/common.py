@@ -45,8 +45,8 @@ def exported_gans(model_dir, train_steps):
   (comma-separated): yields the list of loaded members."""
   from inpainting.saved_models import load_exports
 
-  with tempfile.TemporaryDirectory() as root:
-    yield load_exports(export_or_train(model_dir, root, train_steps))
+  with _export_dir(model_dir, train_steps) as export_dir:
+    yield load_exports(export_dir)
 
 
 @contextlib.contextmanager
@@ -55,8 +55,16 @@ def exported_gan(model_dir, train_steps):
   `train_steps` in a temporary folder (removed on exit)."""
   from inpainting.saved_models import load_exported_gan
 
+  with _export_dir(model_dir, train_steps) as export_dir:
+    yield load_exported_gan(export_dir)
+
+
+@contextlib.contextmanager
+def _export_dir(model_dir, train_steps):
+  """`model_dir`, or an mnist32 export trained in a temporary folder that
+  is removed on exit."""
   with tempfile.TemporaryDirectory() as root:
-    yield load_exported_gan(export_or_train(model_dir, root, train_steps))
+    yield export_or_train(model_dir, root, train_steps)
 
 
 def new_output_dir(prog, argv, out_flag):

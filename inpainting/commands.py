@@ -75,10 +75,9 @@ def complete_bulk(
   gans = saved_models.load_exports(options.model_dir, options.version)
   for gan in gans:
     saved_models.check_search(gan, options.search.get("search", "z"))
-  versions = [gan.version for gan in gans]
   job = bulk_job.BulkJob(
     options.model_dir,
-    versions[0] if len(gans) == 1 else versions,
+    saved_models.pinned_versions(gans),
     tuple(options.mask),
     options.out,
     options.search,

@@ -17,7 +17,7 @@ from common.errors import InputError
 from inpainting import image_io, outputs
 from inpainting import metrics as metrics_lib
 from inpainting.completion_graph import search_and_blend
-from inpainting.saved_models import ExportedGan, check_search
+from inpainting.saved_models import ExportedGan, check_search, pinned_versions
 from inpainting.search import SearchConfig, search_for
 from inpainting.search_config import default_config
 
@@ -232,10 +232,7 @@ def _report(
     config, average_best=min(config.average_best, config.restarts)
   )
   report = {
-    # An ensemble's: one version per member, in --model_dir's order.
-    "model_version": (
-      gans[0].version if len(gans) == 1 else [g.version for g in gans]
-    ),
+    "model_version": pinned_versions(gans),
     "masks": list(mask_specs),
     "search": dataclasses.asdict(ran),
     "seconds": seconds,

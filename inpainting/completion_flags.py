@@ -33,7 +33,7 @@ SEARCH_FLAGS = (
 
 # --model_dir's help. Several exports make an ensemble: independently
 # trained GANs err on a hole differently, so the mean of their completions
-# is closer to it than either (docs/benchmarks.md#generator-ensembles).
+# is closer to it than either (docs/benchmarks.md#ensembles).
 MODEL_DIR_HELP = (
   "Export dir (required); several, comma-separated, complete as an "
   "ensemble: each searches and blends, and the completions are averaged."

@@ -286,3 +286,10 @@ def load_exports(
           "complete the same images alike"
         )
   return gans
+
+
+def pinned_versions(gans: Sequence[ExportedGan]) -> Union[int, List[int]]:
+  """What loaded `gans` pins, as `load_exports` takes it back and reports
+  record it: one export's version, or an ensemble's list, one per member
+  in --model_dir's order."""
+  return gans[0].version if len(gans) == 1 else [g.version for g in gans]
